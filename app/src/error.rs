@@ -1,0 +1,73 @@
+//! The error every server function returns. It crosses the network as JSON, so the
+//! dashboard can tell a validation failure (show it next to the field) from a missing thing
+//! (a 404 page) from the server being unwell (a retry hint).
+
+use domain::agent::FieldProblem;
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A server function's failure, as the dashboard sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Fields are not acceptable; one problem per field.
+    #[error("{message}")]
+    Validation {
+        /// Summary.
+        message: String,
+        /// Per-field problems.
+        problems: Vec<FieldProblem>,
+    },
+    /// Not there (or not yours).
+    #[error("{0}")]
+    NotFound(String),
+    /// Clashes with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database cannot be reached right now.
+    #[error("the database is unavailable right now; try again in a moment")]
+    Unavailable,
+    /// Something failed on the server; details are in its log.
+    #[error("something went wrong on the server; the details are in its log")]
+    Internal,
+    /// The request did not get through (network, encoding).
+    #[error("cannot reach the server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<orchestrator::Error> for AppError {
+    fn from(e: orchestrator::Error) -> Self {
+        use orchestrator::Error as E;
+        match e {
+            E::BadRequest(m) | E::LimitExceeded(m) => AppError::BadRequest(m),
+            E::Validation(v) => AppError::Validation {
+                message: v.to_string(),
+                problems: v.problems,
+            },
+            E::NotFound { .. } => AppError::NotFound(e.to_string()),
+            E::Conflict(m) => AppError::Conflict(m),
+            e if e.is_unavailable() => {
+                tracing::warn!(error.message = %e, "server function: database unavailable");
+                AppError::Unavailable
+            }
+            e => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "server function failed");
+                AppError::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The live connection: one WebSocket per page to `/ws`, shared through context.
+//!
+//! [`LiveFeed`] holds the connection state, the most recent events and the id of the last
+//! one seen. In the browser, [`provide_live_feed`] connects, subscribes to everything,
+//! reconnects with exponential backoff (1 s doubling to 30 s) and on reconnect sends the last
+//! id it saw, so the server replays the gap: no event is lost or shown twice. A `resync`
+//! message bumps [`LiveFeed::resyncs`], which pages use to refetch their data. On the server
+//! the feed stays `Connecting` and empty.
+
+use std::collections::VecDeque;
+
+use domain::{event::CoordinationEvent, ids::EventId};
+use leptos::prelude::*;
+
+/// Most events kept for the activity feed.
+pub const KEEP_EVENTS: usize = 200;
+
+/// Where the WebSocket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// Opening the first connection (and always, during server rendering).
+    Connecting,
+    /// Subscribed and receiving.
+    Live,
+    /// Lost; the next attempt is scheduled.
+    Reconnecting {
+        /// How many attempts have failed in a row.
+        attempt: u32,
+    },
+}
+
+impl ConnState {
+    /// A short word for the status badge.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Live => "live",
+            ConnState::Reconnecting { .. } => "reconnecting",
+        }
+    }
+}
+
+/// The page's live state, provided as context by [`provide_live_feed`].
+#[derive(Clone, Copy)]
+pub struct LiveFeed {
+    /// Connection state.
+    pub state: RwSignal<ConnState>,
+    /// Most recent events, oldest first, at most [`KEEP_EVENTS`].
+    pub events: RwSignal<VecDeque<CoordinationEvent>>,
+    /// The last event id received.
+    pub last_id: RwSignal<Option<EventId>>,
+    /// Bumped when the server says the client missed events: refetch.
+    pub resyncs: RwSignal<u64>,
+}
+
+impl LiveFeed {
+    /// Appends `event` unless it is not newer than the last one seen (a replay overlap).
+    pub fn push(&self, event: CoordinationEvent) {
+        if self.last_id.get_untracked().is_some_and(|last| event.id <= last) {
+            return;
+        }
+        self.last_id.set(Some(event.id));
+        self.events.update(|q| {
+            q.push_back(event);
+            while q.len() > KEEP_EVENTS {
+                q.pop_front();
+            }
+        });
+    }
+}
+
+/// The feed from context.
+pub fn use_live_feed() -> LiveFeed {
+    expect_context::<LiveFeed>()
+}
+
+/// Creates the feed, provides it as context and, in the browser, connects.
+pub fn provide_live_feed() -> LiveFeed {
+    let feed = LiveFeed {
+        state: RwSignal::new(ConnState::Connecting),
+        events: RwSignal::new(VecDeque::new()),
+        last_id: RwSignal::new(None),
+        resyncs: RwSignal::new(0),
+    };
+    provide_context(feed);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| browser::connect(feed, 0));
+    feed
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::time::Duration;
+
+    use domain::ws::{ClientMessage, ServerMessage, Topic};
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{MessageEvent, WebSocket};
+
+    use super::{ConnState, LiveFeed};
+
+    fn url() -> Option<String> {
+        let location = web_sys::window()?.location();
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        Some(format!("{scheme}://{}/ws", location.host().ok()?))
+    }
+
+    fn send(ws: &WebSocket, msg: &ClientMessage) {
+        if let Ok(text) = serde_json::to_string(msg) {
+            let _ = ws.send_with_str(&text);
+        }
+    }
+
+    /// Opens a connection; on close, schedules the next attempt with backoff.
+    pub(super) fn connect(feed: LiveFeed, attempt: u32) {
+        let Some(url) = url() else { return };
+        let Ok(ws) = WebSocket::new(&url) else {
+            retry(feed, attempt + 1);
+            return;
+        };
+
+        let on_open = {
+            let ws = ws.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                send(
+                    &ws,
+                    &ClientMessage::Subscribe {
+                        topics: vec![Topic::All],
+                        last_event_id: feed.last_id.get_untracked(),
+                    },
+                );
+            })
+        };
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let Some(text) = ev.data().as_string() else { return };
+            let Ok(msg) = serde_json::from_str::<ServerMessage>(&text) else {
+                return;
+            };
+            match msg {
+                ServerMessage::Subscribed { .. } => feed.state.set(ConnState::Live),
+                ServerMessage::Event { event } => feed.push(event),
+                ServerMessage::Resync { .. } => {
+                    feed.last_id.set(None);
+                    feed.resyncs.update(|n| *n += 1);
+                }
+                ServerMessage::Hello { .. } | ServerMessage::Pong | ServerMessage::Error { .. } => {}
+            }
+        });
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+
+        // `onclose` follows every failed or lost connection, so it alone schedules retries.
+        let on_close = Closure::<dyn FnMut()>::new(move || {
+            let next = if feed.state.get_untracked() == ConnState::Live {
+                1
+            } else {
+                attempt + 1
+            };
+            retry(feed, next);
+        });
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        on_close.forget();
+    }
+
+    fn retry(feed: LiveFeed, attempt: u32) {
+        feed.state.set(ConnState::Reconnecting { attempt });
+        let delay = Duration::from_millis((1000u64 << attempt.saturating_sub(1).min(5)).min(30_000));
+        set_timeout(move || connect(feed, attempt), delay);
+    }
+}

@@ -1,0 +1,319 @@
+//! Request and response bodies shared by the REST API, the server functions and the
+//! dashboard. Field names follow the seed API (`workflow_id`, `build_id`, `status`, ...).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    agent::Capability,
+    ids::{AgentId, BuildId, EventId, TaskId, WorkflowId},
+    status::{AgentKind, AgentStatus, ExecutionMode, TaskState, WorkflowStatus},
+};
+
+/// Every error response: `{"error": "<kind>", "message": "<for a person>"}`, plus the
+/// problems of a validation failure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable kind (`not_found`, `conflict`, `validation`, `bad_request`, `internal`).
+    pub error: String,
+    /// For a person.
+    pub message: String,
+    /// Field-level problems, when the request failed validation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::agent::FieldProblem>,
+}
+
+/// An agent with its live state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentView {
+    /// Its id.
+    pub id: AgentId,
+    /// Unique name (the seed's `agent_id`).
+    pub name: String,
+    /// What it is for.
+    pub kind: AgentKind,
+    /// What it can do.
+    pub capabilities: Vec<Capability>,
+    /// Tasks it may run at once.
+    pub max_concurrency: i32,
+    /// LLM provider, if set.
+    pub provider: Option<String>,
+    /// Model, if set.
+    pub model: Option<String>,
+    /// Seeded by a migration rather than registered.
+    pub builtin: bool,
+    /// Live status.
+    pub status: AgentStatus,
+    /// Tasks running now.
+    pub current_load: i32,
+    /// Last heartbeat, if any.
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    pub status: String,
+    /// `up` or `down`.
+    pub database: String,
+    /// Why the database is down, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_error: Option<String>,
+    /// Server version.
+    pub version: String,
+}
+
+/// `POST /api/orchestrator/agents/register` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterAgentResponse {
+    /// Always `registered`.
+    pub status: String,
+    /// The agent's name, as sent.
+    pub agent_id: String,
+    /// The stored agent.
+    pub agent: AgentView,
+}
+
+/// `POST /api/orchestrator/tasks/decompose` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecomposeRequest {
+    /// What to do; must not be empty.
+    #[serde(default)]
+    pub description: String,
+    /// Things the result must have, one per entry.
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// Limits: `max_duration_seconds`, `max_attempts`, `task_timeout_seconds`, `deploy`.
+    #[serde(default)]
+    pub constraints: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One planned subtask, in the seed's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subtask {
+    /// Unique within the workflow.
+    pub id: String,
+    /// What to do.
+    pub description: String,
+    /// Ids of subtasks that must finish first.
+    pub dependencies: Vec<String>,
+    /// What the agent must be able to do.
+    pub required_capabilities: Vec<Capability>,
+    /// Estimated seconds.
+    pub estimated_duration: u32,
+    /// Which handler runs it.
+    pub kind: String,
+}
+
+/// The planned DAG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decomposition {
+    /// The subtasks, in topological order.
+    pub subtasks: Vec<Subtask>,
+    /// Subtask ids along the longest chain.
+    pub critical_path: Vec<String>,
+    /// Estimated seconds along the critical path.
+    pub estimated_duration: u64,
+    /// Number of dependency levels.
+    pub levels: u32,
+}
+
+/// `POST /api/orchestrator/tasks/decompose` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecomposeResponse {
+    /// The stored workflow (status `pending`).
+    pub workflow_id: WorkflowId,
+    /// The plan.
+    pub decomposition: Decomposition,
+    /// `parallel` when the DAG has independent branches, else `sequential`.
+    pub execution_strategy: ExecutionMode,
+    /// Names of registered agents that can run at least one subtask.
+    pub required_agents: Vec<String>,
+    /// 0 to 1: how well the description was understood.
+    pub confidence: f32,
+}
+
+/// `POST /api/orchestrator/workflows/{id}/execute` body (may be empty).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExecuteRequest {
+    /// `parallel` (default) or `sequential`.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// How many tasks of a workflow are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskCounts {
+    /// Waiting on dependencies.
+    pub pending: i64,
+    /// Claimable.
+    pub ready: i64,
+    /// Running.
+    pub running: i64,
+    /// Done.
+    pub succeeded: i64,
+    /// Failed for good.
+    pub failed: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+    /// Skipped (a dependency failed).
+    pub skipped: i64,
+    /// All of them.
+    pub total: i64,
+}
+
+impl TaskCounts {
+    /// Finished tasks (any terminal state).
+    pub fn finished(&self) -> i64 {
+        self.succeeded + self.failed + self.cancelled + self.skipped
+    }
+}
+
+/// One task with its execution state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    /// Its id.
+    pub id: TaskId,
+    /// Its key within the workflow (the subtask id).
+    pub key: String,
+    /// What to do.
+    pub description: String,
+    /// Handler.
+    pub kind: String,
+    /// State.
+    pub state: TaskState,
+    /// Keys of its dependencies.
+    pub dependencies: Vec<String>,
+    /// Capabilities required.
+    pub required_capabilities: Vec<Capability>,
+    /// Dependency level (0 = no dependencies).
+    pub level: i32,
+    /// Index in topological order.
+    pub position: i32,
+    /// The agent that ran (or runs) it.
+    pub agent: Option<String>,
+    /// Attempts made.
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// Last error.
+    pub error: Option<String>,
+    /// Input given to the handler.
+    pub input: serde_json::Value,
+    /// Result, once succeeded.
+    pub output: Option<serde_json::Value>,
+    /// When it became ready (its dependencies were done).
+    pub ready_at: Option<DateTime<Utc>>,
+    /// When the current or last attempt started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it reached a terminal state.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `finished_at - started_at` in ms.
+    pub duration_ms: Option<i64>,
+}
+
+/// A workflow with every task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowView {
+    /// Its id.
+    pub workflow_id: WorkflowId,
+    /// Short name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Status.
+    pub status: WorkflowStatus,
+    /// How it runs.
+    pub mode: ExecutionMode,
+    /// The planner's recommendation.
+    pub execution_strategy: ExecutionMode,
+    /// Planner's confidence.
+    pub confidence: Option<f32>,
+    /// The build it belongs to, if any.
+    pub build_id: Option<BuildId>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Started executing.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Reached a terminal status.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Times out at.
+    pub deadline_at: Option<DateTime<Utc>>,
+    /// Tasks per state.
+    pub counts: TaskCounts,
+    /// Every task, in topological order.
+    pub tasks: Vec<TaskView>,
+}
+
+/// A workflow without its tasks, for lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowSummary {
+    /// Its id.
+    pub workflow_id: WorkflowId,
+    /// Short name.
+    pub name: String,
+    /// Status.
+    pub status: WorkflowStatus,
+    /// How it runs.
+    pub mode: ExecutionMode,
+    /// The build it belongs to, if any.
+    pub build_id: Option<BuildId>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Tasks per state.
+    pub counts: TaskCounts,
+}
+
+/// A page of coordination events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsPage {
+    /// Oldest first.
+    pub events: Vec<crate::event::CoordinationEvent>,
+    /// Pass as `since` to get the next page; absent when this page was not full.
+    pub next_since: Option<EventId>,
+}
+
+/// Percentiles of a measurement, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Samples in the window.
+    pub count: i64,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+}
+
+/// `GET /api/orchestrator/status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrchestratorStatus {
+    /// Agents registered.
+    pub agents_registered: i64,
+    /// Agents not offline.
+    pub agents_active: i64,
+    /// Workflows per status.
+    pub workflows: std::collections::BTreeMap<String, i64>,
+    /// Tasks per state.
+    pub tasks: TaskCounts,
+    /// Ready tasks whose time has come (the backlog).
+    pub queue_depth: i64,
+    /// Tasks finished per second over the window.
+    pub throughput_per_sec: f64,
+    /// The window, in seconds.
+    pub window_secs: i64,
+    /// Task run time over the window.
+    pub task_duration_ms: Percentiles,
+    /// Ready-to-started wait over the window.
+    pub queue_wait_ms: Percentiles,
+    /// When this was computed.
+    pub at: DateTime<Utc>,
+}

@@ -1,0 +1,53 @@
+// The foundation: server-rendered data from Postgres, hydration, and the live WebSocket.
+import { test, expect, waitLive } from './fixtures';
+
+const seeded = ['Starri-Orchestrator', 'Jules-CodeGen', 'Gemini-Designer', 'Imagen-Asset-Gen'];
+
+test('the server-rendered overview lists the seeded agents without JavaScript', async ({ browser, server }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL: server.url });
+  const page = await context.newPage();
+  const response = await page.goto('/');
+  expect(response?.status()).toBe(200);
+  const cards = page.locator('#agent-list .agent-card');
+  await expect(cards).toHaveCount(seeded.length);
+  for (const name of seeded) {
+    await expect(page.locator(`.agent-card[data-agent="${name}"]`)).toBeVisible();
+  }
+  await expect(page.locator('#ws-status')).toHaveText('connecting');
+  await context.close();
+});
+
+test('a click works once the page is hydrated', async ({ page, consoleErrors }) => {
+  await page.goto('/');
+  await waitLive(page);
+  const card = page.locator('.agent-card[data-agent="Jules-CodeGen"]');
+  const chips = card.locator('.chips');
+  await expect(chips).toBeHidden();
+  await card.getByRole('button', { name: 'Show capabilities' }).click();
+  await expect(chips).toBeVisible();
+  await expect(chips.locator('.chip')).toContainText(['api_integration', 'code_generation', 'testing']);
+
+  const app = page.locator('.app');
+  await expect(app).toHaveAttribute('data-theme', 'dark');
+  await page.locator('#theme-toggle').click();
+  await expect(app).toHaveAttribute('data-theme', 'light');
+});
+
+test('the page subscribes over the WebSocket', async ({ page, consoleErrors }) => {
+  const frames: string[] = [];
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => frames.push(String(f.payload)));
+  });
+  await page.goto('/');
+  await waitLive(page);
+  const types = frames.map((f) => JSON.parse(f).type);
+  expect(types[0]).toBe('hello');
+  expect(types).toContain('subscribed');
+});
+
+// No console-error check here: the browser itself logs the document's 404.
+test('an unknown page is a 404 with a way back', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});

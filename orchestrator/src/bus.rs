@@ -1,0 +1,198 @@
+//! The in-process event bus and its bridge from Postgres.
+//!
+//! Every process runs one [`EventBus::run_bridge`]: it `LISTEN`s on `nf_events` (the
+//! doorbell the `coordination_events` trigger rings on each insert) and reads the new rows
+//! itself, so a lost notification or a dropped connection loses nothing; a slow poll is the
+//! fallback. Events go out on a bounded `tokio::sync::broadcast` channel: a subscriber that
+//! falls behind gets `Lagged` and must resync from the table; it never slows anyone else.
+//!
+//! # Order and gaps
+//! Event ids come from an identity column, so they are handed out at insert time but become
+//! visible at commit time, possibly out of order. The bridge therefore publishes strictly in
+//! id order and stops at a gap (an id not visible yet) until it fills or [`GAP_TIMEOUT`]
+//! passes (the id belonged to a transaction that rolled back). The result is that each
+//! subscriber sees each event once, in id order, and `watermark()` is a point below which
+//! the table will not change: replay-then-live (see `server/src/ws.rs`) relies on it.
+
+use std::{
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use domain::{event::CoordinationEvent, ids::EventId};
+use sqlx::{postgres::PgListener, PgPool};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    error::Result,
+    store::events::{self, EventFilter},
+};
+
+/// How long a missing id may hold up the events after it before it is assumed rolled back.
+pub const GAP_TIMEOUT: Duration = Duration::from_secs(2);
+/// Poll interval when no notification arrives.
+const FALLBACK_POLL: Duration = Duration::from_millis(500);
+/// Rows read per query.
+const BATCH: i64 = 1000;
+/// The Postgres channel the trigger notifies.
+pub const CHANNEL: &str = "nf_events";
+
+/// A cheap-to-clone handle on the process's event stream.
+#[derive(Clone)]
+pub struct EventBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tx: broadcast::Sender<Arc<CoordinationEvent>>,
+    watermark: AtomicI64,
+}
+
+impl EventBus {
+    /// A bus whose subscribers may fall `capacity` events behind before they lag.
+    pub fn new(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity.max(16));
+        Self {
+            inner: Arc::new(Inner {
+                tx,
+                watermark: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CoordinationEvent>> {
+        self.inner.tx.subscribe()
+    }
+
+    /// The id of the last event published; every event at or below it has been published
+    /// and no new one will appear below it.
+    pub fn watermark(&self) -> EventId {
+        EventId(self.inner.watermark.load(Ordering::Acquire))
+    }
+
+    fn publish(&self, event: CoordinationEvent) {
+        let id = event.id.0;
+        // No receivers is fine: nobody is listening yet.
+        let _ = self.inner.tx.send(Arc::new(event));
+        self.inner.watermark.store(id, Ordering::Release);
+    }
+
+    /// Bridges Postgres into this bus until `shutdown` is cancelled. Starts after the newest
+    /// event at start-up; reconnects with backoff when Postgres goes away.
+    pub async fn run_bridge(self, pool: PgPool, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(100);
+        let mut cursor = loop {
+            match events::latest_id(&pool).await {
+                Ok(id) => break id.0,
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "event bridge cannot read the event log; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        self.inner.watermark.store(cursor, Ordering::Release);
+        let mut gap: Option<(i64, Instant)> = None;
+        let mut listener: Option<PgListener> = None;
+        loop {
+            if listener.is_none() {
+                listener = connect_listener(&pool).await;
+            }
+            // Read everything available, then wait for the doorbell.
+            match self.drain(&pool, &mut cursor, &mut gap).await {
+                Ok(()) => backoff = Duration::from_millis(100),
+                Err(e) => {
+                    tracing::warn!(error.message = %e, "event bridge read failed; retrying");
+                    listener = None;
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            }
+            let wait = if gap.is_some() {
+                Duration::from_millis(10)
+            } else {
+                FALLBACK_POLL
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = recv(&mut listener), if listener.is_some() => {
+                    if !r { listener = None; }
+                }
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn drain(&self, pool: &PgPool, cursor: &mut i64, gap: &mut Option<(i64, Instant)>) -> Result<()> {
+        loop {
+            let filter = EventFilter {
+                since: Some(EventId(*cursor)),
+                ..Default::default()
+            };
+            let batch = events::page(pool, &filter, BATCH).await?;
+            let full = batch.len() as i64 == BATCH;
+            for event in batch {
+                if event.id.0 != *cursor + 1 {
+                    let expected = *cursor + 1;
+                    match gap {
+                        Some((at, since)) if *at == expected && since.elapsed() >= GAP_TIMEOUT => {
+                            tracing::debug!(
+                                from = expected,
+                                to = event.id.0 - 1,
+                                "skipping event ids never committed"
+                            );
+                        }
+                        Some((at, _)) if *at == expected => return Ok(()),
+                        _ => {
+                            *gap = Some((expected, Instant::now()));
+                            return Ok(());
+                        }
+                    }
+                }
+                *gap = None;
+                *cursor = event.id.0;
+                self.publish(event);
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn connect_listener(pool: &PgPool) -> Option<PgListener> {
+    let mut listener = match PgListener::connect_with(pool).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::debug!(error.message = %e, "cannot LISTEN yet; polling");
+            return None;
+        }
+    };
+    match listener.listen(CHANNEL).await {
+        Ok(()) => Some(listener),
+        Err(e) => {
+            tracing::debug!(error.message = %e, "LISTEN failed; polling");
+            None
+        }
+    }
+}
+
+/// Waits for one notification; `false` when the connection is gone.
+async fn recv(listener: &mut Option<PgListener>) -> bool {
+    match listener.as_mut() {
+        Some(l) => matches!(l.try_recv().await, Ok(Some(_))),
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,746 @@
+//! The work queue: claiming ready tasks for agents, recording outcomes, renewing and
+//! expiring leases. The scheduler calls these; nothing else changes a running task.
+//!
+//! # Transactions, locks, and timeouts
+//! - [`claim`] locks the state rows of the agents it may assign to (in id order), then counts
+//!   their running tasks in a separate statement, so the count sees every claim committed
+//!   before the lock was granted: an agent never exceeds `max_concurrency`, across any
+//!   number of processes. Ready tasks are then taken with `for update skip locked`, only
+//!   those some agent with a free slot can run, so a task nobody can run never blocks the
+//!   queue behind it.
+//! - A running task holds a lease (`lease_id`, `lease_expires_at`). [`complete`] accepts an
+//!   outcome only from the current lease holder, so a task completes at most once even if a
+//!   slow worker reports after its lease was taken over.
+//! - [`complete`] takes a batch: successes are written with a few set-based statements
+//!   whatever the batch size, which is what lets one worker process thousands of tasks a
+//!   second. Dependents are released in the same transaction.
+//! - Concurrent completions in different processes can deadlock on shared dependents;
+//!   callers retry the transaction (see `scheduler`), which is safe because nothing was
+//!   committed.
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use domain::{
+    event::EventKind,
+    ids::{AgentId, BuildId, TaskId, UserId, WorkflowId},
+    retry::RetryPolicy,
+    status::{AgentStatus, WorkflowStatus},
+};
+use rand::Rng;
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{
+    events::{self, NewEvent},
+    metrics::{self, NewMetric},
+    workflows::WorkflowRef,
+};
+use crate::{clock::after, error::Result};
+
+/// The agent a task was claimed for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedAgent {
+    /// Its id.
+    pub id: AgentId,
+    /// Its name.
+    pub name: String,
+    /// LLM provider, if set.
+    pub provider: Option<String>,
+    /// Model, if set.
+    pub model: Option<String>,
+    /// Its configuration object.
+    pub configuration: serde_json::Value,
+}
+
+/// A task claimed by this process, with what the handler needs.
+#[derive(Debug, Clone)]
+pub struct ClaimedTask {
+    /// Its id.
+    pub id: TaskId,
+    /// The lease this claim holds; outcomes must quote it.
+    pub lease_id: Uuid,
+    /// Its workflow.
+    pub workflow_id: WorkflowId,
+    /// Whose it is.
+    pub owner_id: UserId,
+    /// The build it belongs to.
+    pub build_id: Option<BuildId>,
+    /// Key within the workflow.
+    pub key: String,
+    /// Handler.
+    pub kind: String,
+    /// What to do.
+    pub description: String,
+    /// Handler input.
+    pub input: serde_json::Value,
+    /// This attempt's number (1-based).
+    pub attempt: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// Longest this attempt may run.
+    pub timeout: Duration,
+    /// The agent it runs as.
+    pub agent: ClaimedAgent,
+}
+
+impl ClaimedTask {
+    pub(crate) fn workflow_ref(&self) -> WorkflowRef {
+        WorkflowRef {
+            id: self.workflow_id,
+            owner_id: self.owner_id,
+            build_id: self.build_id,
+        }
+    }
+}
+
+/// Parameters of one claim.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest<'a> {
+    /// Most tasks to claim.
+    pub limit: usize,
+    /// Lease length; renewed by the worker while the task runs.
+    pub lease: Duration,
+    /// This process's name, recorded on the task.
+    pub worker: &'a str,
+    /// Agents this process runs; `None` for all.
+    pub agents: Option<&'a [AgentId]>,
+    /// The time.
+    pub now: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AgentSlot {
+    id: Uuid,
+    name: String,
+    capabilities: Vec<String>,
+    max_concurrency: i32,
+    provider: Option<String>,
+    model: Option<String>,
+    configuration: serde_json::Value,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: Uuid,
+    workflow_id: Uuid,
+    owner_id: Uuid,
+    project_id: Option<Uuid>,
+    key: String,
+    kind: String,
+    description: String,
+    input: serde_json::Value,
+    attempts: i32,
+    max_attempts: i32,
+    timeout_ms: i32,
+    ready_at: Option<DateTime<Utc>>,
+    agent_id: Uuid,
+    lease_id: Uuid,
+}
+
+/// Claims up to `req.limit` ready tasks, each for an online agent that holds every
+/// capability it requires and has a free slot. Run it in a transaction and commit.
+///
+/// # Errors
+/// Database errors.
+pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Vec<ClaimedTask>> {
+    if req.limit == 0 {
+        return Ok(Vec::new());
+    }
+    let hosted: Option<Vec<Uuid>> = req.agents.map(|a| a.iter().map(|a| a.0).collect());
+    // language=PostgreSQL
+    let agents: Vec<AgentSlot> = sqlx::query_as(
+        r#"
+        select a.id, a.name, a.capabilities, a.max_concurrency, a.provider, a.model, a.configuration, s.status
+        from agents a join agent_states s on s.agent_id = a.id
+        where s.status <> 'offline' and ($1::uuid[] is null or a.id = any($1))
+        order by a.id
+        for update of s
+        "#,
+    )
+    .bind(&hosted)
+    .fetch_all(&mut *conn)
+    .await?;
+    if agents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = agents.iter().map(|a| a.id).collect();
+    // A separate statement: its snapshot is taken after the locks above were granted.
+    // language=PostgreSQL
+    let running: HashMap<Uuid, i64> = sqlx::query_as::<_, (Uuid, i64)>(
+        "select agent_id, count(*) from tasks where state = 'running' and agent_id = any($1) group by agent_id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut free: HashMap<Uuid, i64> = agents
+        .iter()
+        .map(|a| {
+            (
+                a.id,
+                i64::from(a.max_concurrency) - running.get(&a.id).copied().unwrap_or(0),
+            )
+        })
+        .filter(|(_, f)| *f > 0)
+        .collect();
+    if free.is_empty() {
+        return Ok(Vec::new());
+    }
+    let free_ids: Vec<Uuid> = free.keys().copied().collect();
+    let slots: i64 = free.values().sum();
+    let limit = (req.limit as i64).min(slots);
+
+    // language=PostgreSQL
+    let candidates: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
+        r#"
+        select t.id, t.required_capabilities from tasks t
+        where t.state = 'ready' and t.run_at <= $1
+          and exists (select 1 from agents a where a.id = any($2) and t.required_capabilities <@ a.capabilities)
+        order by t.priority desc, t.run_at, t.id
+        limit $3
+        for update of t skip locked
+        "#,
+    )
+    .bind(req.now)
+    .bind(&free_ids)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    // Least-loaded eligible agent first; ties by id for determinism.
+    let caps: HashMap<Uuid, HashSet<&str>> = agents
+        .iter()
+        .map(|a| (a.id, a.capabilities.iter().map(String::as_str).collect()))
+        .collect();
+    let mut task_ids = Vec::new();
+    let mut agent_ids = Vec::new();
+    let mut lease_ids = Vec::new();
+    for (task, required) in &candidates {
+        let best = free
+            .iter()
+            .filter(|(id, f)| **f > 0 && required.iter().all(|c| caps[*id].contains(c.as_str())))
+            .max_by_key(|(id, f)| (**f, std::cmp::Reverse(**id)))
+            .map(|(id, _)| *id);
+        if let Some(agent) = best {
+            *free.get_mut(&agent).expect("chosen from free") -= 1;
+            task_ids.push(*task);
+            agent_ids.push(agent);
+            lease_ids.push(Uuid::new_v4());
+        }
+    }
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let expires = after(req.now, req.lease);
+    // language=PostgreSQL
+    let rows: Vec<ClaimedRow> = sqlx::query_as(
+        r#"
+        update tasks t
+        set state = 'running', attempts = t.attempts + 1, agent_id = u.agent_id, lease_id = u.lease_id,
+            lease_owner = $4, lease_expires_at = $5, started_at = $6, finished_at = null
+        from unnest($1::uuid[], $2::uuid[], $3::uuid[]) as u(id, agent_id, lease_id), workflows w
+        where t.id = u.id and w.id = t.workflow_id
+        returning t.id, t.workflow_id, t.owner_id, w.project_id, t.key, t.kind, t.description, t.input,
+                  t.attempts, t.max_attempts, t.timeout_ms, t.ready_at, t.agent_id, t.lease_id
+        "#,
+    )
+    .bind(&task_ids)
+    .bind(&agent_ids)
+    .bind(&lease_ids)
+    .bind(req.worker)
+    .bind(expires)
+    .bind(req.now)
+    .fetch_all(&mut *conn)
+    .await?;
+
+    // Agent load and status: we hold these rows' locks already.
+    let mut load: HashMap<Uuid, i64> = HashMap::new();
+    for a in &agent_ids {
+        *load.entry(*a).or_default() += 1;
+    }
+    let (load_ids, load_values): (Vec<Uuid>, Vec<i32>) = load
+        .iter()
+        .map(|(id, n)| {
+            (
+                *id,
+                (running.get(id).copied().unwrap_or(0) + n).min(i64::from(i32::MAX)) as i32,
+            )
+        })
+        .unzip();
+    // language=PostgreSQL
+    sqlx::query(
+        "update agent_states s set current_load = u.load, status = 'busy'
+         from unnest($1::uuid[], $2::int[]) as u(id, load) where s.agent_id = u.id",
+    )
+    .bind(&load_ids)
+    .bind(&load_values)
+    .execute(&mut *conn)
+    .await?;
+
+    let by_id: HashMap<Uuid, &AgentSlot> = agents.iter().map(|a| (a.id, a)).collect();
+    let mut evs = Vec::with_capacity(rows.len() + load.len());
+    for id in &load_ids {
+        let a = by_id[id];
+        if a.status != AgentStatus::Busy.as_str() {
+            evs.push(
+                NewEvent::new(EventKind::AgentStatusChanged)
+                    .agent(AgentId(*id))
+                    .payload(json!({ "agent": a.name, "from": a.status, "to": "busy" })),
+            );
+        }
+    }
+    let mut waits = Vec::with_capacity(rows.len());
+    let mut claimed = Vec::with_capacity(rows.len());
+    for r in rows {
+        let a = by_id[&r.agent_id];
+        let task = ClaimedTask {
+            id: TaskId(r.id),
+            lease_id: r.lease_id,
+            workflow_id: WorkflowId(r.workflow_id),
+            owner_id: UserId(r.owner_id),
+            build_id: r.project_id.map(BuildId),
+            key: r.key,
+            kind: r.kind,
+            description: r.description,
+            input: r.input,
+            attempt: r.attempts,
+            max_attempts: r.max_attempts,
+            timeout: Duration::from_millis(r.timeout_ms.max(1) as u64),
+            agent: ClaimedAgent {
+                id: AgentId(a.id),
+                name: a.name.clone(),
+                provider: a.provider.clone(),
+                model: a.model.clone(),
+                configuration: a.configuration.clone(),
+            },
+        };
+        evs.push(
+            task.workflow_ref()
+                .event(EventKind::TaskStarted)
+                .task(task.id)
+                .agent(task.agent.id)
+                .payload(json!({ "task": task.key, "agent": task.agent.name, "attempt": task.attempt })),
+        );
+        if let Some(ready_at) = r.ready_at {
+            waits.push(
+                NewMetric::ms(
+                    "task.queue_wait",
+                    (req.now - ready_at).num_microseconds().unwrap_or(0) as f64 / 1000.0,
+                )
+                .task(task.id)
+                .workflow(task.workflow_id)
+                .agent(task.agent.id),
+            );
+        }
+        claimed.push(task);
+    }
+    events::append(conn, &evs).await?;
+    metrics::record(conn, &waits).await?;
+    Ok(claimed)
+}
+
+/// What a handler made of a task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done, with this output.
+    Succeeded(serde_json::Value),
+    /// Failed; retried (with backoff) while attempts remain, if `retryable`.
+    Failed {
+        /// For a person.
+        error: String,
+        /// Whether another attempt could succeed.
+        retryable: bool,
+    },
+    /// Stopped on request.
+    Cancelled(String),
+}
+
+/// One outcome reported by the holder of a lease.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The task.
+    pub task_id: TaskId,
+    /// The lease the reporter holds.
+    pub lease_id: Uuid,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// What a batch of completions changed.
+#[derive(Debug, Default, Clone)]
+pub struct Completed {
+    /// Workflows that had a task reach a terminal state (candidates for finishing).
+    pub touched_workflows: HashSet<WorkflowId>,
+    /// Tasks whose lease had been lost; their outcomes were ignored.
+    pub lost: Vec<TaskId>,
+    /// Tasks that became ready (dependents released, or retries scheduled).
+    pub released: usize,
+}
+
+/// A task touched as a side effect (released or skipped), with what its event needs.
+#[derive(sqlx::FromRow)]
+struct Touched {
+    id: Uuid,
+    key: String,
+    state: String,
+    workflow_id: Uuid,
+    owner_id: Uuid,
+    project_id: Option<Uuid>,
+}
+
+impl Touched {
+    fn event(&self, kind: EventKind) -> NewEvent {
+        WorkflowRef { id: WorkflowId(self.workflow_id), owner_id: UserId(self.owner_id), build_id: self.project_id.map(BuildId) }
+            .event(kind)
+            .task(TaskId(self.id))
+            .payload(json!({ "task": self.key }))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Held {
+    id: Uuid,
+    lease_id: Option<Uuid>,
+    workflow_id: Uuid,
+    owner_id: Uuid,
+    project_id: Option<Uuid>,
+    key: String,
+    attempts: i32,
+    max_attempts: i32,
+    agent_id: Option<Uuid>,
+    started_at: Option<DateTime<Utc>>,
+    wf_status: String,
+}
+
+impl Held {
+    fn wf(&self) -> WorkflowRef {
+        WorkflowRef {
+            id: WorkflowId(self.workflow_id),
+            owner_id: UserId(self.owner_id),
+            build_id: self.project_id.map(BuildId),
+        }
+    }
+    fn event(&self, kind: EventKind) -> NewEvent {
+        let e = self.wf().event(kind).task(TaskId(self.id));
+        match self.agent_id {
+            Some(a) => e.agent(AgentId(a)),
+            None => e,
+        }
+    }
+}
+
+/// Records a batch of outcomes in one transaction (run it in one and commit): successes
+/// release their dependents, retryable failures go back to the queue after a backoff,
+/// final failures skip everything downstream. Outcomes whose lease is no longer current are
+/// ignored and listed in [`Completed::lost`]. After committing, call
+/// `workflows::finish_if_done` for each touched workflow.
+///
+/// # Errors
+/// Database errors (including deadlocks, which the caller retries).
+pub async fn complete(
+    conn: &mut PgConnection,
+    batch: &[Completion],
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> Result<Completed> {
+    complete_inner(conn, batch, policy, now, false).await
+}
+
+async fn complete_inner(
+    conn: &mut PgConnection,
+    batch: &[Completion],
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+    lease_expired: bool,
+) -> Result<Completed> {
+    let mut out = Completed::default();
+    if batch.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<Uuid> = batch.iter().map(|c| c.task_id.0).collect();
+    // language=PostgreSQL
+    let held: Vec<Held> = sqlx::query_as(
+        r#"
+        select t.id, t.lease_id, t.workflow_id, t.owner_id, w.project_id, t.key, t.attempts, t.max_attempts,
+               t.agent_id, t.started_at, w.status as wf_status
+        from tasks t join workflows w on w.id = t.workflow_id
+        where t.id = any($1) and t.state = 'running'
+        order by t.id
+        for update of t
+        "#,
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let held: HashMap<Uuid, Held> = held.into_iter().map(|h| (h.id, h)).collect();
+
+    let mut succeeded: Vec<(&Held, &serde_json::Value)> = Vec::new();
+    let mut retry: Vec<(&Held, &str)> = Vec::new();
+    let mut failed: Vec<(&Held, &str)> = Vec::new();
+    let mut cancelled: Vec<(&Held, &str)> = Vec::new();
+    for c in batch {
+        let Some(h) = held.get(&c.task_id.0).filter(|h| h.lease_id == Some(c.lease_id)) else {
+            out.lost.push(c.task_id);
+            continue;
+        };
+        let wf_running = h.wf_status == WorkflowStatus::Running.as_str();
+        match &c.outcome {
+            Outcome::Succeeded(v) => succeeded.push((h, v)),
+            Outcome::Cancelled(why) => cancelled.push((h, why)),
+            Outcome::Failed { error, .. } if !wf_running => cancelled.push((h, error)),
+            Outcome::Failed { error, retryable } if *retryable && h.attempts < h.max_attempts => retry.push((h, error)),
+            Outcome::Failed { error, .. } => failed.push((h, error)),
+        }
+    }
+
+    let mut evs: Vec<NewEvent> = Vec::new();
+    let mut measurements: Vec<NewMetric> = Vec::new();
+
+    if !succeeded.is_empty() {
+        let ids: Vec<Uuid> = succeeded.iter().map(|(h, _)| h.id).collect();
+        let outputs: Vec<&serde_json::Value> = succeeded.iter().map(|(_, v)| *v).collect();
+        // language=PostgreSQL
+        sqlx::query(
+            r#"
+            update tasks t set state = 'succeeded', output = u.output, error = null, finished_at = $3,
+                   lease_id = null, lease_owner = null, lease_expires_at = null
+            from unnest($1::uuid[], $2::jsonb[]) as u(id, output)
+            where t.id = u.id
+            "#,
+        )
+        .bind(&ids)
+        .bind(&outputs)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        for (h, _) in &succeeded {
+            let duration = h
+                .started_at
+                .map(|s| (now - s).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+            evs.push(
+                h.event(EventKind::TaskSucceeded)
+                    .payload(json!({ "task": h.key, "duration_ms": duration })),
+            );
+            if let Some(d) = duration {
+                let m = NewMetric::ms("task.duration", d)
+                    .task(TaskId(h.id))
+                    .workflow(WorkflowId(h.workflow_id));
+                measurements.push(match h.agent_id {
+                    Some(a) => m.agent(AgentId(a)),
+                    None => m,
+                });
+            }
+            out.touched_workflows.insert(WorkflowId(h.workflow_id));
+        }
+        // Release dependents: each loses one pending dependency per succeeded parent.
+        // language=PostgreSQL
+        let released: Vec<Touched> = sqlx::query_as(
+            r#"
+            with c as (
+                select e.to_task as id, count(*)::int as n from task_edges e where e.from_task = any($1) group by e.to_task
+            ), locked as (
+                select d.id from tasks d join c on c.id = d.id where d.state = 'pending' order by d.id for update of d
+            )
+            update tasks d
+            set pending_dependencies = d.pending_dependencies - c.n,
+                state = case when d.pending_dependencies = c.n then 'ready' else 'pending' end,
+                ready_at = case when d.pending_dependencies = c.n then $2 else d.ready_at end,
+                run_at = case when d.pending_dependencies = c.n then $2 else d.run_at end
+            from c, workflows w
+            where d.id = c.id and d.id in (select id from locked) and w.id = d.workflow_id
+            returning d.id, d.key, d.state, d.workflow_id, d.owner_id, w.project_id
+            "#,
+        )
+        .bind(&ids)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+        for t in released.iter().filter(|t| t.state == "ready") {
+            out.released += 1;
+            evs.push(t.event(EventKind::TaskReady));
+        }
+    }
+
+    for (h, error) in &retry {
+        let delay = policy.delay(h.attempts.max(1) as u32, rand::rng().random::<f64>());
+        let run_at = after(now, delay);
+        // language=PostgreSQL
+        sqlx::query(
+            "update tasks set state = 'ready', error = $2, run_at = $3, ready_at = $3,
+                    lease_id = null, lease_owner = null, lease_expires_at = null
+             where id = $1",
+        )
+        .bind(h.id)
+        .bind(*error)
+        .bind(run_at)
+        .execute(&mut *conn)
+        .await?;
+        out.released += 1;
+        evs.push(h.event(EventKind::TaskRetryScheduled).payload(json!({
+            "task": h.key, "error": error, "attempt": h.attempts, "retry_in_ms": delay.as_millis() as u64,
+        })));
+    }
+
+    if !failed.is_empty() {
+        let ids: Vec<Uuid> = failed.iter().map(|(h, _)| h.id).collect();
+        let errors: Vec<&str> = failed.iter().map(|(_, e)| *e).collect();
+        // language=PostgreSQL
+        sqlx::query(
+            "update tasks t set state = 'failed', error = u.error, finished_at = $3,
+                    lease_id = null, lease_owner = null, lease_expires_at = null
+             from unnest($1::uuid[], $2::text[]) as u(id, error) where t.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&errors)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        for (h, error) in &failed {
+            evs.push(
+                h.event(EventKind::TaskFailed)
+                    .payload(json!({ "task": h.key, "error": error, "attempt": h.attempts })),
+            );
+            out.touched_workflows.insert(WorkflowId(h.workflow_id));
+        }
+        // Everything downstream of a failed task can never run.
+        // language=PostgreSQL
+        let skipped: Vec<Touched> = sqlx::query_as(
+            r#"
+            with recursive down(id) as (
+                select e.to_task from task_edges e where e.from_task = any($1)
+                union
+                select e.to_task from task_edges e join down on e.from_task = down.id
+            )
+            update tasks t set state = 'skipped', finished_at = $2, error = 'a task it depends on failed'
+            from down, workflows w
+            where t.id = down.id and t.state = 'pending' and w.id = t.workflow_id
+            returning t.id, t.key, t.state, t.workflow_id, t.owner_id, w.project_id
+            "#,
+        )
+        .bind(&ids)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+        evs.extend(skipped.iter().map(|t| t.event(EventKind::TaskSkipped)));
+    }
+
+    for (h, why) in &cancelled {
+        // language=PostgreSQL
+        sqlx::query(
+            "update tasks set state = 'cancelled', error = $2, finished_at = $3,
+                    lease_id = null, lease_owner = null, lease_expires_at = null
+             where id = $1",
+        )
+        .bind(h.id)
+        .bind(*why)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        evs.push(
+            h.event(EventKind::TaskCancelled)
+                .payload(json!({ "task": h.key, "error": why })),
+        );
+        out.touched_workflows.insert(WorkflowId(h.workflow_id));
+    }
+
+    if lease_expired {
+        for c in batch {
+            if let Some(h) = held.get(&c.task_id.0) {
+                evs.push(
+                    h.event(EventKind::TaskLeaseExpired)
+                        .payload(json!({ "task": h.key, "attempt": h.attempts })),
+                );
+            }
+        }
+    }
+    events::append(conn, &evs).await?;
+    metrics::record(conn, &measurements).await?;
+    Ok(out)
+}
+
+/// Extends the leases of running tasks this process holds. Returns the tasks it should stop:
+/// those whose lease was lost, and those whose workflow is no longer running.
+///
+/// # Errors
+/// Database errors.
+pub async fn renew_leases(
+    conn: &mut PgConnection,
+    held: &[(TaskId, Uuid)],
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<TaskId>> {
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = held.iter().map(|(t, _)| t.0).collect();
+    let leases: Vec<Uuid> = held.iter().map(|(_, l)| *l).collect();
+    // language=PostgreSQL
+    let renewed: Vec<(Uuid, String)> = sqlx::query_as(
+        r#"
+        update tasks t set lease_expires_at = $3
+        from unnest($1::uuid[], $2::uuid[]) as u(id, lease_id), workflows w
+        where t.id = u.id and t.lease_id = u.lease_id and t.state = 'running' and w.id = t.workflow_id
+        returning t.id, w.status
+        "#,
+    )
+    .bind(&ids)
+    .bind(&leases)
+    .bind(after(now, lease))
+    .fetch_all(&mut *conn)
+    .await?;
+    let keep: HashSet<Uuid> = renewed
+        .iter()
+        .filter(|(_, s)| s == WorkflowStatus::Running.as_str())
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(held
+        .iter()
+        .filter(|(t, _)| !keep.contains(&t.0))
+        .map(|(t, _)| *t)
+        .collect())
+}
+
+/// Puts back tasks whose lease expired (their worker died or hung): another attempt is
+/// scheduled if attempts remain, otherwise the task fails. Run in a transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn expire_leases(
+    conn: &mut PgConnection,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Completed> {
+    // language=PostgreSQL
+    let expired: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "select id, lease_id from tasks where state = 'running' and lease_expires_at < $1
+         order by lease_expires_at limit $2 for update skip locked",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let batch: Vec<Completion> = expired
+        .into_iter()
+        .map(|(id, lease_id)| Completion {
+            task_id: TaskId(id),
+            lease_id,
+            outcome: Outcome::Failed {
+                error: "lease expired: the worker running it stopped responding".into(),
+                retryable: true,
+            },
+        })
+        .collect();
+    complete_inner(conn, &batch, policy, now, true).await
+}

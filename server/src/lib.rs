@@ -1,0 +1,24 @@
+//! The Nexus Forge server: one process that serves the dashboard (Leptos SSR + hydration),
+//! the REST API, `/ws`, and runs the orchestrator's background work.
+//!
+//! # Layout
+//! - [`config`]: flags and environment variables (`--help` explains each).
+//! - [`startup`]: connect, migrate, bind, build the router, serve until a signal.
+//! - [`state`]: [`state::AppState`], shared by every handler.
+//! - [`routes`]: REST handlers, one module per area, each with its own `router()`.
+//! - [`ws`]: the `/ws` live feed.
+//! - [`error`]: [`error::ApiError`], the JSON error every REST handler returns.
+//! - [`telemetry`]: where the logs go and how they are filtered.
+//! - [`audit`]: the audit-trail middleware.
+//!
+//! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
+//! server on a random port against their own database.
+
+pub mod audit;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod ws;

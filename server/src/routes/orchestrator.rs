@@ -1,0 +1,190 @@
+//! `/api/orchestrator/*` and `/api/coordination/events`: agents, decomposition, workflow
+//! execution, events and status. Thin: parse, call the orchestrator, shape the answer.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use domain::{
+    agent::{FieldProblem, RegisterAgentRequest, ValidationErrors},
+    api::{
+        AgentView, DecomposeRequest, DecomposeResponse, EventsPage, ExecuteRequest, OrchestratorStatus,
+        RegisterAgentResponse, WorkflowSummary, WorkflowView,
+    },
+    ids::{BuildId, EventId, WorkflowId, LOCAL_USER_ID},
+    status::ExecutionMode,
+};
+use orchestrator::store::events::EventFilter;
+use serde::Deserialize;
+
+use crate::{
+    error::{ApiError, ApiJson},
+    state::AppState,
+};
+
+/// The orchestrator's REST routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/orchestrator/status", get(status))
+        .route("/api/orchestrator/agents", get(list_agents))
+        .route("/api/orchestrator/agents/register", post(register_agent))
+        .route("/api/orchestrator/tasks/decompose", post(decompose))
+        .route("/api/orchestrator/workflows", get(list_workflows))
+        .route("/api/orchestrator/workflows/{id}", get(get_workflow))
+        .route("/api/orchestrator/workflows/{id}/execute", post(execute_workflow))
+        .route("/api/orchestrator/workflows/{id}/cancel", post(cancel_workflow))
+        .route("/api/coordination/events", get(events))
+}
+
+/// Parses a path id, answering 400 for something that is not a UUID.
+pub(crate) fn parse_id<T: From<uuid::Uuid>>(what: &str, raw: &str) -> Result<T, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(T::from)
+        .map_err(|_| ApiError::BadRequest(format!("{raw:?} is not a valid {what} id (a UUID)")))
+}
+
+async fn status(State(state): State<AppState>) -> Result<Json<OrchestratorStatus>, ApiError> {
+    Ok(Json(state.orchestrator.status(Duration::from_secs(60)).await?))
+}
+
+#[derive(serde::Serialize)]
+struct Agents {
+    agents: Vec<AgentView>,
+}
+
+async fn list_agents(State(state): State<AppState>) -> Result<Json<Agents>, ApiError> {
+    Ok(Json(Agents {
+        agents: state.orchestrator.list_agents().await?,
+    }))
+}
+
+async fn register_agent(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterAgentRequest>,
+) -> Result<(StatusCode, Json<RegisterAgentResponse>), ApiError> {
+    let agent = state.orchestrator.register_agent(&req, LOCAL_USER_ID).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisterAgentResponse {
+            status: "registered".into(),
+            agent_id: agent.name.clone(),
+            agent,
+        }),
+    ))
+}
+
+async fn decompose(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<DecomposeRequest>,
+) -> Result<(StatusCode, Json<DecomposeResponse>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.orchestrator.decompose(&req, LOCAL_USER_ID).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<i64>,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(serde::Serialize)]
+struct Workflows {
+    workflows: Vec<WorkflowSummary>,
+}
+
+async fn list_workflows(
+    State(state): State<AppState>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Workflows>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let workflows = state
+        .orchestrator
+        .list_workflows(Some(LOCAL_USER_ID), q.before, q.limit.unwrap_or(50))
+        .await?;
+    Ok(Json(Workflows { workflows }))
+}
+
+async fn get_workflow(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WorkflowView>, ApiError> {
+    let id: WorkflowId = parse_id("workflow", &id)?;
+    Ok(Json(state.orchestrator.get_workflow(id, Some(LOCAL_USER_ID)).await?))
+}
+
+async fn execute_workflow(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<WorkflowView>), ApiError> {
+    let id: WorkflowId = parse_id("workflow", &id)?;
+    // The body is optional: no body means the defaults.
+    let req: ExecuteRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ExecuteRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not a valid execute request: {e}")))?
+    };
+    let mode = match req.mode {
+        None => ExecutionMode::Parallel,
+        Some(m) => m.trim().parse::<ExecutionMode>().map_err(|e| {
+            ApiError::Orchestrator(orchestrator::Error::Validation(ValidationErrors {
+                problems: vec![FieldProblem {
+                    field: "mode".into(),
+                    message: e.to_string(),
+                }],
+            }))
+        })?,
+    };
+    let view = state
+        .orchestrator
+        .execute_workflow(id, Some(LOCAL_USER_ID), mode)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+async fn cancel_workflow(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<WorkflowView>), ApiError> {
+    let id: WorkflowId = parse_id("workflow", &id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.orchestrator.cancel_workflow(id, Some(LOCAL_USER_ID)).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    limit: Option<i64>,
+    since: Option<i64>,
+    workflow_id: Option<String>,
+    build_id: Option<String>,
+    kind: Option<String>,
+}
+
+async fn events(
+    State(state): State<AppState>,
+    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<EventsPage>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let filter = EventFilter {
+        since: q.since.map(EventId),
+        workflow_id: q
+            .workflow_id
+            .as_deref()
+            .map(|w| parse_id::<WorkflowId>("workflow", w))
+            .transpose()?,
+        build_id: q
+            .build_id
+            .as_deref()
+            .map(|b| parse_id::<BuildId>("build", b))
+            .transpose()?,
+        kind_prefix: q.kind.filter(|k| !k.is_empty()),
+        ..Default::default()
+    };
+    Ok(Json(state.orchestrator.events(&filter, q.limit.unwrap_or(50)).await?))
+}

@@ -1,0 +1,168 @@
+//! Start-up and shutdown: connect and migrate, bind, assemble the router, serve until a
+//! signal, then stop the background work within the grace period.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use app::{shell, App};
+use axum::{serve::ListenerExt, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use orchestrator::{
+    db::{self, DbConfig},
+    Orchestrator,
+};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+
+use crate::{audit, config::Config, routes, state::AppState, ws};
+
+/// A server that is connected, migrated and bound, but not serving yet.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    orchestrator: Orchestrator,
+    shutdown: CancellationToken,
+    grace: Duration,
+}
+
+impl Application {
+    /// Connects to Postgres (creating and migrating the database), binds the listener and
+    /// builds the router.
+    ///
+    /// # Errors
+    /// One line for a person: Postgres unreachable, address in use, and so on.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = db::connect_and_migrate(&DbConfig {
+            url: config.database_url.clone(),
+            max_connections: config.db_max_connections,
+            acquire_timeout: Duration::from_secs(5),
+        })
+        .await?;
+        Self::from_pool(config, pool).await
+    }
+
+    /// Like [`Application::build`], on a pool that is already connected and migrated.
+    ///
+    /// # Errors
+    /// The address cannot be bound; the Leptos settings are invalid.
+    pub async fn from_pool(config: Config, pool: sqlx::PgPool) -> anyhow::Result<Self> {
+        let orchestrator = Orchestrator::builder(pool).scheduler(config.scheduler()).build();
+
+        let mut leptos_options = get_configuration(None)
+            .context("reading the Leptos settings")?
+            .leptos_options;
+        leptos_options.site_root = config.site_root.to_string_lossy().as_ref().into();
+        leptos_options.site_addr = config.listen;
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let shutdown = CancellationToken::new();
+        let state = AppState {
+            leptos_options: leptos_options.clone(),
+            orchestrator: orchestrator.clone(),
+            shutdown: shutdown.clone(),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            orchestrator,
+            shutdown,
+            grace: Duration::from_secs(config.shutdown_grace_secs),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully.
+    ///
+    /// # Errors
+    /// The listener failed.
+    pub async fn run_until_stopped(
+        self,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            orchestrator,
+            shutdown,
+            grace,
+        } = self;
+        let mut background = orchestrator.spawn_background(shutdown.clone());
+        tracing::info!("serving on http://{}", listener.local_addr()?);
+
+        let stop = shutdown.clone();
+        let listener = listener.tap_io(|tcp| {
+            // Without this, multi-part responses (SSR streams, files) stall ~40 ms on Nagle.
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down");
+                stop.cancel();
+            })
+            .await;
+
+        shutdown.cancel();
+        if tokio::time::timeout(grace, async { while background.join_next().await.is_some() {} })
+            .await
+            .is_err()
+        {
+            tracing::warn!("background work did not stop within {grace:?}; exiting anyway");
+        }
+        orchestrator.pool().close().await;
+        served.context("the HTTP server failed")
+    }
+}
+
+/// The whole router: REST, `/ws`, server functions, SSR pages, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let orchestrator = state.orchestrator.clone();
+    Router::new()
+        .merge(routes::router())
+        .merge(ws::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(orchestrator.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record_mutations,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

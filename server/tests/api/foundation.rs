@@ -1,0 +1,224 @@
+//! Start-up, health, errors and the WebSocket.
+
+use std::time::Duration;
+
+use domain::ws::{ClientMessage, ServerMessage, Topic};
+use futures::{SinkExt, StreamExt};
+use server::startup::Application;
+use sqlx::{postgres::PgPoolOptions, ConnectOptions, PgPool};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{spawn_app, spawn_app_with, test_config, PgProxy};
+
+#[sqlx::test(migrations = "../migrations")]
+async fn healthz_reports_the_database_up(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["database"], "up");
+    assert_eq!(body["status"], "ok");
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn healthz_reports_postgres_going_away_and_coming_back(pool: PgPool) {
+    // Arrange: the server reaches Postgres only through a proxy we can cut.
+    let opts = pool.connect_options();
+    let upstream = format!("{}:{}", opts.get_host(), opts.get_port()).parse().unwrap();
+    let proxy = PgProxy::start(upstream).await;
+    let proxied = (*opts).clone().host("127.0.0.1").port(proxy.addr.port());
+    let server_pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(proxied.clone())
+        .await
+        .unwrap();
+    let app = spawn_app_with(test_config(proxied.to_url_lossy().to_string()), server_pool).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    // Act: Postgres disappears.
+    proxy.cut();
+    let res = app.get("/healthz").await;
+
+    // Assert: reported, and the server still answers.
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["database"], "down");
+    assert!(body["database_error"].as_str().is_some_and(|s| !s.is_empty()), "{body}");
+    assert_eq!(app.get("/api/no-such-thing").await.status(), 404);
+
+    // Postgres is back: health recovers without a restart.
+    proxy.restore();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.get("/healthz").await.status() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "healthz did not recover after Postgres came back");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_a_one_line_error_at_start_up() {
+    // Nothing listens on this port: bind one, take its number, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = test_config(format!("postgres://postgres@127.0.0.1:{port}/nexus_forge"));
+    let err = Application::build(config).await.err().expect("start-up must fail");
+    let text = format!("{err:#}");
+    assert!(
+        text.starts_with(&format!(
+            "cannot reach Postgres at 127.0.0.1:{port} (database nexus_forge)"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+}
+
+#[tokio::test]
+async fn a_malformed_database_url_is_reported() {
+    let err = Application::build(test_config("mysql://nope".into()))
+        .await
+        .err()
+        .expect("start-up must fail");
+    assert!(format!("{err:#}").contains("DATABASE_URL"), "{err:#}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn unknown_api_paths_are_json_404s(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = app.get("/api/orchestrator/nothing-here").await;
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("/api/orchestrator/nothing-here"));
+    app.stop().await;
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_message(ws: &mut Ws) -> ServerMessage {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .unwrap();
+        if let Message::Text(t) = frame {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+/// The workflow the test events belong to; the server's own events (agent heartbeats) do
+/// not, so subscribing to this topic sees only the test's.
+const WF: uuid::Uuid = uuid::Uuid::from_u128(0xfeed);
+
+async fn subscribe(ws: &mut Ws, last_event_id: Option<domain::ids::EventId>) {
+    let topics = vec![Topic::Workflow(domain::ids::WorkflowId(WF))];
+    let msg = serde_json::to_string(&ClientMessage::Subscribe { topics, last_event_id }).unwrap();
+    ws.send(Message::Text(msg.into())).await.unwrap();
+}
+
+async fn insert_event(pool: &PgPool, kind: &str) -> i64 {
+    sqlx::query_scalar(
+        "insert into coordination_events (kind, workflow_id, payload) values ($1, $2, '{}') returning id",
+    )
+    .bind(kind)
+    .bind(WF)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_websocket_greets_then_streams_new_events_in_order(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
+        .await
+        .unwrap();
+    assert!(matches!(next_message(&mut ws).await, ServerMessage::Hello { .. }));
+    subscribe(&mut ws, None).await;
+    assert!(matches!(
+        next_message(&mut ws).await,
+        ServerMessage::Subscribed { replayed: 0, .. }
+    ));
+
+    // Another workflow's event is not for this subscriber.
+    sqlx::query("insert into coordination_events (kind, workflow_id) values ('task.ready', gen_random_uuid())")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let a = insert_event(&pool, "task.ready").await;
+    let b = insert_event(&pool, "task.started").await;
+    for expected in [a, b] {
+        match next_message(&mut ws).await {
+            ServerMessage::Event { event } => assert_eq!(event.id.0, expected),
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+    drop(ws);
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_reconnecting_client_gets_what_it_missed_exactly_once(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let seen = insert_event(&pool, "agent.registered").await;
+    let missed = [
+        insert_event(&pool, "task.ready").await,
+        insert_event(&pool, "task.started").await,
+    ];
+    // Let the bus catch up so the replay has a watermark above the missed events.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
+        .await
+        .unwrap();
+    next_message(&mut ws).await;
+    subscribe(&mut ws, Some(domain::ids::EventId(seen))).await;
+    let mut got = Vec::new();
+    loop {
+        match next_message(&mut ws).await {
+            ServerMessage::Event { event } => got.push(event.id.0),
+            ServerMessage::Subscribed { replayed, .. } => {
+                assert_eq!(replayed, 2);
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(got, missed);
+    let live = insert_event(&pool, "task.succeeded").await;
+    match next_message(&mut ws).await {
+        ServerMessage::Event { event } => assert_eq!(event.id.0, live),
+        other => panic!("expected the live event, got {other:?}"),
+    }
+    drop(ws);
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_websocket_answers_pings_and_reports_garbage(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
+        .await
+        .unwrap();
+    next_message(&mut ws).await;
+    ws.send(Message::Text("{\"type\":\"ping\"}".into())).await.unwrap();
+    assert_eq!(next_message(&mut ws).await, ServerMessage::Pong);
+    ws.send(Message::Text("not json".into())).await.unwrap();
+    assert!(matches!(next_message(&mut ws).await, ServerMessage::Error { .. }));
+    drop(ws);
+    app.stop().await;
+}

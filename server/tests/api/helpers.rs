@@ -1,0 +1,143 @@
+//! `spawn_app`: the real server on a random port, on the test's own database, optionally
+//! behind a TCP proxy that can cut Postgres off and bring it back.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+use server::{config::Config, startup::Application};
+use sqlx::PgPool;
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::watch,
+};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server run");
+        }
+    }
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config {
+        database_url,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db_max_connections: 8,
+        site_root: "target/site".into(),
+        log: "warn".into(),
+        shutdown_grace_secs: 5,
+        concurrency: 16,
+        agents: vec![],
+        lease_secs: 30,
+    }
+}
+
+/// The server on `pool`'s database (already migrated by `#[sqlx::test]`).
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(test_config(String::new()), pool).await
+}
+
+/// The server with `config`, using `server_pool` to talk to Postgres.
+pub async fn spawn_app_with(config: Config, server_pool: PgPool) -> TestApp {
+    let app = Application::from_pool(config, server_pool)
+        .await
+        .expect("build the app");
+    let addr = app.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        stop: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+/// A TCP proxy in front of Postgres. `cut()` drops every connection and refuses new ones
+/// (as if Postgres were stopped); `restore()` lets connections through again.
+pub struct PgProxy {
+    pub addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    generation: watch::Sender<u64>,
+}
+
+impl PgProxy {
+    pub async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let (generation, _) = watch::channel(0u64);
+        let proxy = Self {
+            addr,
+            up: up.clone(),
+            generation: generation.clone(),
+        };
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let mut cut = generation.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        proxy
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,8 @@
+//! HTTP-level tests of the server: each starts the real router on a random port against a
+//! fresh database. One binary for all of them keeps link time down.
+
+#![allow(unreachable_pub)]
+
+mod foundation;
+mod helpers;
+mod orchestrator;
