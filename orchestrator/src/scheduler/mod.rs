@@ -130,6 +130,8 @@ pub(crate) struct Scheduler {
     slots: Arc<Semaphore>,
     wake: Notify,
     running: Mutex<HashMap<TaskId, Running>>,
+    /// The ids of `config.agents`, resolved once and refreshed at each heartbeat.
+    hosted: Mutex<Option<Vec<AgentId>>>,
 }
 
 impl Scheduler {
@@ -140,6 +142,7 @@ impl Scheduler {
             handlers,
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
+            hosted: Mutex::new(None),
         }
     }
 
@@ -203,12 +206,18 @@ impl Trouble {
     }
 }
 
-/// Resolves the agents this process runs to ids (`None`: all).
-async fn hosted_agents(orch: &Orchestrator) -> Result<Option<Vec<AgentId>>> {
-    match &orch.scheduler().config.agents {
-        None => Ok(None),
-        Some(names) => Ok(Some(store::agents::ids_by_name(orch.pool(), names).await?)),
+/// The ids of the agents this process runs (`None`: all), from the cache unless `refresh`.
+async fn hosted_agents(orch: &Orchestrator, refresh: bool) -> Result<Option<Vec<AgentId>>> {
+    let s = orch.scheduler();
+    let Some(names) = &s.config.agents else { return Ok(None) };
+    if !refresh {
+        if let Some(ids) = s.hosted.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(Some(ids));
+        }
     }
+    let ids = store::agents::ids_by_name(orch.pool(), names).await?;
+    *s.hosted.lock().unwrap_or_else(|e| e.into_inner()) = Some(ids.clone());
+    Ok(Some(ids))
 }
 
 async fn claimer(orch: Orchestrator, done: mpsc::UnboundedSender<Done>, shutdown: CancellationToken) {
@@ -229,7 +238,10 @@ async fn claimer(orch: Orchestrator, done: mpsc::UnboundedSender<Done>, shutdown
             continue;
         }
         let claimed = async {
-            let agents = hosted_agents(&orch).await?;
+            if !store::tasks::any_due(orch.pool(), orch.now()).await? {
+                return Ok(Vec::new());
+            }
+            let agents = hosted_agents(&orch, false).await?;
             let mut tx = orch.pool().begin().await?;
             let req = ClaimRequest {
                 limit: free.min(s.config.claim_batch),
@@ -488,7 +500,7 @@ pub(crate) async fn maintain(orch: &Orchestrator, heartbeat: bool) -> Result<()>
     let s = orch.scheduler();
     let now = orch.now();
     if heartbeat {
-        let agents = hosted_agents(orch).await?;
+        let agents = hosted_agents(orch, true).await?;
         let mut tx = orch.pool().begin().await?;
         store::agents::heartbeat(&mut tx, agents.as_deref(), &s.config.worker_name, now).await?;
         tx.commit().await?;
