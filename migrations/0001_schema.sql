@@ -94,7 +94,10 @@ create table projects (
     phase       text not null default 'queued'
                 check (phase in ('queued', 'analysis', 'planning', 'generation', 'assembly', 'packaging', 'done')),
     progress    real not null default 0 check (progress between 0 and 100),
+    -- The analysis: the app spec, what the reflection pass noted, and its confidence.
     spec        jsonb,
+    reflection  jsonb not null default '[]' check (jsonb_typeof(reflection) = 'array'),
+    confidence  real check (confidence between 0 and 1),
     error       text,
     tokens_used bigint not null default 0 check (tokens_used >= 0),
     llm_calls   integer not null default 0 check (llm_calls >= 0),
@@ -251,12 +254,15 @@ create table audit_logs (
 create index audit_logs_created_idx on audit_logs (created_at desc);
 create index audit_logs_actor_idx on audit_logs (actor_id, created_at desc);
 
--- Generated files of a build; a build's artifacts make its preview and its zip.
+-- Generated files of a build (kind 'file': the preview serves them) and its zip (kind
+-- 'package'). Stored in Postgres: one place to back up, shared by every server process,
+-- and written in the same transaction as the task that made them.
 create table artifacts (
     id           uuid primary key default gen_random_uuid(),
     project_id   uuid not null references projects (id) on delete cascade,
     owner_id     uuid not null references users (id),
     task_id      uuid references tasks (id) on delete set null,
+    kind         text not null default 'file' check (kind in ('file', 'package')),
     path         text not null check (
         length(path) between 1 and 255
         and path ~ '^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$'),

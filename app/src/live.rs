@@ -175,3 +175,33 @@ mod browser {
         set_timeout(move || connect(feed, attempt), delay);
     }
 }
+
+/// A number that goes up when an event matching `relevant` arrives, at most every 400 ms
+/// (trailing edge, so the last event of a burst is never missed), and on every resync.
+/// Pages put it in their resources' sources to refetch live.
+pub fn use_live_version(relevant: impl Fn(&CoordinationEvent) -> bool + Send + Sync + 'static) -> Signal<u64> {
+    let feed = use_live_feed();
+    let latest = Memo::new(move |_| feed.events.with(|q| q.iter().rev().find(|e| relevant(e)).map(|e| e.id)));
+    let version = RwSignal::new(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        let pending = StoredValue::new(false);
+        Effect::new(move |prev: Option<Option<EventId>>| {
+            let now = latest.get();
+            if prev.is_some() && now != prev.flatten() && !pending.get_value() {
+                pending.set_value(true);
+                set_timeout(
+                    move || {
+                        pending.set_value(false);
+                        version.update(|v| *v += 1);
+                    },
+                    std::time::Duration::from_millis(400),
+                );
+            }
+            now
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = latest;
+    Signal::derive(move || version.get() + feed.resyncs.get())
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     agent::Capability,
     ids::{AgentId, BuildId, EventId, TaskId, WorkflowId},
-    status::{AgentKind, AgentStatus, ExecutionMode, TaskState, WorkflowStatus},
+    status::{AgentKind, AgentStatus, BuildPhase, BuildStatus, ExecutionMode, TaskState, WorkflowStatus},
 };
 
 /// Every error response: `{"error": "<kind>", "message": "<for a person>"}`, plus the
@@ -316,4 +316,154 @@ pub struct OrchestratorStatus {
     pub queue_wait_ms: Percentiles,
     /// When this was computed.
     pub at: DateTime<Utc>,
+}
+
+/// Limits and choices for one build (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildConfig {
+    /// `offline`, `gemini` or `openai`; the server's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// A model for that provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Most tokens the build may use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
+    /// Most model calls the build may make.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_llm_calls: Option<u32>,
+}
+
+/// `POST /api/nexus-forge/build` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartBuildRequest {
+    /// What to build, in a person's words (1 to 20,000 characters).
+    #[serde(default)]
+    pub prompt: String,
+    /// Options.
+    #[serde(default)]
+    pub config: BuildConfig,
+}
+
+/// `POST /api/nexus-forge/build` answer (202).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartBuildResponse {
+    /// The new build.
+    pub build_id: BuildId,
+    /// `queued`.
+    pub status: BuildStatus,
+    /// Where to watch it live (subscribe to the build's topic).
+    pub websocket_url: String,
+}
+
+/// One stored file of a build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactInfo {
+    /// Relative path (`js/app.js`).
+    pub path: String,
+    /// Its content type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i32,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// A build in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildView {
+    /// Its id.
+    pub build_id: BuildId,
+    /// The prompt.
+    pub prompt: String,
+    /// The app's name, once analysed.
+    pub name: Option<String>,
+    /// Status.
+    pub status: BuildStatus,
+    /// Phase.
+    pub phase: BuildPhase,
+    /// 0 to 100.
+    pub progress: f32,
+    /// Options it was started with.
+    pub config: BuildConfig,
+    /// The app spec, once analysed.
+    pub spec: Option<crate::spec::AppSpec>,
+    /// What the reflection pass noted.
+    pub reflection: Vec<String>,
+    /// How sure the analysis is, 0 to 1.
+    pub confidence: Option<f32>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Tokens used so far.
+    pub tokens_used: i64,
+    /// Model calls so far.
+    pub llm_calls: i32,
+    /// Its workflow.
+    pub workflow_id: Option<WorkflowId>,
+    /// Every task of that workflow.
+    pub tasks: Vec<TaskView>,
+    /// Generated files (without the zip).
+    pub artifacts: Vec<ArtifactInfo>,
+    /// Where the app is served, once assembled.
+    pub preview_url: Option<String>,
+    /// Where the zip is, once packaged.
+    pub download_url: Option<String>,
+    /// Accepted.
+    pub created_at: DateTime<Utc>,
+    /// Started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `finished_at - created_at` (or until now), in ms.
+    pub duration_ms: Option<i64>,
+}
+
+/// A build without its tasks and files, for lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildSummary {
+    /// Its id.
+    pub build_id: BuildId,
+    /// The prompt.
+    pub prompt: String,
+    /// The app's name, once analysed.
+    pub name: Option<String>,
+    /// Status.
+    pub status: BuildStatus,
+    /// Phase.
+    pub phase: BuildPhase,
+    /// 0 to 100.
+    pub progress: f32,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Accepted.
+    pub created_at: DateTime<Utc>,
+    /// Finished.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/nexus-forge/builds`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildsPage {
+    /// Newest first.
+    pub builds: Vec<BuildSummary>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// One bucket of a measurement's time series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricPoint {
+    /// Bucket start.
+    pub at: DateTime<Utc>,
+    /// Samples in the bucket.
+    pub count: i64,
+    /// Their sum.
+    pub sum: f64,
+    /// Their median.
+    pub p50: Option<f64>,
+    /// Their 95th percentile.
+    pub p95: Option<f64>,
+    /// Their largest.
+    pub max: Option<f64>,
 }

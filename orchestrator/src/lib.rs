@@ -8,6 +8,8 @@
 //! - [`planner`]: descriptions to task DAGs.
 //! - [`clock`]: the time every scheduling decision uses.
 //! - [`generator`]: the offline provider's app generator.
+//! - [`llm`]: LLM providers (Gemini, OpenAI-compatible, offline) with retries and a breaker.
+//! - [`pipeline`]: the build pipeline, prompt to packaged app.
 //! - [`Orchestrator`]: the one handle the server and the server functions call; cheap to
 //!   clone. REST handlers and server functions are two doors onto these methods.
 //!
@@ -20,6 +22,8 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod generator;
+pub mod llm;
+pub mod pipeline;
 pub mod planner;
 pub mod scheduler;
 pub mod store;
@@ -66,6 +70,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     planner: Arc<dyn Planner>,
     scheduler: Arc<Scheduler>,
+    providers: llm::Providers,
 }
 
 /// Builds an [`Orchestrator`].
@@ -76,6 +81,7 @@ pub struct OrchestratorBuilder {
     scheduler: SchedulerConfig,
     handlers: Handlers,
     bus_capacity: usize,
+    providers: Option<llm::Providers>,
 }
 
 impl OrchestratorBuilder {
@@ -103,6 +109,12 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// The LLM providers (default: only the offline one, answering at once).
+    pub fn providers(mut self, providers: llm::Providers) -> Self {
+        self.providers = Some(providers);
+        self
+    }
+
     /// How far a bus subscriber may fall behind before it must resync.
     pub fn bus_capacity(mut self, capacity: usize) -> Self {
         self.bus_capacity = capacity;
@@ -118,27 +130,61 @@ impl OrchestratorBuilder {
                 clock: self.clock,
                 planner: self.planner,
                 scheduler: Arc::new(Scheduler::new(self.scheduler, self.handlers)),
+                providers: self
+                    .providers
+                    .unwrap_or_else(|| llm::Providers::offline(Duration::ZERO)),
             }),
         }
     }
 }
 
-/// The handlers every orchestrator starts with: `noop` and `generic`.
+/// The handlers every orchestrator starts with: `noop`, `generic` and the build pipeline's.
 pub fn default_handlers() -> Handlers {
     let mut h = Handlers::new();
     h.insert("noop", scheduler::handler::noop);
     h.insert("generic", generic_task);
+    pipeline::register(&mut h);
     h
 }
 
-/// The `generic` task (what `decompose` plans): the agent writes a short work note for the
-/// subtask. Offline, the note is deterministic and says what was done by whom.
+/// The `generic` task (what `decompose` plans): the agent's model writes a short work note
+/// for the subtask (offline: a deterministic note that says so).
 async fn generic_task(ctx: scheduler::TaskContext) -> std::result::Result<serde_json::Value, scheduler::TaskError> {
     let t = &ctx.task;
-    Ok(serde_json::json!({
-        "agent": t.agent.name,
-        "summary": format!("{} completed \"{}\" (attempt {}).", t.agent.name, t.description, t.attempt),
-    }))
+    let Some(provider) = ctx.orchestrator.providers().get(t.agent.provider.as_deref()) else {
+        return Err(scheduler::TaskError::Fatal(format!(
+            "agent {} wants the provider {:?}, which is not configured",
+            t.agent.name, t.agent.provider
+        )));
+    };
+    let req = llm::LlmRequest {
+        system: pipeline_prompt_generic().into(),
+        messages: vec![llm::Message::user(format!(
+            "Subtask: {}\nInput: {}",
+            t.description, t.input
+        ))],
+        json: false,
+        max_tokens: 800,
+        temperature: 0.3,
+        model: t.agent.model.clone(),
+        purpose: "generic".into(),
+        context: serde_json::json!({ "description": t.description, "agent": t.agent.name }),
+    };
+    let answer = tokio::select! {
+        r = provider.complete(&req) => r,
+        _ = ctx.cancel.cancelled() => return Err(scheduler::TaskError::Retryable("stopped".into())),
+    };
+    match answer {
+        Ok(r) => Ok(
+            serde_json::json!({ "agent": t.agent.name, "provider": provider.name(), "model": r.model, "summary": r.text, "tokens": r.usage.total() }),
+        ),
+        Err(e) if e.is_retryable() => Err(scheduler::TaskError::Retryable(e.to_string())),
+        Err(e) => Err(scheduler::TaskError::Fatal(e.to_string())),
+    }
+}
+
+fn pipeline_prompt_generic() -> &'static str {
+    pipeline::GENERIC_PROMPT
 }
 
 /// Longest page of events one request may ask for.
@@ -155,6 +201,7 @@ impl Orchestrator {
             scheduler: SchedulerConfig::default(),
             handlers: default_handlers(),
             bus_capacity: 4096,
+            providers: None,
         }
     }
 
@@ -194,6 +241,11 @@ impl Orchestrator {
 
     pub(crate) fn scheduler(&self) -> &Arc<Scheduler> {
         &self.inner.scheduler
+    }
+
+    /// The LLM providers.
+    pub fn providers(&self) -> &llm::Providers {
+        &self.inner.providers
     }
 
     /// Runs one maintenance pass now (heartbeats, expired leases, deadlines); the
@@ -499,6 +551,19 @@ impl Orchestrator {
             queue_wait_ms,
             at: now,
         })
+    }
+
+    /// `metric` bucketed by `bucket_secs` since `since`.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn metric_series(
+        &self,
+        metric: &str,
+        since: DateTime<Utc>,
+        bucket_secs: i64,
+    ) -> Result<Vec<domain::api::MetricPoint>> {
+        store::metrics::series(&self.inner.pool, metric, since, bucket_secs).await
     }
 
     /// Appends an audit entry.

@@ -14,6 +14,8 @@
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
 //! server on a random port against their own database.
 
+#![recursion_limit = "256"] // Leptos view types of the dashboard are deeply nested.
+
 pub mod audit;
 pub mod config;
 pub mod error;

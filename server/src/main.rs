@@ -1,4 +1,5 @@
 //! `nexus-forge`: parse the configuration, start the server, report a failure in one line.
+#![recursion_limit = "256"]
 
 use clap::Parser;
 use server::{config::Config, startup::Application, telemetry};

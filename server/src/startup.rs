@@ -48,7 +48,12 @@ impl Application {
     /// # Errors
     /// The address cannot be bound; the Leptos settings are invalid.
     pub async fn from_pool(config: Config, pool: sqlx::PgPool) -> anyhow::Result<Self> {
-        let orchestrator = Orchestrator::builder(pool).scheduler(config.scheduler()).build();
+        let providers = orchestrator::llm::Providers::from_settings(&config.llm()).map_err(anyhow::Error::msg)?;
+        tracing::info!(default = providers.default_name(), configured = ?providers.names(), "LLM providers");
+        let orchestrator = Orchestrator::builder(pool)
+            .scheduler(config.scheduler())
+            .providers(providers)
+            .build();
 
         let mut leptos_options = get_configuration(None)
             .context("reading the Leptos settings")?

@@ -1,11 +1,14 @@
 //! One module per route, plus the pieces pages share.
 
+pub(crate) mod agents;
+pub(crate) mod builds;
+pub(crate) mod events;
+pub(crate) mod metrics;
 pub(crate) mod overview;
+pub(crate) mod workflows;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-use crate::error::AppError;
 
 /// The 404 page (with a 404 status when rendered on the server).
 #[component]
@@ -23,10 +26,4 @@ pub(crate) fn NotFound() -> impl IntoView {
             <p>"There is nothing at this address. " <a href="/">"Back to the overview"</a></p>
         </section>
     }
-}
-
-/// An error in place of a section's content.
-#[component]
-pub(crate) fn ErrorNote(error: AppError) -> impl IntoView {
-    view! { <p class="error-note" role="alert">{error.to_string()}</p> }
 }

@@ -1,46 +1,116 @@
-//! The overview (`/`): the agents and a live activity feed.
+//! The overview (`/`): metric cards, active builds, agents and live activity.
 
-use domain::{api::AgentView, event::CoordinationEvent};
+use domain::{
+    api::{AgentView, BuildSummary},
+    event::CoordinationEvent,
+    status::BuildStatus,
+    ws::Topic,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
-use super::ErrorNote;
 use crate::{
-    api::{list_agents, recent_events},
-    live::use_live_feed,
+    api::{get_status, list_agents, list_builds, recent_events},
+    components::{Empty, ErrorNote, Loading, Metric, ProgressBar, StatusBadge, Time},
+    live::{use_live_feed, use_live_version},
 };
 
 /// The overview page.
 #[component]
 pub(crate) fn Overview() -> impl IntoView {
-    let feed = use_live_feed();
-    let agents = Resource::new(move || feed.resyncs.get(), |_| list_agents());
+    let version = use_live_version(|_| true);
+    let status = Resource::new(move || version.get(), |_| get_status());
+    let builds = Resource::new(move || version.get(), |_| list_builds(None));
+    let agents_version = use_live_version(|e| e.kind.area() == "agent");
+    let agents = Resource::new(move || agents_version.get(), |_| list_agents());
 
     view! {
         <Title text="Overview"/>
         <h1>"Overview"</h1>
-        <section class="panel" aria-labelledby="agents-heading">
-            <h2 id="agents-heading">"Agents"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading agents…"</p> }>
-                {move || Suspend::new(async move {
-                    match agents.await {
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No agents are registered."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="agent-grid" id="agent-list">
-                                {list.into_iter().map(|a| view! { <AgentCard agent=a/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+        <Transition fallback=|| view! { <Loading what="metrics"/> }>
+            {move || Suspend::new(async move {
+                let s = status.await;
+                let b = builds.await;
+                match (s, b) {
+                    (Ok(s), Ok(b)) => {
+                        let active = b.builds.iter().filter(|x| !x.status.is_terminal()).count();
+                        let completed = b.builds.iter().filter(|x| x.status == BuildStatus::Completed).count();
+                        view! {
+                            <section class="metrics-row" aria-label="Key numbers">
+                                <Metric id="m-active-builds" label="active builds" value=Signal::derive(move || active.to_string())/>
+                                <Metric id="m-completed" label="completed builds" value=Signal::derive(move || completed.to_string())/>
+                                <Metric id="m-agents" label="agents active / registered" value=Signal::derive(move || format!("{} / {}", s.agents_active, s.agents_registered))/>
+                                <Metric id="m-throughput" label="tasks per second (1 min)" value=Signal::derive(move || format!("{:.2}", s.throughput_per_sec))/>
+                                <Metric id="m-queue" label="queue depth" value=Signal::derive(move || s.queue_depth.to_string())/>
+                            </section>
+                            <ActiveBuilds builds=b.builds/>
+                        }
+                        .into_any()
                     }
-                })}
-            </Suspense>
-        </section>
-        <ActivityFeed/>
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorNote error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <div class="two-col">
+            <section class="panel" aria-labelledby="agents-heading">
+                <div class="panel-head">
+                    <h2 id="agents-heading">"Agents"</h2>
+                    <A href="/agents">"All agents"</A>
+                </div>
+                <Transition fallback=|| view! { <Loading what="agents"/> }>
+                    {move || Suspend::new(async move {
+                        match agents.await {
+                            Ok(list) if list.is_empty() => view! { <Empty>"No agents are registered."</Empty> }.into_any(),
+                            Ok(list) => view! {
+                                <ul class="agent-grid" id="agent-list">
+                                    {list.into_iter().map(|a| view! { <AgentCard agent=a/> }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <ActivityFeed/>
+        </div>
     }
 }
 
 #[component]
-fn AgentCard(agent: AgentView) -> impl IntoView {
+fn ActiveBuilds(builds: Vec<BuildSummary>) -> impl IntoView {
+    let active: Vec<BuildSummary> = builds.into_iter().filter(|b| !b.status.is_terminal()).collect();
+    view! {
+        <section class="panel" aria-labelledby="active-heading">
+            <div class="panel-head">
+                <h2 id="active-heading">"Active builds"</h2>
+                <A href="/builds">"Start a build"</A>
+            </div>
+            {if active.is_empty() {
+                view! { <Empty>"Nothing is building right now. " <A href="/builds">"Describe an app"</A> " to start one."</Empty> }.into_any()
+            } else {
+                view! {
+                    <ul class="build-list" id="active-builds">
+                        {active.into_iter().map(|b| {
+                            let progress = b.progress;
+                            view! {
+                                <li class="build-row">
+                                    <A href=format!("/builds/{}", b.build_id)>{b.name.clone().unwrap_or_else(|| b.prompt.chars().take(60).collect())}</A>
+                                    <StatusBadge status=b.phase.as_str()/>
+                                    <ProgressBar value=Signal::derive(move || progress) label="Build progress"/>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// One agent with its state, load and (on demand) capabilities.
+#[component]
+pub(crate) fn AgentCard(agent: AgentView) -> impl IntoView {
     let open = RwSignal::new(false);
     let details_id = format!("agent-{}-details", agent.id);
     let caps = agent
@@ -48,13 +118,20 @@ fn AgentCard(agent: AgentView) -> impl IntoView {
         .iter()
         .map(|c| view! { <li class="chip">{c.as_str()}</li> })
         .collect_view();
+    let load = format!("{} / {}", agent.current_load, agent.max_concurrency);
+    let pct = if agent.max_concurrency > 0 {
+        100.0 * agent.current_load as f32 / agent.max_concurrency as f32
+    } else {
+        0.0
+    };
     view! {
         <li class="agent-card" data-agent=agent.name.clone()>
             <div class="agent-head">
                 <span class="agent-name">{agent.name.clone()}</span>
-                <span class=format!("badge status-{}", agent.status)>{agent.status.as_str()}</span>
+                <StatusBadge status=agent.status.as_str()/>
             </div>
-            <p class="muted">{agent.kind.as_str()} " · load " {agent.current_load} " / " {agent.max_concurrency}</p>
+            <p class="muted">{agent.kind.as_str()} " · load " {load}</p>
+            <div class="load-bar" aria-hidden="true"><div style=format!("width: {pct:.0}%")></div></div>
             <button
                 class="btn small"
                 aria-expanded=move || open.get().to_string()
@@ -76,56 +153,91 @@ fn ActivityFeed() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="activity-heading">
             <h2 id="activity-heading">"Recent activity"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
+            <Transition fallback=|| view! { <Loading what="activity"/> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        Ok(first) => view! { <EventList first/> }.into_any(),
+                        Ok(first) => view! { <EventList first limit=30/> }.into_any(),
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
 
+/// `first`, then live events newer than it (those `topic` matches), newest first, each once.
 #[component]
-fn EventList(first: Vec<CoordinationEvent>) -> impl IntoView {
+pub(crate) fn EventList(
+    first: Vec<CoordinationEvent>,
+    limit: usize,
+    #[prop(optional)] topic: Option<Topic>,
+) -> impl IntoView {
     let feed = use_live_feed();
+    let topic = topic.unwrap_or(Topic::All);
     let newest_first = Memo::new(move |_| {
         let last_initial = first.last().map(|e| e.id);
         let mut all: Vec<CoordinationEvent> = first.clone();
-        all.extend(feed.events.get().into_iter().filter(|e| Some(e.id) > last_initial));
+        all.extend(
+            feed.events
+                .get()
+                .into_iter()
+                .filter(|e| Some(e.id) > last_initial && topic.matches(e)),
+        );
         all.reverse();
-        all.truncate(50);
+        all.truncate(limit);
         all
     });
     view! {
-        <ol class="event-list" id="activity">
+        <ol class="event-list" id="activity" aria-live="polite" aria-relevant="additions">
             <For each=move || newest_first.get() key=|e| e.id let:event>
-                <li class="event">
-                    <span class="event-kind">{event.kind.as_str()}</span>
-                    <time datetime=event.created_at.to_rfc3339()>{event.created_at.format("%H:%M:%S").to_string()}</time>
-                    <span class="muted">{summary(&event)}</span>
-                </li>
+                <EventRow event/>
             </For>
         </ol>
         <p class="empty" hidden=move || !newest_first.with(Vec::is_empty)>"Nothing has happened yet."</p>
     }
 }
 
+/// One event as a list item.
+#[component]
+pub(crate) fn EventRow(event: CoordinationEvent) -> impl IntoView {
+    let link = event
+        .build_id
+        .map(|b| format!("/builds/{b}"))
+        .or_else(|| event.workflow_id.map(|w| format!("/workflows/{w}")));
+    let text = summary(&event);
+    view! {
+        <li class="event" data-event-id=event.id.0 data-kind=event.kind.as_str()>
+            <span class="event-kind">{event.kind.as_str()}</span>
+            <Time at=event.created_at/>
+            <span class="muted">
+                {match link {
+                    Some(href) => view! { <A href=href>{text}</A> }.into_any(),
+                    None => text.into_any(),
+                }}
+            </span>
+        </li>
+    }
+}
+
 /// One line about an event, from the fields its kind carries.
 pub(crate) fn summary(event: &CoordinationEvent) -> String {
     let p = &event.payload;
-    let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    [
-        field("name"),
-        field("task"),
-        field("agent"),
-        field("status"),
-        field("error"),
+    let field = |k: &str| {
+        p.get(k).and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) if k == "progress" => Some(format!("{n}%")),
+            _ => None,
+        })
+    };
+    let parts: Vec<String> = [
+        "name", "task", "agent", "phase", "progress", "status", "to", "error", "reason",
     ]
     .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ")
+    .filter_map(field)
+    .collect();
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(" · ")
+    }
 }

@@ -547,6 +547,15 @@ pub(crate) async fn maintain(orch: &Orchestrator, heartbeat: bool) -> Result<()>
         }
     }
     touched.extend(store::workflows::done_but_running(orch.pool(), 100).await?);
+    {
+        let mut conn = orch.pool().acquire().await?;
+        store::workflows::cancel_orphans(&mut conn, now).await?;
+    }
+    if heartbeat {
+        let mut tx = orch.pool().begin().await?;
+        store::metrics::sample_queue_depth(&mut tx, now, Duration::from_secs(5)).await?;
+        tx.commit().await?;
+    }
     finish_workflows(orch, touched).await;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    api::Percentiles,
+    api::{MetricPoint, Percentiles},
     ids::{AgentId, BuildId, TaskId, WorkflowId},
 };
 use sqlx::{PgConnection, PgExecutor};
@@ -136,19 +136,14 @@ pub async fn percentiles(db: impl PgExecutor<'_>, metric: &str, since: DateTime<
     Ok(Percentiles { count, p50, p95, p99 })
 }
 
-/// One point of a time series: the bucket's start and the aggregate in it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
-pub struct Point {
-    /// Bucket start.
-    pub at: DateTime<Utc>,
-    /// Samples.
-    pub count: i64,
-    /// Sum of values.
-    pub sum: f64,
-    /// Median value.
-    pub p50: Option<f64>,
-    /// 95th percentile value.
-    pub p95: Option<f64>,
+#[derive(sqlx::FromRow)]
+struct PointRow {
+    at: DateTime<Utc>,
+    count: i64,
+    sum: f64,
+    p50: Option<f64>,
+    p95: Option<f64>,
+    max: Option<f64>,
 }
 
 /// `metric` bucketed by `bucket_secs` since `since`, oldest first.
@@ -160,13 +155,14 @@ pub async fn series(
     metric: &str,
     since: DateTime<Utc>,
     bucket_secs: i64,
-) -> Result<Vec<Point>> {
+) -> Result<Vec<MetricPoint>> {
     // language=PostgreSQL
-    let rows: Vec<Point> = sqlx::query_as(
+    let rows: Vec<PointRow> = sqlx::query_as(
         r#"
-        select to_timestamp(floor(extract(epoch from created_at) / $3) * $3) as at, count(*), sum(value),
-               percentile_cont(0.5) within group (order by value),
-               percentile_cont(0.95) within group (order by value)
+        select to_timestamp(floor(extract(epoch from created_at) / $3) * $3) as at, count(*) as count, sum(value) as sum,
+               percentile_cont(0.5) within group (order by value) as p50,
+               percentile_cont(0.95) within group (order by value) as p95,
+               max(value) as max
         from performance_metrics where metric = $1 and created_at >= $2
         group by 1 order by 1
         "#,
@@ -176,5 +172,42 @@ pub async fn series(
     .bind(bucket_secs.max(1) as f64)
     .fetch_all(db)
     .await?;
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .map(|r| MetricPoint {
+            at: r.at,
+            count: r.count,
+            sum: r.sum,
+            p50: r.p50,
+            p95: r.p95,
+            max: r.max,
+        })
+        .collect())
+}
+
+/// Records the number of due ready tasks as `queue.depth`, at most once per `every` across
+/// all processes (the first process to get the advisory lock in a period samples it).
+///
+/// # Errors
+/// Database errors.
+pub async fn sample_queue_depth(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    every: std::time::Duration,
+) -> Result<bool> {
+    // language=PostgreSQL
+    let sampled: Option<i64> = sqlx::query_scalar(
+        r#"
+        insert into performance_metrics (metric, value, unit)
+        select 'queue.depth', (select count(*) from tasks where state = 'ready' and run_at <= $1), 'count'
+        where pg_try_advisory_xact_lock(7233)
+          and not exists (select 1 from performance_metrics where metric = 'queue.depth' and created_at > now() - $2::interval)
+        returning id
+        "#,
+    )
+    .bind(now)
+    .bind(format!("{} milliseconds", every.as_millis()))
+    .fetch_optional(conn)
+    .await?;
+    Ok(sampled.is_some())
 }

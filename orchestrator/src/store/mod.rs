@@ -7,7 +7,9 @@
 //! append their coordination events on it; read-only ones take any executor.
 
 pub mod agents;
+pub mod artifacts;
 pub mod audit;
+pub mod builds;
 pub mod events;
 pub mod metrics;
 pub mod tasks;

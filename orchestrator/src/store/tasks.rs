@@ -14,6 +14,10 @@
 //! - [`complete`] takes a batch: successes are written with a few set-based statements
 //!   whatever the batch size, which is what lets one worker process thousands of tasks a
 //!   second. Dependents are released in the same transaction.
+//! - [`complete`] holds a share lock on the workflows of the tasks it completes, so it
+//!   decides "retry" or "cancelled" on the workflow's committed status: a workflow being
+//!   stopped at the same moment waits for it (or it for the stop) instead of a retry
+//!   resurrecting a task in a workflow that has just finished.
 //! - Concurrent completions in different processes can deadlock on shared dependents;
 //!   callers retry the transaction (see `scheduler`), which is safe because nothing was
 //!   committed.
@@ -207,6 +211,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
         select t.id, t.required_capabilities from tasks t
         where t.state = 'ready' and t.run_at <= $1
           and exists (select 1 from agents a where a.id = any($2) and t.required_capabilities <@ a.capabilities)
+          and exists (select 1 from workflows w where w.id = t.workflow_id and w.status = 'running')
         order by t.priority desc, t.run_at, t.id
         limit $3
         for update of t skip locked
@@ -480,7 +485,7 @@ async fn complete_inner(
         from tasks t join workflows w on w.id = t.workflow_id
         where t.id = any($1) and t.state = 'running'
         order by t.id
-        for update of t
+        for update of t for share of w
         "#,
     )
     .bind(&ids)

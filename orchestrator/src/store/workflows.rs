@@ -8,12 +8,12 @@
 //! change tasks lock only the tasks they touch. Nothing here waits on a task row lock held by
 //! a worker: cancellation changes only tasks that are not running.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use domain::{
     api::{TaskCounts, TaskView, WorkflowSummary, WorkflowView},
-    dag::Dag,
+    dag::{Dag, TaskSpec},
     event::EventKind,
     ids::{BuildId, TaskId, UserId, WorkflowId},
     status::{ExecutionMode, TaskState, WorkflowStatus},
@@ -94,27 +94,35 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Inserts `dag`'s tasks (and edges) into workflow `wf`; tasks start `pending` with their
-/// dependency counts set. Returns the new tasks' ids in the DAG's order.
+/// Inserts the tasks of `dag` from index `first_new` on (and their edges) into workflow
+/// `wf`; tasks before `first_new` already exist, with the ids and states in `existing`.
+/// New tasks start `pending`, with one pending dependency per dependency that has not
+/// succeeded. Returns the new tasks' ids, in the DAG's order.
 pub(crate) async fn insert_tasks(
     conn: &mut PgConnection,
     wf: &WorkflowRef,
     dag: &Dag,
+    first_new: usize,
+    existing: &HashMap<String, (Uuid, bool)>,
     limits: TaskLimits,
     first_position: i32,
 ) -> Result<Vec<TaskId>> {
-    let tasks = dag.tasks();
+    let tasks = &dag.tasks()[first_new..];
     let mut position = vec![0i32; tasks.len()];
-    for (p, i) in dag.topological_order().enumerate() {
-        position[i] = first_position + p as i32;
+    for (p, i) in dag.topological_order().filter(|&i| i >= first_new).enumerate() {
+        position[i - first_new] = first_position + p as i32;
     }
+    let all = dag.tasks();
+    let done = |d: usize| d < first_new && existing.get(&all[d].id).is_some_and(|(_, ok)| *ok);
     let keys: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     let descriptions: Vec<&str> = tasks.iter().map(|t| t.description.as_str()).collect();
     let kinds: Vec<&str> = tasks.iter().map(|t| t.kind.as_str()).collect();
     let caps: Vec<serde_json::Value> = tasks.iter().map(|t| json!(t.required_capabilities)).collect();
     let deps: Vec<serde_json::Value> = tasks.iter().map(|t| json!(t.dependencies)).collect();
-    let pending: Vec<i32> = (0..tasks.len()).map(|i| dag.dependencies(i).count() as i32).collect();
-    let levels: Vec<i32> = (0..tasks.len()).map(|i| dag.level(i) as i32).collect();
+    let pending: Vec<i32> = (first_new..all.len())
+        .map(|i| dag.dependencies(i).filter(|&d| !done(d)).count() as i32)
+        .collect();
+    let levels: Vec<i32> = (first_new..all.len()).map(|i| dag.level(i) as i32).collect();
     let inputs: Vec<&serde_json::Value> = tasks.iter().map(|t| &t.input).collect();
     let estimates: Vec<i32> = tasks
         .iter()
@@ -156,14 +164,21 @@ pub(crate) async fn insert_tasks(
     .fetch_all(&mut *conn)
     .await?;
 
-    let by_key: std::collections::HashMap<&str, Uuid> = rows.iter().map(|(id, k)| (k.as_str(), *id)).collect();
-    let ids: Vec<TaskId> = keys.iter().map(|k| TaskId(by_key[k])).collect();
+    let new_ids: HashMap<&str, Uuid> = rows.iter().map(|(id, k)| (k.as_str(), *id)).collect();
+    let id_of = |i: usize| -> Uuid {
+        let key = all[i].id.as_str();
+        new_ids
+            .get(key)
+            .copied()
+            .or_else(|| existing.get(key).map(|(id, _)| *id))
+            .expect("every task has an id")
+    };
     let mut from = Vec::new();
     let mut to = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
+    for i in first_new..all.len() {
         for d in dag.dependencies(i) {
-            from.push(ids[d].0);
-            to.push(id.0);
+            from.push(id_of(d));
+            to.push(id_of(i));
         }
     }
     if !from.is_empty() {
@@ -174,6 +189,80 @@ pub(crate) async fn insert_tasks(
             .execute(&mut *conn)
             .await?;
     }
+    Ok(keys.iter().map(|k| TaskId(new_ids[k])).collect())
+}
+
+/// Adds `new` tasks to a pending or running workflow (a planning task growing its own
+/// workflow). Their dependencies may name existing tasks; the extended graph is validated
+/// before anything is written. In a running workflow, new tasks whose dependencies have all
+/// succeeded are ready at once.
+///
+/// # Errors
+/// [`Error::Conflict`] when the workflow has finished; [`Error::BadRequest`] when the
+/// extended graph is not a valid DAG.
+pub async fn extend(
+    conn: &mut PgConnection,
+    id: WorkflowId,
+    new: Vec<TaskSpec>,
+    limits: TaskLimits,
+    now: DateTime<Utc>,
+) -> Result<Vec<TaskId>> {
+    let (wf, status, _) = lock(conn, id, None).await?;
+    if status.is_terminal() {
+        return Err(Error::Conflict(format!(
+            "workflow {id} has already finished ({status})"
+        )));
+    }
+    // language=PostgreSQL
+    let rows: Vec<(Uuid, String, Vec<String>, String, i32)> = sqlx::query_as(
+        "select id, key, dependencies, state, position from tasks where workflow_id = $1 order by position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let next_position = rows.iter().map(|r| r.4 + 1).max().unwrap_or(0);
+    let existing: HashMap<String, (Uuid, bool)> = rows
+        .iter()
+        .map(|(tid, key, _, state, _)| (key.clone(), (*tid, state == "succeeded")))
+        .collect();
+    let first_new = rows.len();
+    let mut all: Vec<TaskSpec> = rows
+        .into_iter()
+        .map(|(_, key, dependencies, _, _)| TaskSpec {
+            id: key,
+            description: String::new(),
+            kind: "existing".into(),
+            dependencies,
+            required_capabilities: vec![],
+            estimated_duration: 0,
+            input: serde_json::Value::Null,
+        })
+        .collect();
+    let added: Vec<String> = new.iter().map(|t| t.id.clone()).collect();
+    all.extend(new);
+    let dag = domain::dag::validate(all)
+        .map_err(|e| Error::BadRequest(format!("the extended task graph is invalid: {e}")))?;
+    let ids = insert_tasks(conn, &wf, &dag, first_new, &existing, limits, next_position).await?;
+    let mut evs = vec![wf.event(EventKind::WorkflowExtended).payload(json!({ "tasks": added }))];
+    if status == WorkflowStatus::Running {
+        let ids: Vec<Uuid> = ids.iter().map(|t| t.0).collect();
+        // language=PostgreSQL
+        let ready: Vec<(Uuid, String)> = sqlx::query_as(
+            "update tasks set state = 'ready', ready_at = $2, run_at = $2
+             where id = any($1) and state = 'pending' and pending_dependencies = 0
+             returning id, key",
+        )
+        .bind(&ids)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+        evs.extend(ready.iter().map(|(tid, key)| {
+            wf.event(EventKind::TaskReady)
+                .task(TaskId(*tid))
+                .payload(json!({ "task": key }))
+        }));
+    }
+    events::append(conn, &evs).await?;
     Ok(ids)
 }
 
@@ -207,7 +296,7 @@ pub async fn create(conn: &mut PgConnection, new: NewWorkflow<'_>) -> Result<Wor
         owner_id: new.owner_id,
         build_id: new.build_id,
     };
-    insert_tasks(conn, &wf, new.dag, new.limits, 0).await?;
+    insert_tasks(conn, &wf, new.dag, 0, &HashMap::new(), new.limits, 0).await?;
     events::append(
         conn,
         &[wf.event(EventKind::WorkflowCreated)
@@ -374,6 +463,7 @@ pub async fn stop(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+    super::builds::finish_for_workflow(conn, &wf, status, Some(reason), now).await?;
     let mut evs = vec![wf
         .event(EventKind::WorkflowCancelRequested)
         .payload(json!({ "reason": reason, "status": status }))];
@@ -440,6 +530,7 @@ pub async fn finish_if_done(
             .payload(json!({ "status": status, "succeeded": ok, "failed": bad, "total": total }))],
     )
     .await?;
+    super::builds::finish_for_workflow(conn, &wf, status, None, now).await?;
     Ok(Some(status))
 }
 
@@ -455,6 +546,25 @@ pub(crate) async fn overdue(conn: &mut PgConnection, now: DateTime<Utc>, limit: 
     .fetch_all(&mut *conn)
     .await?;
     Ok(ids.into_iter().map(WorkflowId).collect())
+}
+
+/// Cancels tasks left pending or ready in workflows that have finished (a safety net; the
+/// locks in `tasks::complete` and [`stop`] should leave none). Returns how many.
+pub(crate) async fn cancel_orphans(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64> {
+    // language=PostgreSQL
+    let n = sqlx::query(
+        "update tasks t set state = 'cancelled', finished_at = $1, error = 'its workflow had already finished'
+         from workflows w
+         where w.id = t.workflow_id and t.state in ('pending', 'ready') and w.status not in ('pending', 'running')",
+    )
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if n > 0 {
+        tracing::warn!(tasks = n, "cancelled tasks left open in finished workflows");
+    }
+    Ok(n)
 }
 
 /// Running workflows with no open task (left over when two last tasks finished at once).

@@ -1,6 +1,7 @@
 //! REST routes. Each module owns a `router()`; [`router`] merges them. Handlers are thin:
 //! parse, call one orchestrator method, shape the response.
 
+pub mod builds;
 pub mod health;
 pub mod orchestrator;
 
@@ -12,6 +13,7 @@ use crate::{error::ApiError, state::AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
+        .merge(builds::router())
         .merge(orchestrator::router())
         .route("/api/{*rest}", any(api_not_found))
 }

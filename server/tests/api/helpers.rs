@@ -9,7 +9,8 @@ use std::{
     },
 };
 
-use server::{config::Config, startup::Application};
+pub use server::config::Config;
+use server::startup::Application;
 use sqlx::PgPool;
 use tokio::{
     net::{TcpListener, TcpStream},
@@ -63,6 +64,17 @@ pub fn test_config(database_url: String) -> Config {
         concurrency: 16,
         agents: vec![],
         lease_secs: 30,
+        llm_provider: "offline".into(),
+        gemini_api_key: None,
+        gemini_model: "gemini-2.5-flash".into(),
+        gemini_base_url: "http://127.0.0.1:9".into(),
+        gemini_thinking_budget: None,
+        openai_base_url: None,
+        openai_api_key: None,
+        openai_model: "gpt-4o-mini".into(),
+        llm_timeout_secs: 5,
+        llm_max_retries: 1,
+        offline_delay_ms: 0,
     }
 }
 

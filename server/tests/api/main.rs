@@ -3,6 +3,7 @@
 
 #![allow(unreachable_pub)]
 
+mod builds;
 mod foundation;
 mod helpers;
 mod orchestrator;

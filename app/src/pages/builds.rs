@@ -1,0 +1,387 @@
+//! `/builds` (start a build, list builds) and `/builds/:id` (one build, live).
+
+use domain::{
+    api::{BuildSummary, BuildView},
+    event::CoordinationEvent,
+    ids::{BuildId, TaskId},
+    status::BuildPhase,
+    ws::Topic,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
+
+use super::overview::EventList;
+use crate::{
+    api::{build_file, find_events, get_build, get_server_info, list_builds, CancelBuild, EventQuery, StartBuild},
+    components::{duration, short_id, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
+    error::AppError,
+    graph::{DagGraph, TaskDetails},
+    live::use_live_version,
+};
+
+/// `/builds`.
+#[component]
+pub(crate) fn Builds() -> impl IntoView {
+    let version = use_live_version(|e| e.kind.area() == "build");
+    let cursor = RwSignal::new(None::<String>);
+    let page = Resource::new(move || (version.get(), cursor.get()), |(_, c)| list_builds(c));
+    view! {
+        <Title text="Builds"/>
+        <h1>"Builds"</h1>
+        <NewBuildForm/>
+        <section class="panel" aria-labelledby="builds-heading">
+            <h2 id="builds-heading">"Your builds"</h2>
+            <Transition fallback=|| view! { <Loading what="builds"/> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(p) if p.builds.is_empty() && cursor.get_untracked().is_none() => {
+                            view! { <Empty>"No builds yet. Describe an app above and press Build."</Empty> }.into_any()
+                        }
+                        Ok(p) => {
+                            let next = p.next_cursor.clone();
+                            view! {
+                                <ul class="build-list" id="build-list">
+                                    {p.builds.into_iter().map(|b| view! { <BuildRow summary=b/> }).collect_view()}
+                                </ul>
+                                <div class="pager">
+                                    <button class="btn ghost" hidden=cursor.get_untracked().is_none() on:click=move |_| cursor.set(None)>"Newest"</button>
+                                    {next.map(|n| view! { <button class="btn ghost" on:click=move |_| cursor.set(Some(n.clone()))>"Older"</button> })}
+                                </div>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn BuildRow(summary: BuildSummary) -> impl IntoView {
+    let progress = summary.progress;
+    let title = summary
+        .name
+        .clone()
+        .unwrap_or_else(|| summary.prompt.chars().take(80).collect());
+    view! {
+        <li class="build-row" data-build-id=summary.build_id.to_string() data-status=summary.status.as_str()>
+            <A href=format!("/builds/{}", summary.build_id)>{title}</A>
+            <StatusBadge status=summary.status.as_str()/>
+            <ProgressBar value=Signal::derive(move || progress) label="Build progress"/>
+            <Time at=summary.created_at/>
+            {summary.error.map(|e| view! { <p class="error-line">{e}</p> })}
+        </li>
+    }
+}
+
+/// Example prompts offered under the form.
+const EXAMPLES: &[&str] = &[
+    "a habit tracker with streaks and dark mode",
+    "a recipe book with ingredients, favourites and a shopping list",
+    "an expense tracker with categories, monthly budgets and charts",
+    "a reading list to track books I want to read, with ratings",
+];
+
+#[component]
+fn NewBuildForm() -> impl IntoView {
+    let start = ServerAction::<StartBuild>::new();
+    let info = Resource::new(|| (), |_| get_server_info());
+    let prompt = RwSignal::new(String::new());
+    let provider = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(result) = start.value().get() {
+            match result {
+                Ok(r) => navigate(&format!("/builds/{}", r.build_id), Default::default()),
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = prompt.get_untracked();
+        if text.trim().is_empty() {
+            problem.set(Some("Describe the app you want first.".into()));
+            return;
+        }
+        problem.set(None);
+        let p = provider.get_untracked();
+        start.dispatch(StartBuild {
+            prompt: text,
+            provider: (!p.is_empty()).then_some(p),
+        });
+    };
+    view! {
+        <form class="panel build-form" id="new-build" on:submit=submit>
+            <label for="prompt">"What should the agents build?"</label>
+            <textarea
+                id="prompt"
+                name="prompt"
+                rows="3"
+                maxlength="20000"
+                placeholder="a habit tracker with streaks and dark mode"
+                aria-describedby="prompt-help prompt-problem"
+                prop:value=move || prompt.get()
+                on:input=move |ev| prompt.set(event_target_value(&ev))
+            ></textarea>
+            <p id="prompt-help" class="muted small">
+                "Try: "
+                {EXAMPLES.iter().map(|ex| view! {
+                    <button type="button" class="link-btn" on:click=move |_| prompt.set((*ex).to_owned())>{*ex}</button>
+                }).collect_view()}
+            </p>
+            <div class="form-row">
+                <label for="provider">"Model provider"</label>
+                <select id="provider" name="provider" on:change=move |ev| provider.set(event_target_value(&ev))>
+                    <Transition fallback=|| view! { <option value="">"default"</option> }>
+                        {move || Suspend::new(async move {
+                            let info = info.await.ok();
+                            let default = info.as_ref().map(|i| i.default_provider.clone()).unwrap_or_default();
+                            let names = info.map(|i| i.providers).unwrap_or_default();
+                            view! {
+                                <option value="">{format!("default ({default})")}</option>
+                                {names.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                            }
+                        })}
+                    </Transition>
+                </select>
+                <button class="btn" type="submit" id="start-build" disabled=move || start.pending().get()>
+                    {move || if start.pending().get() { "Starting…" } else { "Build it" }}
+                </button>
+            </div>
+            <p id="prompt-problem" class="field-error" role="alert" hidden=move || problem.get().is_none()>
+                {move || problem.get().unwrap_or_default()}
+            </p>
+        </form>
+    }
+}
+
+const PHASES: &[(BuildPhase, &str)] = &[
+    (BuildPhase::Analysis, "Analysis"),
+    (BuildPhase::Planning, "Planning"),
+    (BuildPhase::Generation, "Generation"),
+    (BuildPhase::Assembly, "Assembly"),
+    (BuildPhase::Packaging, "Packaging"),
+    (BuildPhase::Done, "Done"),
+];
+
+/// `/builds/:id`.
+#[component]
+pub(crate) fn BuildDetail() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let build_id = Memo::new(move |_| id().parse::<BuildId>().ok());
+    let version =
+        use_live_version(move |e: &CoordinationEvent| e.build_id.is_some() && e.build_id == build_id.get_untracked());
+    let build = Resource::new(move || (id(), version.get()), |(id, _)| get_build(id));
+    view! {
+        <Transition fallback=|| view! { <Loading what="the build"/> }>
+            {move || Suspend::new(async move {
+                match build.await {
+                    Ok(b) => view! { <BuildBody view=b version/> }.into_any(),
+                    Err(AppError::NotFound(m)) | Err(AppError::BadRequest(m)) => view! {
+                        <Title text="Build not found"/>
+                        <section class="panel empty"><h1>"Build not found"</h1><p>{m}</p><A href="/builds">"All builds"</A></section>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BuildBody(view: BuildView, version: Signal<u64>) -> impl IntoView {
+    let build = view;
+    let cancel = ServerAction::<CancelBuild>::new();
+    let id = build.build_id.to_string();
+    let title = build.name.clone().unwrap_or_else(|| "New build".into());
+    let progress = build.progress;
+    let terminal = build.status.is_terminal();
+    let phase_index = PHASES.iter().position(|(p, _)| *p == build.phase);
+    let tasks = Signal::derive({
+        let tasks = build.tasks.clone();
+        move || tasks.clone()
+    });
+    let selected = RwSignal::new(None::<TaskId>);
+    let cancel_id = id.clone();
+    view! {
+        <Title text=format!("{title} · build")/>
+        <header class="page-head">
+            <div>
+                <h1 id="build-title">{title.clone()}</h1>
+                <p class="muted prompt-line">{build.prompt.clone()}</p>
+            </div>
+            <div class="head-actions">
+                <StatusBadge status=build.status.as_str()/>
+                {build.preview_url.clone().map(|u| view! { <a class="btn ghost" href=u target="_blank" rel="noopener" id="open-preview">"Open preview"</a> })}
+                {build.download_url.clone().map(|u| view! { <a class="btn ghost" href=u download id="download-zip">"Download zip"</a> })}
+                <button
+                    class="btn danger"
+                    id="cancel-build"
+                    hidden=terminal
+                    disabled=move || cancel.pending().get()
+                    on:click=move |_| { cancel.dispatch(CancelBuild { id: cancel_id.clone() }); }
+                >
+                    "Cancel build"
+                </button>
+            </div>
+        </header>
+        {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNote error=e/> })}
+        <section class="panel" aria-label="Progress">
+            <ol class="timeline" id="phase-timeline">
+                {PHASES.iter().enumerate().map(|(i, (phase, label))| {
+                    let state = match phase_index {
+                        Some(at) if i < at => "done",
+                        Some(at) if i == at && *phase == BuildPhase::Done => "done",
+                        Some(at) if i == at && terminal => "stopped",
+                        Some(at) if i == at => "current",
+                        _ => "todo",
+                    };
+                    view! { <li class=format!("step {state}") data-phase=phase.as_str() aria-current=(state == "current").then_some("step")>{*label}</li> }
+                }).collect_view()}
+            </ol>
+            <ProgressBar value=Signal::derive(move || progress) label="Build progress"/>
+            <p class="muted small" id="build-stats">
+                {format!("{} model calls · {} tokens · ", build.llm_calls, build.tokens_used)}
+                {build.duration_ms.map(duration).unwrap_or_default()}
+            </p>
+            {build.error.clone().map(|e| view! { <p class="error-note" role="alert" id="build-error">{e}</p> })}
+        </section>
+        {build.spec.clone().map(|spec| view! {
+            <section class="panel" aria-labelledby="spec-heading">
+                <h2 id="spec-heading">"App spec"</h2>
+                <p>{spec.summary.clone()}</p>
+                <dl class="spec-grid">
+                    <dt>"Entities"</dt>
+                    <dd>{spec.entities.iter().map(|e| format!("{} ({} fields)", e.plural, e.fields.len())).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"Pages"</dt>
+                    <dd>{spec.pages.iter().map(|p| p.title.clone()).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"Features"</dt>
+                    <dd>{spec.features.iter().map(|f| f.as_str().replace('_', " ")).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"Confidence"</dt>
+                    <dd id="confidence">{build.confidence.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_default()}</dd>
+                </dl>
+                <details>
+                    <summary>"Reflection notes"</summary>
+                    <ul>{build.reflection.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                </details>
+            </section>
+        })}
+        <section class="panel" aria-labelledby="dag-heading">
+            <h2 id="dag-heading">"Tasks"</h2>
+            <DagGraph tasks selected/>
+            {move || {
+                let chosen = selected.get();
+                build.tasks.iter().find(|t| Some(t.id) == chosen).cloned().map(|task| view! { <TaskDetails task/> })
+            }}
+        </section>
+        <div class="two-col">
+            <FilesPanel build_id=id.clone() files=build.artifacts.iter().map(|a| (a.path.clone(), a.size_bytes)).collect()/>
+            <BuildEvents build_id=id.clone() version/>
+        </div>
+        {build.preview_url.map(|u| view! {
+            <section class="panel" aria-labelledby="preview-heading">
+                <div class="panel-head">
+                    <h2 id="preview-heading">"Preview"</h2>
+                    <a href=u.clone() target="_blank" rel="noopener">"Open in a new tab"</a>
+                </div>
+                <iframe class="preview" id="preview-frame" title="Preview of the generated app" src=u sandbox="allow-scripts allow-forms"></iframe>
+            </section>
+        })}
+    }
+}
+
+#[component]
+fn FilesPanel(build_id: String, files: Vec<(String, i32)>) -> impl IntoView {
+    let open = RwSignal::new(None::<String>);
+    let id = build_id.clone();
+    let content = Resource::new(
+        move || open.get(),
+        move |path| {
+            let id = id.clone();
+            async move {
+                match path {
+                    Some(p) => build_file(id, p).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        },
+    );
+    let empty = files.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="files-heading">
+            <h2 id="files-heading">"Files"</h2>
+            {if empty {
+                view! { <Empty>"Files appear here as the agents write them."</Empty> }.into_any()
+            } else {
+                view! {
+                    <div class="files">
+                        <ul class="file-tree" id="file-tree" role="tree" aria-label="Generated files">
+                            {files.into_iter().map(|(path, size)| {
+                                let depth = path.matches('/').count();
+                                let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
+                                let dir = path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+                                let p = path.clone();
+                                view! {
+                                    <li role="treeitem" style=format!("padding-left: {}rem", depth as f32 * 0.75)>
+                                        <button
+                                            class="file"
+                                            data-path=path.clone()
+                                            aria-pressed=move || (open.get().as_deref() == Some(p.as_str())).to_string()
+                                            on:click=move |_| open.set(Some(path.clone()))
+                                        >
+                                            <span class="muted">{dir}</span>{name}
+                                            <span class="muted small">{format!(" {} B", size)}</span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <div class="code-view" id="code-view" aria-live="polite">
+                            <Transition fallback=|| view! { <Loading what="the file"/> }>
+                                {move || Suspend::new(async move {
+                                    match content.await {
+                                        Ok(Some(text)) => view! { <pre><code>{text}</code></pre> }.into_any(),
+                                        Ok(None) => view! { <p class="muted">"Choose a file to read it."</p> }.into_any(),
+                                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </div>
+                    </div>
+                }.into_any()
+            }}
+            <p class="muted small">"Build " {short_id(&build_id)}</p>
+        </section>
+    }
+}
+
+#[component]
+fn BuildEvents(build_id: String, version: Signal<u64>) -> impl IntoView {
+    let topic = build_id.parse::<BuildId>().ok().map(Topic::Build);
+    let query = EventQuery {
+        build: build_id,
+        ..Default::default()
+    };
+    let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));
+    view! {
+        <section class="panel" aria-labelledby="build-events-heading">
+            <h2 id="build-events-heading">"Event log"</h2>
+            <Transition fallback=|| view! { <Loading what="events"/> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(page) => view! { <EventList first=page.events limit=200 topic=topic.unwrap_or(Topic::All)/> }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,142 @@
+//! `/workflows` and `/workflows/:id`: every workflow (builds' and decomposed ones), and one
+//! workflow as a live graph.
+
+use domain::{
+    event::CoordinationEvent,
+    ids::{TaskId, WorkflowId},
+    ws::Topic,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::overview::EventList;
+use crate::{
+    api::{find_events, get_workflow, list_workflows, CancelWorkflow, EventQuery},
+    components::{duration, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
+    error::AppError,
+    graph::{DagGraph, TaskDetails},
+    live::use_live_version,
+};
+
+/// `/workflows`.
+#[component]
+pub(crate) fn Workflows() -> impl IntoView {
+    let version = use_live_version(|e| e.kind.area() == "workflow" || e.kind.area() == "task");
+    let list = Resource::new(move || version.get(), |_| list_workflows());
+    view! {
+        <Title text="Workflows"/>
+        <h1>"Workflows"</h1>
+        <section class="panel">
+            <Transition fallback=|| view! { <Loading what="workflows"/> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(w) if w.is_empty() => view! { <Empty>"No workflows yet. Builds make one each; so does the decompose API."</Empty> }.into_any(),
+                        Ok(w) => view! {
+                            <div class="table-wrap">
+                                <table class="table" id="workflow-table">
+                                    <thead><tr>
+                                        <th scope="col">"Workflow"</th><th scope="col">"Status"</th><th scope="col">"Mode"</th>
+                                        <th scope="col">"Tasks"</th><th scope="col">"Created"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {w.into_iter().map(|wf| {
+                                            let done = wf.counts.finished() as f32;
+                                            let total = wf.counts.total.max(1) as f32;
+                                            view! {
+                                                <tr data-workflow-id=wf.workflow_id.to_string()>
+                                                    <th scope="row"><A href=format!("/workflows/{}", wf.workflow_id)>{wf.name.clone()}</A></th>
+                                                    <td><StatusBadge status=wf.status.as_str()/></td>
+                                                    <td>{wf.mode.as_str()}</td>
+                                                    <td>
+                                                        <ProgressBar value=Signal::derive(move || 100.0 * done / total) label="Tasks finished"/>
+                                                        <span class="muted small">{format!("{} of {} finished", wf.counts.finished(), wf.counts.total)}</span>
+                                                    </td>
+                                                    <td><Time at=wf.created_at/></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `/workflows/:id`.
+#[component]
+pub(crate) fn WorkflowDetail() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let wf_id = Memo::new(move |_| id().parse::<WorkflowId>().ok());
+    let version = use_live_version(move |e: &CoordinationEvent| {
+        e.workflow_id.is_some() && e.workflow_id == wf_id.get_untracked()
+    });
+    let wf = Resource::new(move || (id(), version.get()), |(id, _)| get_workflow(id));
+    let cancel = ServerAction::<CancelWorkflow>::new();
+    let selected = RwSignal::new(None::<TaskId>);
+    view! {
+        <Transition fallback=|| view! { <Loading what="the workflow"/> }>
+            {move || Suspend::new(async move {
+                match wf.await {
+                    Ok(w) => {
+                        let wid = w.workflow_id.to_string();
+                        let tasks = Signal::derive({ let t = w.tasks.clone(); move || t.clone() });
+                        let all = w.tasks.clone();
+                        let query = EventQuery { workflow: wid.clone(), ..Default::default() };
+                        let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));
+                        let elapsed = match (w.started_at, w.finished_at) {
+                            (Some(s), Some(f)) => duration((f - s).num_milliseconds()),
+                            _ => String::new(),
+                        };
+                        view! {
+                            <Title text=w.name.clone()/>
+                            <header class="page-head">
+                                <div>
+                                    <h1>{w.name.clone()}</h1>
+                                    <p class="muted">{w.description.clone()}</p>
+                                </div>
+                                <div class="head-actions">
+                                    <StatusBadge status=w.status.as_str()/>
+                                    {w.build_id.map(|b| view! { <A href=format!("/builds/{b}")>"Its build"</A> })}
+                                    <button class="btn danger" hidden=w.status.is_terminal()
+                                        on:click=move |_| { cancel.dispatch(CancelWorkflow { id: wid.clone() }); }>"Cancel workflow"</button>
+                                </div>
+                            </header>
+                            <p class="muted small">
+                                {format!("{} mode · {} tasks · {} succeeded · {} failed · {} skipped · {} cancelled ",
+                                    w.mode, w.counts.total, w.counts.succeeded, w.counts.failed, w.counts.skipped, w.counts.cancelled)}
+                                {elapsed}
+                            </p>
+                            <section class="panel">
+                                <h2>"Graph"</h2>
+                                <DagGraph tasks selected/>
+                                {move || all.iter().find(|t| Some(t.id) == selected.get()).cloned().map(|task| view! { <TaskDetails task/> })}
+                            </section>
+                            <section class="panel">
+                                <h2>"Events"</h2>
+                                <Transition fallback=|| view! { <Loading what="events"/> }>
+                                    {move || Suspend::new(async move {
+                                        match events.await {
+                                            Ok(p) => view! { <EventList first=p.events limit=200 topic=Topic::Workflow(w.workflow_id)/> }.into_any(),
+                                            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                                        }
+                                    })}
+                                </Transition>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(AppError::NotFound(m)) | Err(AppError::BadRequest(m)) => view! {
+                        <section class="panel empty"><h1>"Workflow not found"</h1><p>{m}</p><A href="/workflows">"All workflows"</A></section>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

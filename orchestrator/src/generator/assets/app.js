@@ -1,0 +1,1825 @@
+/*
+ * app.js: the shell of a Nexus Forge app (router, pages, forms, dashboard, settings, about).
+ *
+ * Loaded as a classic script after js/store.js and js/config.js and before the entity
+ * modules; it starts on DOMContentLoaded, once every entity module has run.
+ *
+ * ENTITY MODULE CONTRACT (js/entities/<name>.js, one per entity):
+ *
+ *   NexusApp.registerEntity({
+ *     name: "habit",            // required: the entity's identifier from the spec
+ *     label: "Habit",           // required: singular, for people
+ *     plural: "Habits",         // required: plural, for people
+ *     fields: [                 // required: the spec's fields, in order; the first is the title
+ *       { name: "title", label: "Title", kind: "text", required: true },
+ *       { name: "frequency", label: "Frequency", kind: "select", options: ["Daily", "Weekly"] }
+ *     ],                        // kinds: text long_text number boolean date email url select rating color
+ *                               // optional per field: placeholder, help, unit (shown after numbers)
+ *     icon: "assets/icons/habits.svg",         // optional
+ *     streaks: true,                           // optional: daily check-ins with a streak counter
+ *     cardFields: ["frequency"],               // optional: fields shown on cards besides the title
+ *     subtitle: function (values, record) {},  // optional: one line of plain text under the title
+ *     badges: function (values, record) {},    // optional: array of short plain-text labels
+ *     validate: function (values, record) {}   // optional: { field: "message" } for invalid input
+ *   });
+ *
+ * `values` maps field names to values (strings, numbers, booleans; "" when empty). Hooks
+ * return plain text only: the shell renders everything with textContent, never innerHTML.
+ * Modules may call NexusApp.daysUntil(day) (days from today to "YYYY-MM-DD", negative in the
+ * past, null if invalid), NexusApp.formatDate(day) and NexusApp.today().
+ * A module must not touch storage, the network or the DOM; the shell owns all three. When
+ * a module is missing or invalid the shell falls back to the entity as js/config.js
+ * describes it, so the app keeps working.
+ */
+(function () {
+  "use strict";
+
+  var KINDS = ["text", "long_text", "number", "boolean", "date", "email", "url", "select", "rating", "color"];
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var FEATURE_NAMES = {
+    dark_mode: "Light and dark themes",
+    search: "Search",
+    stats: "Statistics and charts",
+    export_import: "Export and import (JSON)",
+    streaks: "Daily streaks",
+    tags: "Tags",
+    favorites: "Favourites",
+    sorting: "Sorting"
+  };
+  var ICONS = {
+    plus: "M12 5v14M5 12h14",
+    edit: "M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4",
+    trash: "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+    star: "M12 3l2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3 6.5 20.2l1-6.2L3 9.6l6.2-.9z",
+    flame: "M12 3c1 4 5 5.5 5 10a5 5 0 0 1-10 0c0-2.5 1.5-4 2.5-5 .3 2 1.2 3 2.5 3.5C11 9 11.5 6 12 3z",
+    check: "M5 12.5l4.5 4.5L19 7.5",
+    sun: "M12 7a5 5 0 1 0 0 10 5 5 0 0 0 0-10zM12 1v3M12 20v3M1 12h3M20 12h3M4.2 4.2l2.1 2.1M17.7 17.7l2.1 2.1M4.2 19.8l2.1-2.1M17.7 6.3l2.1-2.1",
+    moon: "M20 14.5A8.5 8.5 0 0 1 9.5 4 8.5 8.5 0 1 0 20 14.5z",
+    search: "M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zM20 20l-4-4",
+    close: "M6 6l12 12M18 6L6 18"
+  };
+
+  var config = window.NEXUS_CONFIG || {};
+  var features = Array.isArray(config.features) ? config.features : [];
+  var registered = Object.create(null);
+  var problems = [];
+  var store = null;
+  var data = Object.create(null);
+  var ui = Object.create(null);
+  var shell = null;
+  var started = false;
+  var toastTimer = null;
+
+  function has(feature) {
+    return features.indexOf(feature) !== -1;
+  }
+
+  /* ---------- small helpers ---------- */
+
+  function h(tag, attrs, children) {
+    var el = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === null || value === undefined || value === false) {
+          return;
+        }
+        if (key === "text") {
+          el.textContent = String(value);
+        } else if (key === "class") {
+          el.className = String(value);
+        } else if (key.slice(0, 2) === "on" && typeof value === "function") {
+          el.addEventListener(key.slice(2), value);
+        } else if (key === "checked" || key === "selected" || key === "value" || key === "hidden" || key === "disabled") {
+          el[key] = value;
+        } else {
+          el.setAttribute(key, value === true ? "" : String(value));
+        }
+      });
+    }
+    append(el, children);
+    return el;
+  }
+
+  function append(el, children) {
+    if (children === null || children === undefined || children === false) {
+      return;
+    }
+    if (Array.isArray(children)) {
+      children.forEach(function (child) {
+        append(el, child);
+      });
+    } else if (typeof children === "string" || typeof children === "number") {
+      el.appendChild(document.createTextNode(String(children)));
+    } else {
+      el.appendChild(children);
+    }
+  }
+
+  function icon(name, extraClass) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "icon" + (extraClass ? " " + extraClass : ""));
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", ICONS[name] || ICONS.star);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function clear(el) {
+    while (el.firstChild) {
+      el.removeChild(el.firstChild);
+    }
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function isoDay(date) {
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate());
+  }
+
+  function today() {
+    return isoDay(new Date());
+  }
+
+  function parseDay(s) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(s || ""));
+    if (!m) {
+      return null;
+    }
+    var d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    return isNaN(d.getTime()) ? null : d;
+  }
+
+  function addDays(day, n) {
+    var d = parseDay(day);
+    if (!d) {
+      return day;
+    }
+    d.setDate(d.getDate() + n);
+    return isoDay(d);
+  }
+
+  function daysUntil(day) {
+    var d = parseDay(day);
+    var t = parseDay(today());
+    if (!d || !t) {
+      return null;
+    }
+    return Math.round((d.getTime() - t.getTime()) / 86400000);
+  }
+
+  function formatDate(day) {
+    var d = parseDay(day);
+    return d ? d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) : String(day || "");
+  }
+
+  function uid() {
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
+  }
+
+  function lowerLabel(s) {
+    s = String(s);
+    return /^[A-Z][^A-Z]*$/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s;
+  }
+
+  function countText(n, def) {
+    return n + " " + lowerLabel(n === 1 ? def.label : def.plural);
+  }
+
+  function safeCall(fn, args, fallback) {
+    if (typeof fn !== "function") {
+      return fallback;
+    }
+    try {
+      var result = fn.apply(null, args);
+      return result === undefined ? fallback : result;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function isEmpty(v) {
+    return v === undefined || v === null || v === "" || v === false;
+  }
+
+  function toast(message) {
+    if (!shell) {
+      return;
+    }
+    shell.toast.textContent = message;
+    shell.toast.classList.add("show");
+    if (toastTimer) {
+      clearTimeout(toastTimer);
+    }
+    toastTimer = setTimeout(function () {
+      shell.toast.classList.remove("show");
+    }, 2600);
+  }
+
+  /* ---------- entity definitions ---------- */
+
+  function normalizeField(f) {
+    if (!f || typeof f.name !== "string" || !f.name) {
+      return null;
+    }
+    var kind = KINDS.indexOf(f.kind) === -1 ? "text" : f.kind;
+    var options = Array.isArray(f.options) ? f.options.map(String) : [];
+    if (kind === "select" && options.length < 1) {
+      kind = "text";
+    }
+    return {
+      name: f.name,
+      label: typeof f.label === "string" && f.label ? f.label : f.name,
+      kind: kind,
+      required: !!f.required && kind !== "boolean",
+      options: options,
+      placeholder: typeof f.placeholder === "string" ? f.placeholder : "",
+      help: typeof f.help === "string" ? f.help : "",
+      unit: typeof f.unit === "string" ? f.unit : ""
+    };
+  }
+
+  function normalizeDef(def, base) {
+    if (!def || typeof def !== "object" || typeof def.name !== "string" || !def.name) {
+      return null;
+    }
+    var fields = (Array.isArray(def.fields) ? def.fields : []).map(normalizeField).filter(Boolean);
+    if (!fields.length && base) {
+      fields = base.fields;
+    }
+    if (!fields.length) {
+      return null;
+    }
+    return {
+      name: def.name,
+      label: typeof def.label === "string" && def.label ? def.label : (base ? base.label : def.name),
+      plural: typeof def.plural === "string" && def.plural ? def.plural : (base ? base.plural : def.name),
+      fields: fields,
+      icon: typeof def.icon === "string" ? def.icon : (base ? base.icon : ""),
+      streaks: def.streaks === undefined ? !!(base && base.streaks) : !!def.streaks,
+      cardFields: Array.isArray(def.cardFields) ? def.cardFields.map(String) : null,
+      subtitle: typeof def.subtitle === "function" ? def.subtitle : null,
+      badges: typeof def.badges === "function" ? def.badges : null,
+      validate: typeof def.validate === "function" ? def.validate : null
+    };
+  }
+
+  function registerEntity(def) {
+    var name = def && typeof def.name === "string" ? def.name : "(unnamed)";
+    var known = (config.entities || []).some(function (e) {
+      return e.name === name;
+    });
+    if (!known) {
+      problems.push("An entity module registered \"" + name + "\", which this app does not have.");
+      return false;
+    }
+    var normalized = normalizeDef(def, configEntity(name));
+    if (!normalized) {
+      problems.push("The module for \"" + name + "\" is incomplete, so its basic version is used.");
+      return false;
+    }
+    registered[name] = normalized;
+    return true;
+  }
+
+  function configEntity(name) {
+    var list = config.entities || [];
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].name === name) {
+        return normalizeDef(list[i], null);
+      }
+    }
+    return null;
+  }
+
+  function entityDef(name) {
+    return registered[name] || configEntity(name);
+  }
+
+  function allDefs() {
+    return (config.entities || []).map(function (e) {
+      return entityDef(e.name);
+    }).filter(Boolean);
+  }
+
+  function titleOf(def, record) {
+    var field = def.fields[0];
+    var text = formatPlain(field, record.values[field.name]);
+    return text || "Untitled " + lowerLabel(def.label);
+  }
+
+  /* ---------- data ---------- */
+
+  function normalizeRecord(r) {
+    if (!r || typeof r !== "object") {
+      return null;
+    }
+    var values = r.values && typeof r.values === "object" ? r.values : {};
+    var clean = {};
+    Object.keys(values).forEach(function (k) {
+      var v = values[k];
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+        clean[k] = v;
+      }
+    });
+    return {
+      id: typeof r.id === "string" && r.id ? r.id : uid(),
+      createdAt: typeof r.createdAt === "string" ? r.createdAt : new Date().toISOString(),
+      updatedAt: typeof r.updatedAt === "string" ? r.updatedAt : new Date().toISOString(),
+      values: clean,
+      tags: Array.isArray(r.tags) ? r.tags.map(String).filter(Boolean) : [],
+      favorite: !!r.favorite,
+      checkins: Array.isArray(r.checkins) ? r.checkins.filter(function (d) {
+        return !!parseDay(d);
+      }) : []
+    };
+  }
+
+  function records(name) {
+    if (!data[name]) {
+      var raw = store.get("data:" + name, []);
+      data[name] = (Array.isArray(raw) ? raw : []).map(normalizeRecord).filter(Boolean);
+    }
+    return data[name];
+  }
+
+  function saveRecords(name, list) {
+    data[name] = list;
+    store.set("data:" + name, list);
+  }
+
+  /* ---------- values ---------- */
+
+  function formatPlain(field, v) {
+    if (isEmpty(v) && field.kind !== "boolean") {
+      return "";
+    }
+    switch (field.kind) {
+      case "boolean":
+        return v ? "Yes" : "No";
+      case "number":
+        var n = Number(v);
+        return isFinite(n) ? n.toLocaleString() + (field.unit ? " " + field.unit : "") : String(v);
+      case "date":
+        return formatDate(v);
+      case "rating":
+        var stars = Math.max(0, Math.min(5, Math.round(Number(v) || 0)));
+        return stars + "/5";
+      default:
+        return String(v);
+    }
+  }
+
+  function renderValue(field, v) {
+    if (field.kind === "rating") {
+      var stars = Math.max(0, Math.min(5, Math.round(Number(v) || 0)));
+      return h("span", { class: "stars", role: "img", "aria-label": stars + " out of 5" },
+        "\u2605\u2605\u2605\u2605\u2605".slice(0, stars) + "\u2606\u2606\u2606\u2606\u2606".slice(0, 5 - stars));
+    }
+    if (field.kind === "color") {
+      return h("span", { class: "swatch-wrap" }, [
+        h("span", { class: "swatch", style: "background:" + (/^#[0-9a-fA-F]{6}$/.test(String(v)) ? v : "transparent") }),
+        String(v)
+      ]);
+    }
+    if (field.kind === "url" && /^https?:\/\//i.test(String(v))) {
+      return h("a", { href: String(v), target: "_blank", rel: "noopener noreferrer" }, String(v).replace(/^https?:\/\//i, ""));
+    }
+    if (field.kind === "email" && /^[^\s@]+@[^\s@]+$/.test(String(v))) {
+      return h("a", { href: "mailto:" + String(v) }, String(v));
+    }
+    if (field.kind === "select") {
+      return h("span", { class: "chip" }, String(v));
+    }
+    if (field.kind === "boolean") {
+      return h("span", { class: v ? "yes" : "no" }, v ? "Yes" : "No");
+    }
+    return formatPlain(field, v);
+  }
+
+  /* ---------- streaks ---------- */
+
+  function streakInfo(checkins) {
+    var set = Object.create(null);
+    (checkins || []).forEach(function (d) {
+      set[d] = true;
+    });
+    var day = today();
+    var checkedToday = !!set[day];
+    if (!checkedToday) {
+      day = addDays(day, -1);
+    }
+    var current = 0;
+    while (set[day]) {
+      current += 1;
+      day = addDays(day, -1);
+    }
+    var days = Object.keys(set).sort();
+    var best = 0;
+    var run = 0;
+    var prev = null;
+    days.forEach(function (d) {
+      run = prev && addDays(prev, 1) === d ? run + 1 : 1;
+      best = Math.max(best, run);
+      prev = d;
+    });
+    return { current: current, best: best, checkedToday: checkedToday, total: days.length };
+  }
+
+  /* ---------- theme ---------- */
+
+  function systemDark() {
+    try {
+      return !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function themePreference() {
+    var pref = has("dark_mode") ? store.get("theme", null) : null;
+    if (pref === "light" || pref === "dark" || pref === "auto") {
+      return pref;
+    }
+    var mode = config.theme && config.theme.mode;
+    return mode === "dark" || mode === "auto" ? mode : "light";
+  }
+
+  function applyTheme() {
+    var pref = themePreference();
+    var theme = pref === "auto" ? (systemDark() ? "dark" : "light") : pref;
+    document.documentElement.setAttribute("data-theme", theme);
+    if (shell && shell.themeToggle) {
+      var dark = theme === "dark";
+      shell.themeToggle.setAttribute("aria-pressed", dark ? "true" : "false");
+      shell.themeToggle.setAttribute("title", dark ? "Switch to light theme" : "Switch to dark theme");
+      clear(shell.themeToggle);
+      // A toggle button: its name stays "Dark mode" (so it matches the visible text) and
+      // aria-pressed carries the state.
+      append(shell.themeToggle, [icon(dark ? "moon" : "sun"), h("span", { class: "toggle-text" }, "Dark mode")]);
+    }
+    return theme;
+  }
+
+  function setTheme(pref) {
+    store.set("theme", pref);
+    applyTheme();
+  }
+
+  /* ---------- shell ---------- */
+
+  function pages() {
+    return Array.isArray(config.pages) ? config.pages : [];
+  }
+
+  function currentPageId() {
+    var hash = String(window.location.hash || "");
+    var list = pages();
+    if (hash.indexOf("#/") === 0) {
+      var id = decodeURIComponent(hash.slice(2));
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].id === id) {
+          return id;
+        }
+      }
+    }
+    if (shell && shell.page) {
+      return shell.page;
+    }
+    return list.length ? list[0].id : "";
+  }
+
+  function buildShell(root) {
+    var layout = config.layout || {};
+    clear(root);
+    var first = pages().length ? pages()[0].id : "";
+    var themeToggle = null;
+    if (has("dark_mode")) {
+      themeToggle = h("button", {
+        type: "button",
+        class: "btn btn-ghost theme-toggle",
+        "data-testid": "theme-toggle",
+        "aria-label": "Dark mode",
+        "aria-pressed": "false",
+        onclick: function () {
+          var dark = document.documentElement.getAttribute("data-theme") === "dark";
+          setTheme(dark ? "light" : "dark");
+          toast(dark ? "Light theme on" : "Dark theme on");
+        }
+      });
+    }
+    var navList = h("ul", { class: "nav-list" }, pages().map(function (p) {
+      return h("li", null, h("a", {
+        href: "#/" + p.id,
+        class: "nav-link",
+        "data-testid": "nav-" + p.id
+      }, [
+        h("img", { class: "nav-icon", src: p.icon || "assets/icons/" + p.id + ".svg", alt: "", width: "20", height: "20" }),
+        h("span", null, p.title)
+      ]));
+    }));
+    var main = h("main", { id: "main", class: "app-main", tabindex: "-1" });
+    var toastEl = h("div", { class: "toast", role: "status", "aria-live": "polite" });
+    var footer = h("footer", { class: "app-footer" });
+    var frame = h("div", { class: "shell nav-" + (layout.nav === "top" ? "top" : "sidebar") + " cards-" + (layout.cards === "rows" ? "rows" : "grid") }, [
+      h("a", { class: "skip-link", href: "#main" }, "Skip to content"),
+      h("header", { class: "app-header" }, [
+        h("a", { class: "brand", href: "#/" + first }, [
+          h("img", { class: "brand-logo", src: "assets/logo.svg", alt: "", width: "36", height: "36" }),
+          h("span", { class: "brand-name" }, config.name || "App")
+        ]),
+        h("div", { class: "header-actions" }, themeToggle)
+      ]),
+      h("nav", { class: "app-nav", "aria-label": "Main" }, navList),
+      main,
+      footer,
+      toastEl
+    ]);
+    root.appendChild(frame);
+    shell = { root: root, main: main, nav: navList, toast: toastEl, footer: footer, themeToggle: themeToggle, page: null };
+    footer.textContent = store.persistent()
+      ? "Your data is saved in this browser."
+      : "Storage is unavailable here, so your data lasts until you reload.";
+  }
+
+  function route(focus) {
+    var id = currentPageId();
+    var page = null;
+    pages().forEach(function (p) {
+      if (p.id === id) {
+        page = p;
+      }
+    });
+    shell.page = id;
+    Array.prototype.forEach.call(shell.nav.querySelectorAll("a.nav-link"), function (a) {
+      if (a.getAttribute("href") === "#/" + id) {
+        a.setAttribute("aria-current", "page");
+      } else {
+        a.removeAttribute("aria-current");
+      }
+    });
+    clear(shell.main);
+    if (!page) {
+      shell.main.appendChild(h("section", { class: "page" }, h("h1", { text: "Nothing here yet" })));
+      return;
+    }
+    document.title = page.title + " \u00b7 " + (config.name || "App");
+    var view;
+    if (page.kind === "list") {
+      view = listPage(page);
+    } else if (page.kind === "dashboard") {
+      view = dashboardPage(page);
+    } else if (page.kind === "settings") {
+      view = settingsPage(page);
+    } else {
+      view = aboutPage(page);
+    }
+    shell.main.appendChild(view);
+    if (focus) {
+      var heading = view.querySelector("h1");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus();
+      }
+    }
+  }
+
+  function pageHead(title, sub, action) {
+    return h("div", { class: "page-head" }, [
+      h("div", { class: "page-titles" }, [
+        h("h1", { class: "page-title" }, title),
+        sub ? h("p", { class: "page-sub" }, sub) : null
+      ]),
+      action || null
+    ]);
+  }
+
+  function problemBanner(name) {
+    var mine = problems.filter(function (p) {
+      return !name || p.indexOf("\"" + name + "\"") !== -1;
+    });
+    if (!mine.length) {
+      return null;
+    }
+    return h("div", { class: "banner", role: "note" }, mine.join(" "));
+  }
+
+  /* ---------- list pages ---------- */
+
+  function listState(name) {
+    if (!ui[name]) {
+      ui[name] = { query: "", sort: "newest", favOnly: false, tag: "", editing: null, confirming: null };
+    }
+    return ui[name];
+  }
+
+  function listPage(page) {
+    var def = entityDef(page.entity);
+    if (!def) {
+      return h("section", { class: "page" }, [pageHead(page.title, "This part of the app could not be loaded.")]);
+    }
+    var st = listState(def.name);
+    st.editing = null;
+    st.confirming = null;
+    var view = {};
+    view.count = h("p", { class: "page-sub" });
+    view.newButton = h("button", {
+      type: "button",
+      class: "btn btn-primary",
+      "data-testid": "new-" + def.name,
+      "aria-expanded": "false",
+      "aria-controls": "panel-" + def.name,
+      onclick: function () {
+        openForm(def, view, null);
+      }
+    }, [icon("plus"), "New " + lowerLabel(def.label)]);
+    view.panel = h("div", { class: "form-panel", id: "panel-" + def.name, hidden: true });
+    view.records = h("div", { class: "records", role: "list", "aria-label": def.plural });
+    view.search = h("input", {
+      type: "search",
+      class: "search-input",
+      id: "search-" + def.name,
+      "data-testid": "search",
+      placeholder: "Search " + lowerLabel(def.plural) + "\u2026",
+      "aria-label": "Search " + lowerLabel(def.plural),
+      autocomplete: "off",
+      value: st.query,
+      oninput: function (e) {
+        st.query = e.target.value;
+        renderRecords(def, view);
+      },
+      onkeydown: function (e) {
+        if (e.key === "Escape" && st.query) {
+          st.query = "";
+          e.target.value = "";
+          renderRecords(def, view);
+        }
+      }
+    });
+    var tools = [h("div", { class: "search-box" + (has("search") ? " prominent" : "") }, [icon("search", "search-icon"), view.search])];
+    if (has("favorites")) {
+      view.favFilter = h("button", {
+        type: "button",
+        class: "btn btn-ghost fav-filter",
+        "aria-pressed": st.favOnly ? "true" : "false",
+        onclick: function () {
+          st.favOnly = !st.favOnly;
+          view.favFilter.setAttribute("aria-pressed", st.favOnly ? "true" : "false");
+          renderRecords(def, view);
+        }
+      }, [icon("star"), "Favourites"]);
+      tools.push(view.favFilter);
+    }
+    if (has("sorting")) {
+      var sortSelect = h("select", {
+        class: "sort-select",
+        id: "sort-" + def.name,
+        "aria-label": "Sort " + lowerLabel(def.plural),
+        onchange: function (e) {
+          st.sort = e.target.value;
+          renderRecords(def, view);
+        }
+      }, sortOptions(def).map(function (o) {
+        return h("option", { value: o.value, selected: o.value === st.sort }, o.label);
+      }));
+      tools.push(h("label", { class: "sort-label" }, [h("span", { class: "sort-text" }, "Sort"), sortSelect]));
+    }
+    view.tagBar = h("div", { class: "tag-filter", hidden: true });
+    var section = h("section", { class: "page page-list", "aria-labelledby": "title-" + def.name }, [
+      problemBanner(def.name),
+      h("div", { class: "page-head" }, [
+        h("div", { class: "page-titles" }, [
+          h("h1", { class: "page-title", id: "title-" + def.name }, [
+            def.icon ? h("img", { class: "title-icon", src: def.icon, alt: "", width: "28", height: "28" }) : null,
+            page.title || def.plural
+          ]),
+          view.count
+        ]),
+        view.newButton
+      ]),
+      view.panel,
+      h("div", { class: "toolbar", role: "search" }, tools),
+      view.tagBar,
+      view.records
+    ]);
+    section.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape") {
+        return;
+      }
+      if (st.confirming) {
+        st.confirming = null;
+        renderRecords(def, view);
+      } else if (st.editing) {
+        closeForm(def, view);
+      }
+    });
+    renderRecords(def, view);
+    return section;
+  }
+
+  function sortOptions(def) {
+    var title = def.fields[0];
+    var opts = [
+      { value: "newest", label: "Newest first" },
+      { value: "oldest", label: "Oldest first" },
+      { value: "title-asc", label: title.label + " A\u2013Z" },
+      { value: "title-desc", label: title.label + " Z\u2013A" }
+    ];
+    def.fields.slice(1).forEach(function (f) {
+      if (f.kind === "number" || f.kind === "rating") {
+        opts.push({ value: "desc:" + f.name, label: f.label + " (high to low)" });
+        opts.push({ value: "asc:" + f.name, label: f.label + " (low to high)" });
+      } else if (f.kind === "date") {
+        opts.push({ value: "asc:" + f.name, label: f.label + " (earliest first)" });
+        opts.push({ value: "desc:" + f.name, label: f.label + " (latest first)" });
+      } else if (f.kind === "select" || f.kind === "text") {
+        opts.push({ value: "asc:" + f.name, label: f.label + " A\u2013Z" });
+      }
+    });
+    return opts;
+  }
+
+  function compareValues(a, b, kind) {
+    var ea = isEmpty(a);
+    var eb = isEmpty(b);
+    if (ea || eb) {
+      return ea && eb ? 0 : ea ? 1 : -1;
+    }
+    if (kind === "number" || kind === "rating") {
+      return Number(a) - Number(b);
+    }
+    return String(a).localeCompare(String(b), undefined, { sensitivity: "base", numeric: true });
+  }
+
+  function sortRecords(def, list, sort) {
+    var out = list.slice();
+    var title = def.fields[0];
+    out.sort(function (a, b) {
+      if (sort === "oldest") {
+        return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
+      }
+      if (sort === "title-asc" || sort === "title-desc") {
+        var c = compareValues(formatPlain(title, a.values[title.name]), formatPlain(title, b.values[title.name]), "text");
+        return sort === "title-asc" ? c : -c;
+      }
+      var m = /^(asc|desc):(.+)$/.exec(sort);
+      if (m) {
+        var field = null;
+        def.fields.forEach(function (f) {
+          if (f.name === m[2]) {
+            field = f;
+          }
+        });
+        if (field) {
+          var va = a.values[field.name];
+          var vb = b.values[field.name];
+          if (isEmpty(va) || isEmpty(vb)) {
+            return compareValues(va, vb, field.kind);
+          }
+          var d = compareValues(va, vb, field.kind);
+          return m[1] === "asc" ? d : -d;
+        }
+      }
+      return a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0;
+    });
+    return out;
+  }
+
+  function haystack(def, r) {
+    var parts = def.fields.map(function (f) {
+      var v = r.values[f.name];
+      return f.kind === "boolean" ? (v ? f.label : "") : formatPlain(f, v) + " " + (isEmpty(v) ? "" : String(v));
+    });
+    parts = parts.concat(r.tags);
+    return parts.join(" \u0001 ").toLowerCase();
+  }
+
+  function filtered(def, st) {
+    var terms = st.query.toLowerCase().split(/\s+/).filter(Boolean);
+    var list = records(def.name).filter(function (r) {
+      if (st.favOnly && !r.favorite) {
+        return false;
+      }
+      if (st.tag && r.tags.indexOf(st.tag) === -1) {
+        return false;
+      }
+      if (!terms.length) {
+        return true;
+      }
+      var text = haystack(def, r);
+      return terms.every(function (t) {
+        return text.indexOf(t) !== -1;
+      });
+    });
+    return sortRecords(def, list, has("sorting") ? st.sort : "newest");
+  }
+
+  function renderRecords(def, view) {
+    var st = listState(def.name);
+    var all = records(def.name);
+    var list = filtered(def, st);
+    view.count.textContent = list.length === all.length
+      ? countText(all.length, def)
+      : list.length + " of " + countText(all.length, def);
+    clear(view.tagBar);
+    view.tagBar.hidden = !st.tag;
+    if (st.tag) {
+      append(view.tagBar, [
+        h("span", null, "Tagged "),
+        h("button", {
+          type: "button",
+          class: "chip chip-active",
+          "aria-label": "Stop filtering by tag " + st.tag,
+          onclick: function () {
+            st.tag = "";
+            renderRecords(def, view);
+          }
+        }, ["#" + st.tag, icon("close")])
+      ]);
+    }
+    clear(view.records);
+    if (!all.length) {
+      view.records.appendChild(h("div", { class: "empty", role: "listitem" }, [
+        def.icon ? h("img", { class: "empty-icon", src: def.icon, alt: "", width: "56", height: "56" }) : null,
+        h("h2", { class: "empty-title" }, "No " + lowerLabel(def.plural) + " yet"),
+        h("p", null, "Add your first " + lowerLabel(def.label) + " to get started."),
+        h("button", {
+          type: "button",
+          class: "btn btn-soft",
+          onclick: function () {
+            openForm(def, view, null);
+          }
+        }, [icon("plus"), "Add " + lowerLabel(def.label)])
+      ]));
+      return;
+    }
+    if (!list.length) {
+      view.records.appendChild(h("div", { class: "empty", role: "listitem" }, [
+        h("h2", { class: "empty-title" }, "No matches"),
+        h("p", null, st.query ? "No " + lowerLabel(def.plural) + " match \u201c" + st.query + "\u201d." : "Nothing matches these filters."),
+        h("button", {
+          type: "button",
+          class: "btn btn-soft",
+          onclick: function () {
+            st.query = "";
+            st.tag = "";
+            st.favOnly = false;
+            view.search.value = "";
+            if (view.favFilter) {
+              view.favFilter.setAttribute("aria-pressed", "false");
+            }
+            renderRecords(def, view);
+          }
+        }, "Clear filters")
+      ]));
+      return;
+    }
+    list.forEach(function (r) {
+      view.records.appendChild(recordCard(def, view, r));
+    });
+  }
+
+  function recordCard(def, view, r) {
+    var st = listState(def.name);
+    var title = titleOf(def, r);
+    var values = r.values;
+    var sub = safeCall(def.subtitle, [values, r], "");
+    var badges = safeCall(def.badges, [values, r], []);
+    var rows = [];
+    def.fields.slice(1).forEach(function (f) {
+      var v = values[f.name];
+      if (def.cardFields && def.cardFields.indexOf(f.name) === -1) {
+        return;
+      }
+      if (isEmpty(v) && f.kind !== "boolean") {
+        return;
+      }
+      if (f.kind === "boolean" && !v) {
+        return;
+      }
+      rows.push(h("div", { class: "kv kv-" + f.kind }, [h("dt", null, f.label), h("dd", null, renderValue(f, v))]));
+    });
+    var head = [h("h3", { class: "record-title" }, title)];
+    if (has("favorites")) {
+      head.push(h("button", {
+        type: "button",
+        class: "icon-btn fav" + (r.favorite ? " on" : ""),
+        "aria-pressed": r.favorite ? "true" : "false",
+        "aria-label": "Favourite " + title,
+        title: r.favorite ? "Remove from favourites" : "Add to favourites",
+        onclick: function () {
+          updateRecord(def, r.id, function (rec) {
+            rec.favorite = !rec.favorite;
+          });
+          renderRecords(def, view);
+          toast(r.favorite ? "Removed from favourites" : "Added to favourites");
+        }
+      }, icon("star")));
+    }
+    var body = [
+      h("div", { class: "record-head" }, head),
+      typeof sub === "string" && sub ? h("p", { class: "record-sub" }, sub) : null,
+      Array.isArray(badges) && badges.length ? h("div", { class: "badges" }, badges.slice(0, 6).map(function (b) {
+        return h("span", { class: "chip chip-accent" }, String(b));
+      })) : null,
+      rows.length ? h("dl", { class: "record-fields" }, rows) : null
+    ];
+    if (r.tags.length) {
+      body.push(h("div", { class: "tags" }, r.tags.map(function (t) {
+        return h("button", {
+          type: "button",
+          class: "chip chip-tag",
+          "aria-label": "Show " + lowerLabel(def.plural) + " tagged " + t,
+          onclick: function () {
+            st.tag = t;
+            renderRecords(def, view);
+          }
+        }, "#" + t);
+      })));
+    }
+    if (has("streaks") && def.streaks) {
+      var s = streakInfo(r.checkins);
+      body.push(h("div", { class: "streak" + (s.current ? " live" : "") }, [
+        h("span", { class: "streak-count" }, [icon("flame"), h("strong", null, String(s.current)), " day" + (s.current === 1 ? "" : "s")]),
+        h("span", { class: "streak-best" }, "Best " + s.best),
+        h("button", {
+          type: "button",
+          class: "btn btn-small " + (s.checkedToday ? "btn-done" : "btn-soft"),
+          "aria-pressed": s.checkedToday ? "true" : "false",
+          "aria-label": "Check in " + title + " today",
+          onclick: function () {
+            var day = today();
+            updateRecord(def, r.id, function (rec) {
+              var i = rec.checkins.indexOf(day);
+              if (i === -1) {
+                rec.checkins.push(day);
+              } else {
+                rec.checkins.splice(i, 1);
+              }
+            });
+            renderRecords(def, view);
+            toast(s.checkedToday ? "Check-in undone" : "Checked in for today");
+          }
+        }, s.checkedToday ? [icon("check"), "Done today"] : "Check in today")
+      ]));
+    }
+    var actions = h("div", { class: "record-actions" }, [
+      h("button", {
+        type: "button",
+        class: "btn btn-ghost btn-small",
+        "data-testid": "edit",
+        "aria-label": "Edit " + title,
+        onclick: function () {
+          openForm(def, view, r.id);
+        }
+      }, [icon("edit"), h("span", null, "Edit")]),
+      h("button", {
+        type: "button",
+        class: "btn btn-ghost btn-small btn-danger-text",
+        "data-testid": "delete",
+        "aria-label": "Delete " + title,
+        "aria-expanded": st.confirming === r.id ? "true" : "false",
+        onclick: function () {
+          st.confirming = r.id;
+          renderRecords(def, view);
+          var c = view.records.querySelector("[data-testid=confirm-delete]");
+          if (c) {
+            c.focus();
+          }
+        }
+      }, [icon("trash"), h("span", null, "Delete")])
+    ]);
+    var card = h("article", {
+      class: "record" + (r.favorite ? " is-fav" : ""),
+      role: "listitem",
+      "data-testid": "record",
+      "data-id": r.id,
+      "aria-label": title
+    }, [h("div", { class: "record-body" }, body), actions]);
+    if (st.confirming === r.id) {
+      card.appendChild(h("div", { class: "confirm", role: "group", "aria-label": "Confirm deletion" }, [
+        h("p", null, "Delete \u201c" + title + "\u201d? This cannot be undone."),
+        h("div", { class: "confirm-actions" }, [
+          h("button", {
+            type: "button",
+            class: "btn btn-danger btn-small",
+            "data-testid": "confirm-delete",
+            onclick: function () {
+              st.confirming = null;
+              if (st.editing === r.id) {
+                closeForm(def, view);
+              }
+              saveRecords(def.name, records(def.name).filter(function (x) {
+                return x.id !== r.id;
+              }));
+              renderRecords(def, view);
+              toast(def.label + " deleted");
+              view.newButton.focus();
+            }
+          }, "Yes, delete"),
+          h("button", {
+            type: "button",
+            class: "btn btn-ghost btn-small",
+            onclick: function () {
+              st.confirming = null;
+              renderRecords(def, view);
+            }
+          }, "Cancel")
+        ])
+      ]));
+    }
+    return card;
+  }
+
+  function updateRecord(def, id, change) {
+    var list = records(def.name).map(function (r) {
+      if (r.id !== id) {
+        return r;
+      }
+      var copy = normalizeRecord(JSON.parse(JSON.stringify(r)));
+      change(copy);
+      copy.updatedAt = new Date().toISOString();
+      return copy;
+    });
+    saveRecords(def.name, list);
+  }
+
+  /* ---------- forms ---------- */
+
+  function fieldInput(def, f, value, inputId, errId) {
+    var common = {
+      id: inputId,
+      name: f.name,
+      "aria-describedby": errId + (f.help ? " " + inputId + "-help" : ""),
+      "aria-required": f.required ? "true" : null,
+      required: f.required || null
+    };
+    function merge(extra) {
+      var out = {};
+      Object.keys(common).forEach(function (k) {
+        out[k] = common[k];
+      });
+      Object.keys(extra).forEach(function (k) {
+        out[k] = extra[k];
+      });
+      return out;
+    }
+    var v = isEmpty(value) ? "" : value;
+    switch (f.kind) {
+      case "long_text":
+        var ta = h("textarea", merge({ rows: "4", placeholder: f.placeholder || null, maxlength: "5000" }));
+        ta.value = String(v);
+        return ta;
+      case "number":
+        return h("input", merge({ type: "number", step: "any", inputmode: "decimal", value: String(v), placeholder: f.placeholder || null }));
+      case "boolean":
+        delete common.required;
+        delete common["aria-required"];
+        return h("input", merge({ type: "checkbox", checked: !!value, value: "yes" }));
+      case "date":
+        return h("input", merge({ type: "date", value: String(v) }));
+      case "email":
+        return h("input", merge({ type: "email", value: String(v), autocomplete: "off", placeholder: f.placeholder || "name@example.com" }));
+      case "url":
+        return h("input", merge({ type: "url", value: String(v), inputmode: "url", placeholder: f.placeholder || "example.com" }));
+      case "color":
+        return h("input", merge({ type: "color", value: /^#[0-9a-fA-F]{6}$/.test(String(v)) ? String(v) : (config.theme && config.theme.primary) || "#6366f1" }));
+      case "select":
+        var opts = [h("option", { value: "" }, f.required ? "Choose\u2026" : "\u2014")];
+        f.options.forEach(function (o) {
+          opts.push(h("option", { value: o, selected: String(v) === o }, o));
+        });
+        return h("select", merge({}), opts);
+      default:
+        return h("input", merge({ type: "text", value: String(v), maxlength: "300", placeholder: f.placeholder || null, autocomplete: "off" }));
+    }
+  }
+
+  function ratingInput(f, value, groupId, errId) {
+    var current = Math.round(Number(value) || 0);
+    var radios = [];
+    for (var i = 1; i <= 5; i++) {
+      var id = groupId + "-" + i;
+      radios.push(h("input", {
+        type: "radio",
+        id: id,
+        name: f.name,
+        value: String(i),
+        checked: current === i,
+        class: "star-radio",
+        "aria-describedby": errId
+      }));
+      radios.push(h("label", { for: id, class: "star-label", title: i + " of 5" }, [
+        h("span", { "aria-hidden": "true" }, "\u2605"),
+        h("span", { class: "sr-only" }, i + (i === 1 ? " star" : " stars"))
+      ]));
+    }
+    return h("fieldset", { class: "field field-rating", "data-field": f.name, "data-kind": "rating" }, [
+      h("legend", null, [f.label, f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null]),
+      h("div", { class: "stars-input", role: "radiogroup", "aria-label": f.label, "aria-required": f.required ? "true" : null }, radios),
+      h("p", { class: "field-error", id: errId, hidden: true })
+    ]);
+  }
+
+  function openForm(def, view, id) {
+    var st = listState(def.name);
+    var record = null;
+    if (id) {
+      records(def.name).forEach(function (r) {
+        if (r.id === id) {
+          record = r;
+        }
+      });
+      if (!record) {
+        return;
+      }
+    }
+    st.editing = id || "new";
+    var values = record ? record.values : {};
+    var prefix = "f-" + def.name;
+    var fields = def.fields.map(function (f) {
+      var inputId = prefix + "-" + f.name;
+      var errId = inputId + "-err";
+      if (f.kind === "rating") {
+        return ratingInput(f, values[f.name], inputId, errId);
+      }
+      var input = fieldInput(def, f, values[f.name], inputId, errId);
+      var label = h("label", { for: inputId }, [f.label, f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null]);
+      return h("div", { class: "field field-" + f.kind + (f.kind === "long_text" ? " wide" : ""), "data-field": f.name, "data-kind": f.kind },
+        f.kind === "boolean"
+          ? [h("div", { class: "check-row" }, [input, label]), h("p", { class: "field-error", id: errId, hidden: true })]
+          : [label, input, f.help ? h("p", { class: "help", id: inputId + "-help" }, f.help) : null, h("p", { class: "field-error", id: errId, hidden: true })]);
+    });
+    if (has("tags")) {
+      fields.push(h("div", { class: "field field-tags wide", "data-field": "tags", "data-kind": "tags" }, [
+        h("label", { for: prefix + "-tags" }, "Tags"),
+        h("input", {
+          type: "text",
+          id: prefix + "-tags",
+          name: "tags",
+          value: record ? record.tags.join(", ") : "",
+          placeholder: "e.g. home, weekly",
+          autocomplete: "off",
+          "aria-describedby": prefix + "-tags-help"
+        }),
+        h("p", { class: "help", id: prefix + "-tags-help" }, "Separate tags with commas.")
+      ]));
+    }
+    var heading = h("h2", { class: "form-title", id: prefix + "-heading" }, (record ? "Edit " : "New ") + lowerLabel(def.label));
+    var form = h("form", {
+      class: "entity-form",
+      "data-testid": "form-" + def.name,
+      "aria-labelledby": prefix + "-heading",
+      novalidate: true,
+      onsubmit: function (e) {
+        e.preventDefault();
+        submitForm(def, view, form, record);
+      }
+    }, [
+      heading,
+      h("div", { class: "form-grid" }, fields),
+      h("div", { class: "form-actions" }, [
+        h("button", { type: "submit", class: "btn btn-primary", "data-testid": "save" }, record ? "Save changes" : "Save " + lowerLabel(def.label)),
+        h("button", {
+          type: "button",
+          class: "btn btn-ghost",
+          onclick: function () {
+            closeForm(def, view);
+          }
+        }, "Cancel")
+      ])
+    ]);
+    // A field's error goes away as soon as it is edited.
+    var clearError = function (e) {
+      var box = e.target && e.target.closest ? e.target.closest("[data-field]") : null;
+      if (!box || !box.classList.contains("invalid")) {
+        return;
+      }
+      box.classList.remove("invalid");
+      var err = box.querySelector(".field-error");
+      if (err) {
+        err.hidden = true;
+      }
+      Array.prototype.forEach.call(box.querySelectorAll("[aria-invalid]"), function (c) {
+        c.removeAttribute("aria-invalid");
+      });
+    };
+    form.addEventListener("input", clearError);
+    form.addEventListener("change", clearError);
+    clear(view.panel);
+    view.panel.appendChild(form);
+    view.panel.hidden = false;
+    view.newButton.setAttribute("aria-expanded", "true");
+    var first = form.querySelector("input, textarea, select");
+    if (first) {
+      first.focus();
+    }
+    if (view.panel.scrollIntoView) {
+      view.panel.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function closeForm(def, view) {
+    listState(def.name).editing = null;
+    clear(view.panel);
+    view.panel.hidden = true;
+    view.newButton.setAttribute("aria-expanded", "false");
+  }
+
+  function readValue(form, f) {
+    if (f.kind === "rating") {
+      var checked = form.querySelector("input[name=\"" + f.name + "\"]:checked");
+      return checked ? Number(checked.value) : "";
+    }
+    var el = form.elements.namedItem(f.name);
+    if (!el) {
+      return "";
+    }
+    if (f.kind === "boolean") {
+      return !!el.checked;
+    }
+    var raw = String(el.value || "").trim();
+    if (f.kind === "number") {
+      return raw === "" ? "" : Number(raw);
+    }
+    if (f.kind === "url" && raw && !/^[a-z][a-z0-9+.-]*:/i.test(raw)) {
+      return "https://" + raw;
+    }
+    return raw;
+  }
+
+  function checkValue(f, v) {
+    if (f.required && isEmpty(v)) {
+      return f.label + " is required.";
+    }
+    if (isEmpty(v)) {
+      return "";
+    }
+    switch (f.kind) {
+      case "number":
+        return typeof v === "number" && isFinite(v) ? "" : f.label + " must be a number.";
+      case "email":
+        return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? "" : "Enter an email address like name@example.com.";
+      case "url":
+        return /^https?:\/\/[^\s/$.?#][^\s]*\.[^\s]+$/i.test(v) || /^https?:\/\/localhost/i.test(v) ? "" : "Enter a web address like example.com.";
+      case "date":
+        return parseDay(v) ? "" : "Enter a date.";
+      case "select":
+        return f.options.indexOf(v) !== -1 ? "" : "Choose one of the options.";
+      case "rating":
+        return v >= 1 && v <= 5 ? "" : "Choose 1 to 5 stars.";
+      default:
+        return "";
+    }
+  }
+
+  function submitForm(def, view, form, record) {
+    var values = {};
+    var errors = {};
+    def.fields.forEach(function (f) {
+      values[f.name] = readValue(form, f);
+      var msg = checkValue(f, values[f.name]);
+      if (msg) {
+        errors[f.name] = msg;
+      }
+    });
+    var extra = safeCall(def.validate, [values, record], {});
+    if (extra && typeof extra === "object") {
+      Object.keys(extra).forEach(function (k) {
+        if (!errors[k] && typeof extra[k] === "string" && extra[k]) {
+          errors[k] = extra[k];
+        }
+      });
+    }
+    var firstBad = null;
+    def.fields.forEach(function (f) {
+      var box = form.querySelector("[data-field=\"" + f.name + "\"]");
+      if (!box) {
+        return;
+      }
+      var err = box.querySelector(".field-error");
+      var controls = box.querySelectorAll("input, textarea, select");
+      var msg = errors[f.name] || "";
+      if (err) {
+        err.textContent = msg;
+        err.hidden = !msg;
+      }
+      box.classList.toggle("invalid", !!msg);
+      Array.prototype.forEach.call(controls, function (c) {
+        if (msg) {
+          c.setAttribute("aria-invalid", "true");
+        } else {
+          c.removeAttribute("aria-invalid");
+        }
+      });
+      if (msg && !firstBad && controls.length) {
+        firstBad = controls[0];
+      }
+    });
+    var unknown = Object.keys(errors).filter(function (k) {
+      return !form.querySelector("[data-field=\"" + k + "\"]");
+    });
+    if (firstBad || unknown.length) {
+      if (firstBad) {
+        firstBad.focus();
+      }
+      toast(unknown.length ? errors[unknown[0]] : "Please fix the highlighted fields.");
+      return;
+    }
+    var tags = [];
+    var tagInput = form.elements.namedItem("tags");
+    if (has("tags") && tagInput) {
+      String(tagInput.value || "").split(",").forEach(function (t) {
+        t = t.trim().replace(/^#/, "").slice(0, 40);
+        if (t && tags.indexOf(t) === -1) {
+          tags.push(t);
+        }
+      });
+    }
+    var now = new Date().toISOString();
+    if (record) {
+      updateRecord(def, record.id, function (rec) {
+        rec.values = values;
+        if (has("tags")) {
+          rec.tags = tags;
+        }
+      });
+    } else {
+      var list = records(def.name).slice();
+      list.unshift({ id: uid(), createdAt: now, updatedAt: now, values: values, tags: tags, favorite: false, checkins: [] });
+      saveRecords(def.name, list);
+    }
+    closeForm(def, view);
+    renderRecords(def, view);
+    toast(def.label + (record ? " updated" : " saved"));
+    view.newButton.focus();
+  }
+
+  /* ---------- dashboard ---------- */
+
+  function barChart(title, rows) {
+    var max = 0;
+    rows.forEach(function (r) {
+      max = Math.max(max, r.value);
+    });
+    return h("figure", { class: "card chart" }, [
+      h("figcaption", { class: "card-title" }, title),
+      h("ul", { class: "bars" }, rows.map(function (r) {
+        var pct = max ? Math.round((r.value / max) * 100) : 0;
+        return h("li", { class: "bar-row" }, [
+          h("span", { class: "bar-label" }, r.label),
+          h("span", { class: "bar-track", "aria-hidden": "true" }, h("span", { class: "bar-fill", style: "width:" + Math.max(pct, r.value ? 4 : 0) + "%" })),
+          h("span", { class: "bar-value" }, String(r.value))
+        ]);
+      }))
+    ]);
+  }
+
+  function activityChart(all) {
+    var days = [];
+    var counts = Object.create(null);
+    for (var i = 13; i >= 0; i--) {
+      days.push(addDays(today(), -i));
+    }
+    all.forEach(function (item) {
+      var d = isoDay(new Date(item.record.createdAt));
+      counts[d] = (counts[d] || 0) + 1;
+    });
+    var max = 1;
+    days.forEach(function (d) {
+      max = Math.max(max, counts[d] || 0);
+    });
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 280 100");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("role", "img");
+    var total = 0;
+    days.forEach(function (d, idx) {
+      var n = counts[d] || 0;
+      total += n;
+      var height = n ? Math.max(6, (n / max) * 80) : 3;
+      var rect = document.createElementNS(SVG_NS, "rect");
+      rect.setAttribute("x", String(idx * 20 + 3));
+      rect.setAttribute("y", String(90 - height));
+      rect.setAttribute("width", "14");
+      rect.setAttribute("height", String(height));
+      rect.setAttribute("rx", "3");
+      rect.setAttribute("class", n ? "col" : "col col-empty");
+      var tip = document.createElementNS(SVG_NS, "title");
+      tip.textContent = d + ": " + n;
+      rect.appendChild(tip);
+      svg.appendChild(rect);
+    });
+    svg.setAttribute("aria-label", total + " added in the last 14 days");
+    return h("figure", { class: "card chart" }, [
+      h("figcaption", { class: "card-title" }, "Added in the last 14 days"),
+      svg,
+      h("p", { class: "muted small" }, total + " in total")
+    ]);
+  }
+
+  function dashboardPage(page) {
+    var defs = allDefs();
+    var all = [];
+    defs.forEach(function (def) {
+      records(def.name).forEach(function (r) {
+        all.push({ def: def, record: r });
+      });
+    });
+    var pageFor = function (name) {
+      var found = null;
+      pages().forEach(function (p) {
+        if (p.kind === "list" && p.entity === name && !found) {
+          found = p;
+        }
+      });
+      return found;
+    };
+    var tiles = defs.map(function (def) {
+      var p = pageFor(def.name);
+      return h("a", { class: "tile", href: p ? "#/" + p.id : "#/" }, [
+        def.icon ? h("img", { class: "tile-icon", src: def.icon, alt: "", width: "32", height: "32" }) : null,
+        h("span", { class: "tile-value" }, String(records(def.name).length)),
+        h("span", { class: "tile-label" }, def.plural)
+      ]);
+    });
+    if (has("favorites")) {
+      var favs = all.filter(function (x) {
+        return x.record.favorite;
+      }).length;
+      tiles.push(h("div", { class: "tile" }, [h("span", { class: "tile-value" }, String(favs)), h("span", { class: "tile-label" }, "Favourites")]));
+    }
+    var streakRows = [];
+    if (has("streaks")) {
+      var best = 0;
+      all.forEach(function (x) {
+        if (x.def.streaks) {
+          var s = streakInfo(x.record.checkins);
+          best = Math.max(best, s.current);
+          streakRows.push({ label: titleOf(x.def, x.record), value: s.current });
+        }
+      });
+      tiles.push(h("div", { class: "tile tile-accent" }, [
+        h("span", { class: "tile-value" }, [icon("flame"), String(best)]),
+        h("span", { class: "tile-label" }, "Best current streak (days)")
+      ]));
+    }
+    var children = [
+      pageHead(page.title, config.summary || ""),
+      problemBanner(null),
+      h("div", { class: "tiles" }, tiles)
+    ];
+    if (has("stats")) {
+      var charts = [];
+      if (defs.length > 1) {
+        charts.push(barChart("Records by type", defs.map(function (def) {
+          return { label: def.plural, value: records(def.name).length };
+        })));
+      }
+      charts.push(activityChart(all));
+      if (streakRows.length) {
+        streakRows.sort(function (a, b) {
+          return b.value - a.value;
+        });
+        charts.push(barChart("Current streaks", streakRows.slice(0, 6)));
+      }
+      defs.forEach(function (def) {
+        var list = records(def.name);
+        if (!list.length) {
+          return;
+        }
+        var charted = false;
+        def.fields.forEach(function (f) {
+          if (f.kind === "select" && !charted) {
+            charted = true;
+            var rows = f.options.map(function (o) {
+              return { label: o, value: list.filter(function (r) { return r.values[f.name] === o; }).length };
+            });
+            if (rows.length > 6) {
+              rows = rows.filter(function (r) { return r.value > 0; }).sort(function (a, b) { return b.value - a.value; }).slice(0, 8);
+            }
+            charts.push(barChart(def.plural + " by " + lowerLabel(f.label), rows));
+          }
+        });
+        var numbers = def.fields.filter(function (f) {
+          return f.kind === "number" || f.kind === "rating";
+        }).slice(0, 2);
+        numbers.forEach(function (f) {
+          var vals = list.map(function (r) { return r.values[f.name]; }).filter(function (n) {
+            return typeof n === "number" && isFinite(n);
+          });
+          if (!vals.length) {
+            return;
+          }
+          var sum = vals.reduce(function (a, b) { return a + b; }, 0);
+          var avg = vals.length ? sum / vals.length : 0;
+          charts.push(h("div", { class: "card stat" }, [
+            h("p", { class: "card-title" }, def.plural + ": " + lowerLabel(f.label)),
+            h("p", { class: "stat-value" }, f.kind === "rating" ? avg.toFixed(1) + " \u2605" : Math.round(sum * 100) / 100 + (f.unit ? " " + f.unit : "")),
+            h("p", { class: "muted small" }, f.kind === "rating" ? "average of " + vals.length : "total, average " + (Math.round(avg * 100) / 100))
+          ]));
+        });
+      });
+      children.push(h("div", { class: "charts" }, charts));
+    }
+    var recent = all.slice().sort(function (a, b) {
+      return a.record.createdAt < b.record.createdAt ? 1 : -1;
+    }).slice(0, 6);
+    children.push(h("section", { class: "card recent", "aria-labelledby": "recent-title" }, [
+      h("h2", { class: "card-title", id: "recent-title" }, "Recently added"),
+      recent.length
+        ? h("ul", { class: "recent-list" }, recent.map(function (x) {
+          var p = pageFor(x.def.name);
+          return h("li", null, [
+            h("a", { href: p ? "#/" + p.id : "#/" }, titleOf(x.def, x.record)),
+            h("span", { class: "chip" }, x.def.label)
+          ]);
+        }))
+        : h("p", { class: "muted" }, "Nothing yet. Pick a section in the menu and add your first entry.")
+    ]));
+    return h("section", { class: "page page-dashboard" }, children);
+  }
+
+  /* ---------- settings ---------- */
+
+  function exportPayload() {
+    var out = { app: config.name || "", namespace: config.namespace || "", version: 1, exportedAt: new Date().toISOString(), entities: {} };
+    allDefs().forEach(function (def) {
+      out.entities[def.name] = records(def.name);
+    });
+    return out;
+  }
+
+  function importPayload(text) {
+    var parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      return { ok: false, message: "That is not valid JSON: " + e.message };
+    }
+    var source = parsed && typeof parsed === "object" && parsed.entities && typeof parsed.entities === "object" ? parsed.entities : parsed;
+    if (!source || typeof source !== "object" || Array.isArray(source)) {
+      return { ok: false, message: "Expected an object with a list of records per section." };
+    }
+    var total = 0;
+    var touched = 0;
+    allDefs().forEach(function (def) {
+      if (Array.isArray(source[def.name])) {
+        var list = source[def.name].map(normalizeRecord).filter(Boolean);
+        saveRecords(def.name, list);
+        total += list.length;
+        touched += 1;
+      }
+    });
+    if (!touched) {
+      return { ok: false, message: "None of this app's sections were found in that data." };
+    }
+    return { ok: true, message: "Imported " + total + " record" + (total === 1 ? "" : "s") + "." };
+  }
+
+  function settingsPage(page) {
+    var cards = [];
+    if (has("dark_mode")) {
+      var pref = themePreference();
+      var choices = [["light", "Light"], ["dark", "Dark"], ["auto", "Match my device"]].map(function (c) {
+        var id = "theme-" + c[0];
+        return h("div", { class: "choice" }, [
+          h("input", {
+            type: "radio",
+            name: "theme-choice",
+            id: id,
+            value: c[0],
+            checked: pref === c[0],
+            onchange: function () {
+              setTheme(c[0]);
+            }
+          }),
+          h("label", { for: id }, c[1])
+        ]);
+      });
+      cards.push(h("section", { class: "card", "aria-labelledby": "appearance-title" }, [
+        h("h2", { class: "card-title", id: "appearance-title" }, "Appearance"),
+        h("fieldset", { class: "choices" }, [h("legend", null, "Theme")].concat(choices))
+      ]));
+    }
+    if (has("export_import")) {
+      var out = h("textarea", { id: "export-data", class: "code", rows: "6", readonly: true, "aria-label": "Exported data" });
+      var exportMsg = h("p", { class: "muted small", role: "status" });
+      var importText = h("textarea", { id: "import-data", class: "code", rows: "6", placeholder: "Paste exported JSON here", "aria-label": "Data to import" });
+      var importMsg = h("p", { class: "small", role: "status" });
+      var file = h("input", {
+        type: "file",
+        id: "import-file",
+        accept: "application/json,.json",
+        onchange: function () {
+          var f = file.files && file.files[0];
+          if (!f || typeof FileReader === "undefined") {
+            return;
+          }
+          var reader = new FileReader();
+          reader.onload = function () {
+            importText.value = String(reader.result || "");
+            importMsg.textContent = "File loaded; press Import to replace your data with it.";
+          };
+          reader.readAsText(f);
+        }
+      });
+      cards.push(h("section", { class: "card", "aria-labelledby": "data-title" }, [
+        h("h2", { class: "card-title", id: "data-title" }, "Your data"),
+        h("p", { class: "muted" }, "Export everything as JSON to keep a backup, or import a backup to restore it."),
+        h("div", { class: "row" }, [
+          h("button", {
+            type: "button",
+            class: "btn btn-primary",
+            "data-testid": "export",
+            onclick: function () {
+              var json = JSON.stringify(exportPayload(), null, 2);
+              out.value = json;
+              var sandboxed = String(window.origin) === "null";
+              if (!sandboxed && typeof Blob !== "undefined" && window.URL && URL.createObjectURL) {
+                try {
+                  var url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
+                  var a = h("a", { href: url, download: (config.namespace || "app") + "-export.json" });
+                  document.body.appendChild(a);
+                  a.click();
+                  document.body.removeChild(a);
+                  setTimeout(function () {
+                    URL.revokeObjectURL(url);
+                  }, 1000);
+                  exportMsg.textContent = "Downloaded. The same data is shown below.";
+                } catch (e) {
+                  exportMsg.textContent = "Copy the data below to keep it.";
+                }
+              } else {
+                exportMsg.textContent = "Downloads are not available here; copy the data below to keep it.";
+              }
+            }
+          }, "Export JSON")
+        ]),
+        exportMsg,
+        out,
+        h("h3", { class: "sub-title" }, "Import"),
+        h("label", { for: "import-file", class: "file-label" }, "Choose a JSON file"),
+        file,
+        importText,
+        h("div", { class: "row" }, [
+          h("button", {
+            type: "button",
+            class: "btn btn-soft",
+            "data-testid": "import",
+            onclick: function () {
+              var result = importPayload(importText.value);
+              importMsg.textContent = result.message;
+              importMsg.className = "small " + (result.ok ? "ok" : "error-text");
+              if (result.ok) {
+                toast(result.message);
+              }
+            }
+          }, "Import")
+        ]),
+        importMsg
+      ]));
+    }
+    var resetArea = h("div", { class: "reset-area" });
+    function renderReset(confirming) {
+      clear(resetArea);
+      if (!confirming) {
+        resetArea.appendChild(h("button", {
+          type: "button",
+          class: "btn btn-ghost btn-danger-text",
+          "data-testid": "reset",
+          onclick: function () {
+            renderReset(true);
+            var c = resetArea.querySelector("[data-testid=confirm-reset]");
+            if (c) {
+              c.focus();
+            }
+          }
+        }, [icon("trash"), "Delete all data"]));
+        return;
+      }
+      resetArea.appendChild(h("div", { class: "confirm", role: "group", "aria-label": "Confirm deleting all data" }, [
+        h("p", null, "Delete every record in this app? This cannot be undone."),
+        h("div", { class: "confirm-actions" }, [
+          h("button", {
+            type: "button",
+            class: "btn btn-danger btn-small",
+            "data-testid": "confirm-reset",
+            onclick: function () {
+              allDefs().forEach(function (def) {
+                saveRecords(def.name, []);
+              });
+              renderReset(false);
+              toast("All data deleted");
+            }
+          }, "Yes, delete everything"),
+          h("button", {
+            type: "button",
+            class: "btn btn-ghost btn-small",
+            onclick: function () {
+              renderReset(false);
+            }
+          }, "Cancel")
+        ])
+      ]));
+    }
+    renderReset(false);
+    cards.push(h("section", { class: "card", "aria-labelledby": "storage-title" }, [
+      h("h2", { class: "card-title", id: "storage-title" }, "Storage"),
+      h("p", { class: "muted" }, store.persistent()
+        ? "Everything is saved in this browser only."
+        : "This preview cannot use browser storage, so changes last until you reload."),
+      resetArea
+    ]));
+    return h("section", { class: "page page-settings" }, [pageHead(page.title, "Preferences and data"), h("div", { class: "stack" }, cards)]);
+  }
+
+  /* ---------- about ---------- */
+
+  function aboutPage(page) {
+    var defs = allDefs();
+    return h("section", { class: "page page-about" }, [
+      pageHead(page.title, null),
+      h("div", { class: "card about-card" }, [
+        h("img", { class: "about-logo", src: "assets/logo.svg", alt: (config.name || "App") + " logo", width: "72", height: "72" }),
+        h("div", null, [h("h2", { class: "card-title" }, config.name || "App"), h("p", null, config.summary || "")])
+      ]),
+      features.length ? h("section", { class: "card", "aria-labelledby": "features-title" }, [
+        h("h2", { class: "card-title", id: "features-title" }, "Features"),
+        h("ul", { class: "feature-list" }, features.map(function (f) {
+          return h("li", null, [icon("check"), FEATURE_NAMES[f] || f]);
+        }))
+      ]) : null,
+      h("section", { class: "card", "aria-labelledby": "data-model-title" }, [
+        h("h2", { class: "card-title", id: "data-model-title" }, "What you can keep here"),
+        h("dl", { class: "model" }, defs.map(function (def) {
+          return [h("dt", null, def.plural), h("dd", null, def.fields.map(function (f) {
+            return f.label;
+          }).join(", "))];
+        }))
+      ]),
+      h("p", { class: "muted small" }, "Made with Nexus Forge. Works offline; nothing leaves this device.")
+    ]);
+  }
+
+  /* ---------- start ---------- */
+
+  function start() {
+    if (started) {
+      return;
+    }
+    started = true;
+    store = window.NexusStore ? window.NexusStore.open(config.namespace || "app") : {
+      persistent: function () { return false; },
+      get: function (k, f) { return f; },
+      set: function () { return false; },
+      remove: function () {}
+    };
+    var root = document.getElementById("app");
+    if (!root) {
+      root = h("div", { id: "app" });
+      document.body.appendChild(root);
+    }
+    buildShell(root);
+    applyTheme();
+    try {
+      if (window.matchMedia) {
+        var mq = window.matchMedia("(prefers-color-scheme: dark)");
+        if (mq.addEventListener) {
+          mq.addEventListener("change", applyTheme);
+        }
+      }
+    } catch (e) {
+      /* Older browsers: the theme simply does not follow live system changes. */
+    }
+    window.addEventListener("hashchange", function () {
+      var hash = String(window.location.hash || "");
+      if (hash === "" || hash.indexOf("#/") === 0) {
+        route(true);
+      }
+    });
+    route(false);
+  }
+
+  window.NexusApp = {
+    version: 1,
+    kinds: KINDS.slice(),
+    registerEntity: registerEntity,
+    start: start,
+    streakInfo: streakInfo,
+    daysUntil: daysUntil,
+    formatDate: formatDate,
+    today: today
+  };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    window.addEventListener("load", start);
+  }
+})();

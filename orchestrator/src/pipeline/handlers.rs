@@ -1,0 +1,689 @@
+//! The task handlers of a build, one per phase task. Each reads what it needs from the
+//! build (the prompt, the spec, earlier files), asks a model through `model::generate` when
+//! the output is something a model should write, validates it, stores its files and
+//! advances the build's progress in one transaction.
+
+use std::time::Duration;
+
+use domain::{
+    agent::Capability,
+    dag::TaskSpec,
+    ids::BuildId,
+    spec::{Analysis, AppSpec},
+    status::BuildPhase,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    model::{self, Ask, Source},
+    package, prompts,
+};
+use crate::{
+    generator::{self, GeneratedFile},
+    scheduler::{Handlers, TaskContext, TaskError},
+    store::{
+        self,
+        artifacts::{ArtifactKind, NewArtifact},
+        workflows::TaskLimits,
+    },
+};
+
+/// Limits of every build task.
+pub(crate) const BUILD_TASK_LIMITS: TaskLimits = TaskLimits {
+    max_attempts: 3,
+    timeout: Duration::from_secs(600),
+};
+
+/// Task kinds whose work counts as the generation phase.
+const GENERATION_KINDS: &[&str] = &["build_design", "build_assets", "build_shell", "build_entity"];
+
+/// Registers every build handler.
+pub(crate) fn register(h: &mut Handlers) {
+    h.insert("build_analysis", |ctx: TaskContext| async move { analysis(ctx).await });
+    h.insert("build_plan", |ctx: TaskContext| async move { plan(ctx).await });
+    h.insert("build_design", |ctx: TaskContext| async move { design(ctx).await });
+    h.insert("build_assets", |ctx: TaskContext| async move { assets(ctx).await });
+    h.insert("build_shell", |ctx: TaskContext| async move { shell(ctx).await });
+    h.insert("build_entity", |ctx: TaskContext| async move { entity(ctx).await });
+    h.insert("build_check", |ctx: TaskContext| async move { check(ctx).await });
+    h.insert("build_assemble", |ctx: TaskContext| async move { assemble(ctx).await });
+    h.insert(
+        "build_package",
+        |ctx: TaskContext| async move { package_app(ctx).await },
+    );
+}
+
+fn retryable(e: crate::Error) -> TaskError {
+    TaskError::Retryable(e.to_string())
+}
+
+fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
+    ctx.task
+        .build_id
+        .ok_or_else(|| TaskError::Fatal("a build task must belong to a build".into()))
+}
+
+/// Moves the build to `phase` / `progress`.
+async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress: f32) -> Result<(), TaskError> {
+    let orch = &ctx.orchestrator;
+    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    store::builds::advance(&mut tx, build, phase, progress, orch.now())
+        .await
+        .map_err(retryable)?;
+    tx.commit().await.map_err(|e| retryable(e.into()))
+}
+
+/// Stores `files` and moves the build on, in one transaction.
+async fn store_files(
+    ctx: &TaskContext,
+    build: BuildId,
+    kind: ArtifactKind,
+    files: &[GeneratedFile],
+    phase: BuildPhase,
+    progress: f32,
+) -> Result<(), TaskError> {
+    let orch = &ctx.orchestrator;
+    let new: Vec<NewArtifact<'_>> = files
+        .iter()
+        .map(|f| NewArtifact {
+            path: &f.path,
+            content_type: &f.content_type,
+            content: f.content.as_bytes(),
+        })
+        .collect();
+    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    store::artifacts::put(&mut tx, build, ctx.task.owner_id, Some(ctx.task.id), kind, &new)
+        .await
+        .map_err(retryable)?;
+    store::builds::advance(&mut tx, build, phase, progress, orch.now())
+        .await
+        .map_err(retryable)?;
+    tx.commit().await.map_err(|e| retryable(e.into()))
+}
+
+/// Progress after this generation task: 20% + 60% of the generation tasks done.
+async fn generation_progress(ctx: &TaskContext) -> Result<f32, TaskError> {
+    // language=PostgreSQL
+    let (done, total): (i64, i64) = sqlx::query_as(
+        "select count(*) filter (where state = 'succeeded' or id = $2), count(*) from tasks
+         where workflow_id = $1 and kind = any($3)",
+    )
+    .bind(ctx.task.workflow_id.0)
+    .bind(ctx.task.id.0)
+    .bind(GENERATION_KINDS)
+    .fetch_one(ctx.orchestrator.pool())
+    .await
+    .map_err(|e| retryable(e.into()))?;
+    Ok(20.0 + 60.0 * done as f32 / total.max(1) as f32)
+}
+
+fn spec_json(spec: &AppSpec) -> String {
+    serde_json::to_string_pretty(spec).unwrap_or_default()
+}
+
+/// Parses and validates an app spec from a model.
+fn accept_spec(text: &str) -> Result<AppSpec, Vec<String>> {
+    let spec: AppSpec =
+        serde_json::from_str(text).map_err(|e| vec![format!("the answer is not a valid app spec: {e}")])?;
+    let problems = spec.validate();
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        Err(problems)
+    }
+}
+
+#[derive(Deserialize)]
+struct Reviewed {
+    spec: AppSpec,
+    #[serde(default)]
+    reflection: Vec<String>,
+    confidence: f32,
+}
+
+fn accept_review(text: &str) -> Result<Analysis, Vec<String>> {
+    let r: Reviewed = serde_json::from_str(text).map_err(|e| vec![format!("the answer is not a valid review: {e}")])?;
+    let mut problems = r.spec.validate();
+    if !(0.0..=1.0).contains(&r.confidence) {
+        problems.push(format!("confidence must be between 0 and 1, not {}", r.confidence));
+    }
+    if problems.is_empty() {
+        Ok(Analysis {
+            spec: r.spec,
+            reflection: r.reflection,
+            confidence: r.confidence,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Analysis (Starri): prompt -> spec, then the reflection pass.
+async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    advance(&ctx, build, BuildPhase::Analysis, 2.0).await?;
+    let prompt = store::builds::usage(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?
+        .prompt;
+
+    let (spec, spec_source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "analysis",
+            system: prompts::ANALYSIS,
+            user: format!("The request:\n{prompt}"),
+            json: true,
+            max_tokens: 4096,
+            context: json!({ "prompt": prompt }),
+        },
+        accept_spec,
+        || generator::analyze(&prompt).spec,
+    )
+    .await?;
+    advance(&ctx, build, BuildPhase::Analysis, 10.0).await?;
+
+    let (mut analysis, review_source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "reflection",
+            system: prompts::REFLECTION,
+            user: format!("The request:\n{prompt}\n\nThe spec:\n{}", spec_json(&spec)),
+            json: true,
+            max_tokens: 4096,
+            context: json!({ "prompt": prompt, "spec": spec }),
+        },
+        accept_review,
+        || generator::reflect(&prompt, spec.clone()),
+    )
+    .await?;
+    // The deterministic reviewer always has the last word on what the prompt plainly asks
+    // for (a model's review may drop a feature the prompt names).
+    if !matches!(review_source, Source::Fallback { .. }) {
+        let referee = generator::reflect(&prompt, analysis.spec.clone());
+        if referee.spec != analysis.spec {
+            analysis.reflection.extend(referee.reflection);
+            analysis.spec = referee.spec;
+        }
+    }
+    let mut tx = ctx.orchestrator.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    store::builds::save_analysis(&mut tx, build, &analysis)
+        .await
+        .map_err(retryable)?;
+    store::builds::advance(&mut tx, build, BuildPhase::Planning, 15.0, ctx.orchestrator.now())
+        .await
+        .map_err(retryable)?;
+    tx.commit().await.map_err(|e| retryable(e.into()))?;
+    Ok(json!({
+        "name": analysis.spec.name,
+        "entities": analysis.spec.entities.iter().map(|e| &e.name).collect::<Vec<_>>(),
+        "pages": analysis.spec.pages.len(),
+        "features": analysis.spec.features,
+        "confidence": analysis.confidence,
+        "spec_source": spec_source.to_json(),
+        "review_source": review_source.to_json(),
+    }))
+}
+
+fn task(id: &str, kind: &str, description: String, caps: &[Capability], deps: &[&str], input: Value) -> TaskSpec {
+    TaskSpec {
+        id: id.into(),
+        description,
+        kind: kind.into(),
+        dependencies: deps.iter().map(|d| d.to_string()).collect(),
+        required_capabilities: caps.to_vec(),
+        estimated_duration: 20,
+        input,
+    }
+}
+
+/// The generation DAG for `spec`: design, assets, shell and one task per entity after the
+/// plan; then check, assemble, package.
+pub(crate) fn generation_tasks(spec: &AppSpec) -> Vec<TaskSpec> {
+    let mut tasks = vec![
+        task(
+            "design",
+            "build_design",
+            format!("Design the theme and layout of {}", spec.name),
+            &[Capability::UiDesign],
+            &["plan"],
+            Value::Null,
+        ),
+        task(
+            "assets",
+            "build_assets",
+            format!("Draw the logo and icons of {}", spec.name),
+            &[Capability::ImageGeneration],
+            &["plan"],
+            Value::Null,
+        ),
+        task(
+            "shell",
+            "build_shell",
+            "Write the app shell: storage, routing, pages".into(),
+            &[Capability::CodeGeneration],
+            &["plan"],
+            Value::Null,
+        ),
+    ];
+    let mut made = vec!["design".to_owned(), "assets".to_owned(), "shell".to_owned()];
+    for e in &spec.entities {
+        let id = format!("entity-{}", e.name.replace('_', "-"));
+        tasks.push(task(
+            &id,
+            "build_entity",
+            format!("Write the {} module: fields, cards, validation", e.plural),
+            &[Capability::CodeGeneration],
+            &["plan"],
+            json!({ "entity": e.name }),
+        ));
+        made.push(id);
+    }
+    let made: Vec<&str> = made.iter().map(String::as_str).collect();
+    tasks.push(task(
+        "check",
+        "build_check",
+        "Check every generated file with real parsers".into(),
+        &[Capability::Testing],
+        &made,
+        Value::Null,
+    ));
+    tasks.push(task(
+        "assemble",
+        "build_assemble",
+        "Assemble index.html from the checked files".into(),
+        &[Capability::CodeGeneration],
+        &["check"],
+        Value::Null,
+    ));
+    tasks.push(task(
+        "package",
+        "build_package",
+        "Package the app as a zip".into(),
+        &[Capability::CodeGeneration],
+        &["assemble"],
+        Value::Null,
+    ));
+    tasks
+}
+
+/// Planning (Starri): the spec becomes the rest of the build's DAG.
+async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    let orch = &ctx.orchestrator;
+    advance(&ctx, build, BuildPhase::Planning, 17.0).await?;
+    let spec = store::builds::spec(orch.pool(), build).await.map_err(retryable)?;
+    let tasks = generation_tasks(&spec);
+    let keys: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    // A retried plan finds its tasks already there: nothing to add.
+    let existing: i64 = sqlx::query_scalar("select count(*) from tasks where workflow_id = $1 and key = 'package'")
+        .bind(ctx.task.workflow_id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| retryable(e.into()))?;
+    if existing == 0 {
+        store::workflows::extend(&mut tx, ctx.task.workflow_id, tasks, BUILD_TASK_LIMITS, orch.now())
+            .await
+            .map_err(|e| match e {
+                crate::Error::BadRequest(m) | crate::Error::Conflict(m) => TaskError::Fatal(m),
+                e => retryable(e),
+            })?;
+    }
+    store::builds::advance(&mut tx, build, BuildPhase::Generation, 20.0, orch.now())
+        .await
+        .map_err(retryable)?;
+    tx.commit().await.map_err(|e| retryable(e.into()))?;
+    Ok(json!({ "tasks": keys }))
+}
+
+async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let base = generator::stylesheet(&spec);
+    let path = base.path.clone();
+    let (css, source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "stylesheet",
+            system: prompts::STYLESHEET,
+            user: format!(
+                "The app spec:\n{}\n\nThe base stylesheet:\n{}",
+                spec_json(&spec),
+                base.content
+            ),
+            json: false,
+            max_tokens: 8192,
+            context: json!({ "spec": spec }),
+        },
+        |text| {
+            let file = GeneratedFile {
+                path: path.clone(),
+                content_type: base.content_type.clone(),
+                content: text.to_owned(),
+            };
+            generator::check_file(&file).map(|()| file)
+        },
+        || base.clone(),
+    )
+    .await?;
+    let progress = generation_progress(&ctx).await?;
+    store_files(
+        &ctx,
+        build,
+        ArtifactKind::File,
+        std::slice::from_ref(&css),
+        BuildPhase::Generation,
+        progress,
+    )
+    .await?;
+    Ok(json!({ "files": [css.path], "bytes": css.content.len(), "source": source.to_json() }))
+}
+
+#[derive(Deserialize)]
+struct IconSet {
+    icons: std::collections::BTreeMap<String, String>,
+}
+
+async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let base_logo = generator::logo_svg(&spec);
+    let logo_path = base_logo.path.clone();
+    let (logo, logo_source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "logo",
+            system: prompts::LOGO,
+            user: format!(
+                "The app: {} — {}\nTheme: primary {}, accent {}",
+                spec.name, spec.summary, spec.theme.primary, spec.theme.accent
+            ),
+            json: false,
+            max_tokens: 4096,
+            context: json!({ "spec": spec }),
+        },
+        |text| {
+            let file = GeneratedFile {
+                path: logo_path.clone(),
+                content_type: base_logo.content_type.clone(),
+                content: text.to_owned(),
+            };
+            generator::check_file(&file).map(|()| file)
+        },
+        || base_logo.clone(),
+    )
+    .await?;
+
+    let base_icons = generator::icons(&spec);
+    let wanted: Vec<String> = base_icons.iter().map(|f| f.path.clone()).collect();
+    let (icons, icons_source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "icons",
+            system: prompts::ICONS,
+            user: format!(
+                "The app: {} — {}\nTheme: primary {}, accent {}\nPaths:\n{}",
+                spec.name,
+                spec.summary,
+                spec.theme.primary,
+                spec.theme.accent,
+                wanted.join("\n")
+            ),
+            json: true,
+            max_tokens: 8192,
+            context: json!({ "spec": spec }),
+        },
+        |text| {
+            let set: IconSet = serde_json::from_str(text)
+                .map_err(|e| vec![format!("the answer is not {{\"icons\": {{path: svg}}}}: {e}")])?;
+            let mut problems = Vec::new();
+            for p in &wanted {
+                if !set.icons.contains_key(p) {
+                    problems.push(format!("the icon {p} is missing"));
+                }
+            }
+            for p in set.icons.keys().filter(|p| !wanted.contains(p)) {
+                problems.push(format!("{p} was not asked for"));
+            }
+            let files: Vec<GeneratedFile> = set
+                .icons
+                .into_iter()
+                .filter(|(p, _)| wanted.contains(p))
+                .map(|(path, content)| GeneratedFile {
+                    content_type: generator::content_type_for(&path).into(),
+                    path,
+                    content,
+                })
+                .collect();
+            for f in &files {
+                if let Err(mut p) = generator::check_file(f) {
+                    problems.append(&mut p);
+                }
+            }
+            if problems.is_empty() {
+                Ok(files)
+            } else {
+                Err(problems)
+            }
+        },
+        || base_icons.clone(),
+    )
+    .await?;
+    let mut files = vec![logo];
+    files.extend(icons);
+    let progress = generation_progress(&ctx).await?;
+    store_files(
+        &ctx,
+        build,
+        ArtifactKind::File,
+        &files,
+        BuildPhase::Generation,
+        progress,
+    )
+    .await?;
+    Ok(json!({
+        "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+        "logo_source": logo_source.to_json(),
+        "icons_source": icons_source.to_json(),
+    }))
+}
+
+/// The shell (storage, router, pages) is the contract every entity module plugs into; it
+/// is the offline template for every provider, so a model can never break the frame.
+async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let files = generator::app_shell(&spec);
+    for f in &files {
+        generator::check_file(f).map_err(|p| TaskError::Fatal(p.join("; ")))?;
+    }
+    let progress = generation_progress(&ctx).await?;
+    store_files(
+        &ctx,
+        build,
+        ArtifactKind::File,
+        &files,
+        BuildPhase::Generation,
+        progress,
+    )
+    .await?;
+    Ok(json!({ "files": files.iter().map(|f| &f.path).collect::<Vec<_>>() }))
+}
+
+async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let name = ctx
+        .task
+        .input
+        .get("entity")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let Some(entity) = spec.entity(&name).cloned() else {
+        return Err(TaskError::Fatal(format!("the spec has no entity {name:?}")));
+    };
+    let path = generator::entity_module_path(&name);
+    let (module, source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "entity_module",
+            system: prompts::ENTITY_MODULE,
+            user: format!(
+                "The app spec:\n{}\n\nWrite {path}, the module of the entity {:?} ({}).",
+                spec_json(&spec),
+                entity.name,
+                entity.plural
+            ),
+            json: false,
+            max_tokens: 8192,
+            context: json!({ "spec": spec, "entity": name }),
+        },
+        |text| {
+            let file = GeneratedFile {
+                path: path.clone(),
+                content_type: generator::content_type_for(&path).into(),
+                content: text.to_owned(),
+            };
+            generator::check_file(&file)?;
+            generator::check_entity_module(&spec, &name, &file)?;
+            Ok(file)
+        },
+        || generator::entity_module(&spec, &name),
+    )
+    .await?;
+    let progress = generation_progress(&ctx).await?;
+    store_files(
+        &ctx,
+        build,
+        ArtifactKind::File,
+        std::slice::from_ref(&module),
+        BuildPhase::Generation,
+        progress,
+    )
+    .await?;
+    Ok(json!({ "files": [module.path], "bytes": module.content.len(), "source": source.to_json() }))
+}
+
+async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile>, TaskError> {
+    let stored = store::artifacts::all(ctx.orchestrator.pool(), build, ArtifactKind::File)
+        .await
+        .map_err(retryable)?;
+    Ok(stored
+        .into_iter()
+        .map(|s| GeneratedFile {
+            path: s.path,
+            content_type: s.content_type,
+            content: String::from_utf8_lossy(&s.content).into_owned(),
+        })
+        .collect())
+}
+
+/// The checker (Jules, testing): every file parses, and every file the app needs is there.
+async fn check(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    advance(&ctx, build, BuildPhase::Assembly, 82.0).await?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let files = files_of(&ctx, build).await?;
+    let mut problems = Vec::new();
+    let expected = generator::generate_all(&spec);
+    for want in expected.iter().filter(|f| f.path != "index.html") {
+        if !files.iter().any(|f| f.path == want.path) {
+            problems.push(format!("{} is missing", want.path));
+        }
+    }
+    for f in &files {
+        if let Err(mut p) = generator::check_file(f) {
+            problems.append(&mut p);
+        }
+    }
+    for e in &spec.entities {
+        let path = generator::entity_module_path(&e.name);
+        if let Some(f) = files.iter().find(|f| f.path == path) {
+            if let Err(mut p) = generator::check_entity_module(&spec, &e.name, f) {
+                problems.append(&mut p);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(TaskError::Fatal(format!(
+            "the generated files did not pass the checks: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(json!({ "checked": files.len(), "bytes": files.iter().map(|f| f.content.len()).sum::<usize>() }))
+}
+
+async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let files = files_of(&ctx, build).await?;
+    let files: Vec<GeneratedFile> = files.into_iter().filter(|f| f.path != "index.html").collect();
+    let index = generator::index_html(&spec, &files);
+    generator::check_file(&index).map_err(|p| TaskError::Fatal(p.join("; ")))?;
+    store_files(
+        &ctx,
+        build,
+        ArtifactKind::File,
+        std::slice::from_ref(&index),
+        BuildPhase::Assembly,
+        88.0,
+    )
+    .await?;
+    Ok(json!({ "files": [index.path], "links": files.len() }))
+}
+
+async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    advance(&ctx, build, BuildPhase::Packaging, 92.0).await?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
+        .await
+        .map_err(retryable)?;
+    let stored = store::artifacts::all(ctx.orchestrator.pool(), build, ArtifactKind::File)
+        .await
+        .map_err(retryable)?;
+    let folder = package::slug(&spec.name);
+    let zip = package::zip(&folder, &stored).map_err(|e| TaskError::Fatal(format!("cannot make the zip: {e}")))?;
+    let name = format!("{folder}.zip");
+    let orch = &ctx.orchestrator;
+    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    store::artifacts::put(
+        &mut tx,
+        build,
+        ctx.task.owner_id,
+        Some(ctx.task.id),
+        ArtifactKind::Package,
+        &[NewArtifact {
+            path: &name,
+            content_type: "application/zip",
+            content: &zip,
+        }],
+    )
+    .await
+    .map_err(retryable)?;
+    store::builds::advance(&mut tx, build, BuildPhase::Packaging, 97.0, orch.now())
+        .await
+        .map_err(retryable)?;
+    tx.commit().await.map_err(|e| retryable(e.into()))?;
+    Ok(json!({ "package": name, "files": stored.len(), "bytes": zip.len() }))
+}

@@ -1,0 +1,289 @@
+//! Model calls whose output is never trusted blindly. [`generate`] asks the build's
+//! provider, strips Markdown fences, runs the caller's validator, and on rejection sends the
+//! validator's complaints back in a repair prompt (at most `MAX_REPAIRS` times). If the
+//! answer is still rejected, or the provider fails for good (timeout after retries, circuit
+//! open, refused), the task falls back to the offline generator for its output and a
+//! `build.fallback` event says so. Budgets are the exception: a build over its token or
+//! call budget, or repeating the same request, fails with the reason instead.
+//!
+//! Every call is charged to the build (`projects.tokens_used`, `llm_calls`) and measured
+//! (`llm.tokens`, `llm.call_ms` in `performance_metrics`).
+
+use std::{
+    collections::HashMap,
+    hash::{Hash, Hasher},
+    sync::{Mutex, OnceLock},
+    time::Instant,
+};
+
+use domain::{event::EventKind, ids::BuildId};
+use serde_json::json;
+
+use super::prompts;
+use crate::{
+    llm::{LlmError, LlmRequest, Message},
+    scheduler::{TaskContext, TaskError},
+    store::{self, events::NewEvent, metrics::NewMetric},
+};
+
+/// Repairs after the first answer (so a model gets two chances in all).
+pub(crate) const MAX_REPAIRS: u32 = 1;
+/// Identical requests one build may make before it is stopped as a runaway.
+pub(crate) const MAX_IDENTICAL_CALLS: u32 = 3;
+/// Tokens a build may use unless its config says otherwise.
+pub const DEFAULT_MAX_TOKENS: u64 = 500_000;
+/// Model calls a build may make unless its config says otherwise.
+pub const DEFAULT_MAX_CALLS: u32 = 100;
+
+/// One thing to ask a model for.
+pub(crate) struct Ask {
+    /// `analysis`, `entity_module`, ... (what the offline provider answers by).
+    pub(crate) purpose: &'static str,
+    /// System prompt.
+    pub(crate) system: &'static str,
+    /// The request.
+    pub(crate) user: String,
+    /// Whether the answer is a JSON object.
+    pub(crate) json: bool,
+    /// Most tokens to generate.
+    pub(crate) max_tokens: u32,
+    /// Facts for the offline provider.
+    pub(crate) context: serde_json::Value,
+}
+
+/// Where an accepted output came from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Source {
+    /// The model, after this many repairs.
+    Model { provider: String, repairs: u32 },
+    /// The offline generator, because of this.
+    Fallback { reason: String },
+}
+
+impl Source {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        match self {
+            Source::Model { provider, repairs } => {
+                json!({ "source": "model", "provider": provider, "repairs": repairs })
+            }
+            Source::Fallback { reason } => json!({ "source": "offline_fallback", "reason": reason }),
+        }
+    }
+}
+
+/// Strips one surrounding Markdown code fence, if the model added one.
+pub(crate) fn strip_fences(text: &str) -> &str {
+    let t = text.trim();
+    let Some(rest) = t.strip_prefix("```") else { return t };
+    let body = rest.split_once('\n').map_or("", |(_, b)| b);
+    body.trim_end().strip_suffix("```").unwrap_or(body).trim()
+}
+
+/// How often each (build, request) pair was asked, in this process.
+fn identical_calls() -> &'static Mutex<HashMap<(BuildId, u64), u32>> {
+    static CALLS: OnceLock<Mutex<HashMap<(BuildId, u64), u32>>> = OnceLock::new();
+    CALLS.get_or_init(Default::default)
+}
+
+fn request_hash(provider: &str, req: &LlmRequest) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    provider.hash(&mut h);
+    req.model.hash(&mut h);
+    req.system.hash(&mut h);
+    for m in &req.messages {
+        m.content.hash(&mut h);
+    }
+    req.context.to_string().hash(&mut h);
+    h.finish()
+}
+
+fn fatal(e: impl std::fmt::Display) -> TaskError {
+    TaskError::Fatal(e.to_string())
+}
+
+fn retryable(e: crate::Error) -> TaskError {
+    TaskError::Retryable(e.to_string())
+}
+
+/// Asks for `ask`, validating with `accept`; falls back to `fallback` as described in the
+/// module header.
+///
+/// # Errors
+/// [`TaskError::Fatal`] when the build is over budget or repeats itself;
+/// [`TaskError::Retryable`] when the database fails.
+pub(crate) async fn generate<T>(
+    ctx: &TaskContext,
+    build: BuildId,
+    ask: Ask,
+    accept: impl Fn(&str) -> Result<T, Vec<String>>,
+    fallback: impl FnOnce() -> T,
+) -> Result<(T, Source), TaskError> {
+    let orch = &ctx.orchestrator;
+    let usage = store::builds::usage(orch.pool(), build).await.map_err(retryable)?;
+    let agent = &ctx.task.agent;
+    let provider_name = usage.config.provider.clone().or_else(|| agent.provider.clone());
+    let Some(provider) = orch.providers().get(provider_name.as_deref()) else {
+        let reason = format!(
+            "the provider {} is not configured on this server",
+            provider_name.unwrap_or_default()
+        );
+        return fall_back(ctx, build, ask.purpose, reason, fallback).await;
+    };
+    let model = usage.config.model.clone().or_else(|| agent.model.clone());
+    let max_tokens = usage.config.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
+    let max_calls = usage.config.max_llm_calls.unwrap_or(DEFAULT_MAX_CALLS);
+
+    let mut req = LlmRequest {
+        system: ask.system.to_owned(),
+        messages: vec![Message::user(ask.user)],
+        json: ask.json,
+        max_tokens: ask.max_tokens,
+        temperature: 0.2,
+        model,
+        purpose: ask.purpose.to_owned(),
+        context: ask.context,
+    };
+    let mut attempt = 0;
+    loop {
+        // Budgets are read fresh each call: other tasks of the build spend too.
+        let spent = store::builds::usage(orch.pool(), build).await.map_err(retryable)?;
+        if spent.tokens_used >= max_tokens as i64 {
+            return Err(fatal(format!(
+                "the build's token budget is used up ({} of {max_tokens} tokens)",
+                spent.tokens_used
+            )));
+        }
+        if spent.llm_calls >= max_calls as i32 {
+            return Err(fatal(format!(
+                "the build's model-call budget is used up ({} of {max_calls} calls)",
+                spent.llm_calls
+            )));
+        }
+        let key = (build, request_hash(provider.name(), &req));
+        let repeats = {
+            let mut calls = identical_calls().lock().unwrap_or_else(|e| e.into_inner());
+            let n = calls.entry(key).or_insert(0);
+            *n += 1;
+            *n
+        };
+        if repeats > MAX_IDENTICAL_CALLS {
+            return Err(fatal(format!(
+                "the same {} request to the model was made {repeats} times; stopping the build as a runaway",
+                ask.purpose
+            )));
+        }
+
+        let started = Instant::now();
+        let answer = tokio::select! {
+            r = provider.complete(&req) => r,
+            _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),
+        };
+        let elapsed = started.elapsed();
+        let response = match answer {
+            Ok(r) => r,
+            Err(LlmError::Unsupported(why)) => return Err(fatal(why)),
+            Err(e) => {
+                let reason = format!("the model call failed: {e}");
+                return fall_back(ctx, build, ask.purpose, reason, fallback).await;
+            }
+        };
+        store::builds::charge(orch.pool(), build, response.usage.total())
+            .await
+            .map_err(retryable)?;
+        let labels = json!({ "provider": provider.name(), "model": response.model, "purpose": ask.purpose });
+        let measurements = [
+            NewMetric::new("llm.tokens", f64::from(response.usage.total()), "tokens")
+                .task(ctx.task.id)
+                .build(Some(build))
+                .labels(labels.clone()),
+            NewMetric::ms("llm.call_ms", elapsed.as_secs_f64() * 1000.0)
+                .task(ctx.task.id)
+                .build(Some(build))
+                .labels(labels),
+        ];
+        let mut conn = orch.pool().acquire().await.map_err(|e| retryable(e.into()))?;
+        store::metrics::record(&mut conn, &measurements)
+            .await
+            .map_err(retryable)?;
+        drop(conn);
+
+        let text = strip_fences(&response.text);
+        match accept(text) {
+            Ok(value) => {
+                return Ok((
+                    value,
+                    Source::Model {
+                        provider: provider.name().to_owned(),
+                        repairs: attempt,
+                    },
+                ))
+            }
+            Err(problems) if provider.name() == "offline" => {
+                // The offline provider would answer the same again; this is a bug, not noise.
+                return Err(fatal(format!(
+                    "the offline generator's {} was rejected: {}",
+                    ask.purpose,
+                    problems.join("; ")
+                )));
+            }
+            Err(problems) if attempt < MAX_REPAIRS => {
+                tracing::info!(
+                    purpose = ask.purpose,
+                    problems = problems.len(),
+                    "model output rejected; asking for a repair"
+                );
+                req.messages.push(Message::assistant(response.text.clone()));
+                req.messages.push(Message::user(prompts::repair(&problems)));
+                attempt += 1;
+            }
+            Err(problems) => {
+                let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
+                let reason = format!(
+                    "the model's answer was rejected {} times: {}",
+                    attempt + 1,
+                    shown.join("; ")
+                );
+                return fall_back(ctx, build, ask.purpose, reason, fallback).await;
+            }
+        }
+    }
+}
+
+async fn fall_back<T>(
+    ctx: &TaskContext,
+    build: BuildId,
+    purpose: &str,
+    reason: String,
+    fallback: impl FnOnce() -> T,
+) -> Result<(T, Source), TaskError> {
+    tracing::warn!(purpose, %reason, "using the offline generator instead of the model");
+    let t = &ctx.task;
+    let event = NewEvent::new(EventKind::BuildFallback)
+        .workflow(t.workflow_id)
+        .task(t.id)
+        .agent(t.agent.id)
+        .build(Some(build))
+        .owner(t.owner_id)
+        .payload(json!({ "task": t.key, "purpose": purpose, "reason": reason }));
+    let mut conn = ctx
+        .orchestrator
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| retryable(e.into()))?;
+    store::events::append(&mut conn, &[event]).await.map_err(retryable)?;
+    Ok((fallback(), Source::Fallback { reason }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_fences;
+
+    #[test]
+    fn fences_are_stripped_and_plain_answers_kept() {
+        assert_eq!(strip_fences("```json\n{\"a\": 1}\n```"), "{\"a\": 1}");
+        assert_eq!(strip_fences("  ```\nbody()\n```  "), "body()");
+        assert_eq!(strip_fences("{\"a\": 1}"), "{\"a\": 1}");
+        assert_eq!(strip_fences("```js\nunterminated"), "unterminated");
+    }
+}

@@ -1,0 +1,409 @@
+//! Builds (`projects`): a person's prompt and what came of it. A build's status follows
+//! its workflow: [`finish_for_workflow`] runs in the same transaction that finishes (or
+//! stops) the workflow, so the two can never disagree.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    api::{BuildConfig, BuildSummary, BuildView, BuildsPage},
+    event::EventKind,
+    ids::{BuildId, UserId, WorkflowId},
+    spec::{Analysis, AppSpec},
+    status::{BuildPhase, BuildStatus, WorkflowStatus},
+};
+use serde_json::json;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::{
+    artifacts,
+    events::{self, NewEvent},
+    workflows::{self, parse, WorkflowRef},
+};
+use crate::error::{Error, Result};
+
+fn event(id: BuildId, owner: UserId, kind: EventKind) -> NewEvent {
+    NewEvent::new(kind).build(Some(id)).owner(owner)
+}
+
+/// Stores a new build (status `queued`) and appends `build.created`.
+///
+/// # Errors
+/// Database errors.
+pub async fn create(conn: &mut PgConnection, owner: UserId, prompt: &str, config: &BuildConfig) -> Result<BuildId> {
+    // language=PostgreSQL
+    let id: Uuid =
+        sqlx::query_scalar("insert into projects (owner_id, prompt, config) values ($1, $2, $3) returning id")
+            .bind(owner.0)
+            .bind(prompt)
+            .bind(serde_json::to_value(config)?)
+            .fetch_one(&mut *conn)
+            .await?;
+    let id = BuildId(id);
+    let preview: String = prompt.chars().take(120).collect();
+    events::append(
+        conn,
+        &[event(id, owner, EventKind::BuildCreated).payload(json!({ "prompt": preview }))],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Moves a build to `phase` with at least `progress` percent (never backwards), starting it
+/// if it was queued; appends `build.progress` when something changed.
+///
+/// # Errors
+/// Database errors.
+pub async fn advance(
+    conn: &mut PgConnection,
+    id: BuildId,
+    phase: BuildPhase,
+    progress: f32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    // language=PostgreSQL
+    let row: Option<(Uuid, String, f32)> = sqlx::query_as(
+        r#"
+        update projects
+        set status = 'running', started_at = coalesce(started_at, $4),
+            phase = case when $2 = 'queued' then phase else $2 end,
+            progress = greatest(progress, $3)
+        where id = $1 and status in ('queued', 'running')
+          and (status = 'queued' or phase <> $2 or progress < $3)
+        returning owner_id, phase, progress
+        "#,
+    )
+    .bind(id.0)
+    .bind(phase.as_str())
+    .bind(progress.clamp(0.0, 100.0))
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((owner, phase, progress)) = row {
+        events::append(
+            conn,
+            &[event(id, UserId(owner), EventKind::BuildProgress)
+                .payload(json!({ "phase": phase, "progress": progress }))],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records the analysis: the spec, the app's name, the reflection notes and the confidence.
+///
+/// # Errors
+/// Database errors.
+pub async fn save_analysis(conn: &mut PgConnection, id: BuildId, analysis: &Analysis) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("update projects set spec = $2, name = $3, reflection = $4, confidence = $5 where id = $1")
+        .bind(id.0)
+        .bind(serde_json::to_value(&analysis.spec)?)
+        .bind(analysis.spec.name.chars().take(200).collect::<String>())
+        .bind(json!(analysis.reflection))
+        .bind(analysis.confidence.clamp(0.0, 1.0))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The build's spec (set by the analysis).
+///
+/// # Errors
+/// [`Error::NotFound`]; [`Error::Internal`] when there is no spec yet.
+pub async fn spec(db: impl PgExecutor<'_>, id: BuildId) -> Result<AppSpec> {
+    let spec: Option<Option<serde_json::Value>> = sqlx::query_scalar("select spec from projects where id = $1")
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?;
+    let spec = spec.ok_or_else(|| Error::not_found("build", id))?;
+    let spec = spec.ok_or_else(|| Error::Internal(format!("build {id} has no spec yet")))?;
+    Ok(serde_json::from_value(spec)?)
+}
+
+/// What a build has spent and may spend.
+#[derive(Debug, Clone)]
+pub struct Usage {
+    /// Tokens used.
+    pub tokens_used: i64,
+    /// Model calls made.
+    pub llm_calls: i32,
+    /// Its options (limits and provider).
+    pub config: BuildConfig,
+    /// Its prompt.
+    pub prompt: String,
+    /// Whose it is.
+    pub owner_id: UserId,
+}
+
+/// The build's spending so far and its options.
+///
+/// # Errors
+/// [`Error::NotFound`].
+pub async fn usage(db: impl PgExecutor<'_>, id: BuildId) -> Result<Usage> {
+    // language=PostgreSQL
+    let row: Option<(i64, i32, serde_json::Value, String, Uuid)> =
+        sqlx::query_as("select tokens_used, llm_calls, config, prompt, owner_id from projects where id = $1")
+            .bind(id.0)
+            .fetch_optional(db)
+            .await?;
+    let (tokens_used, llm_calls, config, prompt, owner) = row.ok_or_else(|| Error::not_found("build", id))?;
+    Ok(Usage {
+        tokens_used,
+        llm_calls,
+        config: serde_json::from_value(config).unwrap_or_default(),
+        prompt,
+        owner_id: UserId(owner),
+    })
+}
+
+/// Adds one model call and its tokens to the build's spending; returns the new totals.
+///
+/// # Errors
+/// Database errors.
+pub async fn charge(db: impl PgExecutor<'_>, id: BuildId, tokens: u32) -> Result<(i64, i32)> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as(
+        "update projects set tokens_used = tokens_used + $2, llm_calls = llm_calls + 1 where id = $1
+         returning tokens_used, llm_calls",
+    )
+    .bind(id.0)
+    .bind(i64::from(tokens))
+    .fetch_one(db)
+    .await?)
+}
+
+/// Gives the build of a workflow that just finished (or was stopped) its final status, in
+/// the caller's transaction: completed when the workflow completed, cancelled when it was
+/// cancelled, otherwise failed with the first failed task's error (or `reason`).
+pub(crate) async fn finish_for_workflow(
+    conn: &mut PgConnection,
+    wf: &WorkflowRef,
+    status: WorkflowStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(build) = wf.build_id else { return Ok(()) };
+    let (build_status, error) = match status {
+        WorkflowStatus::Completed => (BuildStatus::Completed, None),
+        WorkflowStatus::Cancelled => (
+            BuildStatus::Cancelled,
+            Some(reason.unwrap_or("cancelled on request").to_owned()),
+        ),
+        WorkflowStatus::Timeout => (
+            BuildStatus::Failed,
+            Some("the build ran past its time limit".to_owned()),
+        ),
+        _ => {
+            // language=PostgreSQL
+            let failed: Option<(String, Option<String>)> = sqlx::query_as(
+                "select key, error from tasks where workflow_id = $1 and state = 'failed' order by finished_at, position limit 1",
+            )
+            .bind(wf.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let why = match failed {
+                Some((key, Some(error))) => format!("task {key} failed: {error}"),
+                Some((key, None)) => format!("task {key} failed"),
+                None => reason.unwrap_or("the build did not complete").to_owned(),
+            };
+            (BuildStatus::Failed, Some(why))
+        }
+    };
+    // language=PostgreSQL
+    let updated = sqlx::query(
+        r#"
+        update projects
+        set status = $2, error = coalesce($3, error), finished_at = $4,
+            phase = case when $2 = 'completed' then 'done' else phase end,
+            progress = case when $2 = 'completed' then 100 else progress end
+        where id = $1 and status in ('queued', 'running')
+        "#,
+    )
+    .bind(build.0)
+    .bind(build_status.as_str())
+    .bind(&error)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated > 0 {
+        events::append(
+            conn,
+            &[event(build, wf.owner_id, EventKind::BuildFinished)
+                .payload(json!({ "status": build_status, "error": error }))],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    prompt: String,
+    name: Option<String>,
+    status: String,
+    phase: String,
+    progress: f32,
+    config: serde_json::Value,
+    spec: Option<serde_json::Value>,
+    reflection: serde_json::Value,
+    confidence: Option<f32>,
+    error: Option<String>,
+    tokens_used: i64,
+    llm_calls: i32,
+    workflow_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    has_index: bool,
+    has_package: bool,
+}
+
+/// A build with its tasks and files, if it exists and (when `owner` is given) is theirs.
+///
+/// # Errors
+/// [`Error::NotFound`]; database errors.
+pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, now: DateTime<Utc>) -> Result<BuildView> {
+    // language=PostgreSQL
+    let row: Row = sqlx::query_as(
+        r#"
+        select p.id, p.prompt, p.name, p.status, p.phase, p.progress, p.config, p.spec, p.reflection, p.confidence,
+               p.error, p.tokens_used, p.llm_calls, w.id as workflow_id, p.created_at, p.started_at, p.finished_at,
+               exists (select 1 from artifacts a where a.project_id = p.id and a.path = 'index.html' and a.kind = 'file') as has_index,
+               exists (select 1 from artifacts a where a.project_id = p.id and a.kind = 'package') as has_package
+        from projects p left join workflows w on w.project_id = p.id
+        where p.id = $1 and ($2::uuid is null or p.owner_id = $2)
+        "#,
+    )
+    .bind(id.0)
+    .bind(owner.map(|o| o.0))
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::not_found("build", id))?;
+    let tasks = match row.workflow_id {
+        Some(wf) => workflows::get(conn, WorkflowId(wf), None).await?.tasks,
+        None => Vec::new(),
+    };
+    let artifacts = artifacts::list(&mut *conn, id).await?;
+    let end = row.finished_at.unwrap_or(now);
+    Ok(BuildView {
+        build_id: BuildId(row.id),
+        status: parse(&row.status)?,
+        phase: parse(&row.phase)?,
+        spec: row.spec.map(serde_json::from_value).transpose()?,
+        reflection: serde_json::from_value(row.reflection).unwrap_or_default(),
+        config: serde_json::from_value(row.config).unwrap_or_default(),
+        preview_url: row.has_index.then(|| format!("/preview/{}/", row.id)),
+        download_url: row
+            .has_package
+            .then(|| format!("/api/nexus-forge/build/{}/download", row.id)),
+        duration_ms: Some((end - row.created_at).num_milliseconds().max(0)),
+        prompt: row.prompt,
+        name: row.name,
+        progress: row.progress,
+        confidence: row.confidence,
+        error: row.error,
+        tokens_used: row.tokens_used,
+        llm_calls: row.llm_calls,
+        workflow_id: row.workflow_id.map(WorkflowId),
+        tasks,
+        artifacts,
+        created_at: row.created_at,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+    })
+}
+
+/// Where a page of builds starts: strictly older than this `(created_at, id)`.
+pub fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid)> {
+    let bad = || Error::BadRequest(format!("{cursor:?} is not a cursor from a previous page"));
+    let (at, id) = cursor.rsplit_once('_').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((at, id))
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: Uuid,
+    prompt: String,
+    name: Option<String>,
+    status: String,
+    phase: String,
+    progress: f32,
+    error: Option<String>,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+/// A page of `owner`'s builds, newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    owner: UserId,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<BuildsPage> {
+    // language=PostgreSQL
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        r#"
+            select id, prompt, name, status, phase, progress, error, created_at, finished_at
+            from projects
+            where owner_id = $1 and ($2::timestamptz is null or (created_at, id) < ($2, $3))
+            order by created_at desc, id desc
+            limit $4
+            "#,
+    )
+    .bind(owner.0)
+    .bind(before.map(|b| b.0))
+    .bind(before.map(|b| b.1))
+    .bind(limit + 1)
+    .fetch_all(db)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let builds: Vec<BuildSummary> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| {
+            Ok(BuildSummary {
+                build_id: BuildId(r.id),
+                status: parse(&r.status)?,
+                phase: parse(&r.phase)?,
+                prompt: r.prompt,
+                name: r.name,
+                progress: r.progress,
+                error: r.error,
+                created_at: r.created_at,
+                finished_at: r.finished_at,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let next_cursor = if more {
+        builds
+            .last()
+            .map(|b| format!("{}_{}", b.created_at.to_rfc3339(), b.build_id))
+    } else {
+        None
+    };
+    Ok(BuildsPage { builds, next_cursor })
+}
+
+/// The workflow of a build.
+///
+/// # Errors
+/// [`Error::NotFound`].
+pub async fn workflow_of(db: impl PgExecutor<'_>, id: BuildId, owner: Option<UserId>) -> Result<WorkflowId> {
+    // language=PostgreSQL
+    let wf: Option<Uuid> = sqlx::query_scalar(
+        "select w.id from workflows w join projects p on p.id = w.project_id
+         where p.id = $1 and ($2::uuid is null or p.owner_id = $2)",
+    )
+    .bind(id.0)
+    .bind(owner.map(|o| o.0))
+    .fetch_optional(db)
+    .await?;
+    wf.map(WorkflowId).ok_or_else(|| Error::not_found("build", id))
+}

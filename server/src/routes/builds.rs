@@ -1,0 +1,169 @@
+//! `/api/nexus-forge/*` (builds) and `/preview/{id}/*` (the generated app).
+//!
+//! The preview is served with `Content-Security-Policy: sandbox allow-scripts allow-forms`:
+//! the browser gives the generated app an opaque origin, so its code can never read the
+//! dashboard's cookies or storage, nor call the API as the person looking at it.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use domain::{
+    api::{BuildView, BuildsPage, StartBuildRequest, StartBuildResponse},
+    ids::{BuildId, LOCAL_USER_ID},
+};
+use serde::Deserialize;
+
+use super::orchestrator::parse_id;
+use crate::{
+    error::{ApiError, ApiJson},
+    state::AppState,
+};
+
+/// The CSP every preview response carries.
+pub const PREVIEW_CSP: &str = "sandbox allow-scripts allow-forms";
+
+/// Build routes and the preview.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/nexus-forge/build", post(start_build))
+        .route("/api/nexus-forge/build/{id}", get(get_build))
+        .route("/api/nexus-forge/build/{id}/cancel", post(cancel_build))
+        .route("/api/nexus-forge/build/{id}/download", get(download))
+        .route("/api/nexus-forge/builds", get(list_builds))
+        .route("/preview/{id}", get(preview_root))
+        .route("/preview/{id}/", get(preview_index))
+        .route("/preview/{id}/{*path}", get(preview_file))
+}
+
+async fn start_build(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<StartBuildRequest>,
+) -> Result<(StatusCode, Json<StartBuildResponse>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.orchestrator.start_build(&req, LOCAL_USER_ID).await?),
+    ))
+}
+
+async fn get_build(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<BuildView>, ApiError> {
+    let id: BuildId = parse_id("build", &id)?;
+    Ok(Json(state.orchestrator.get_build(id, Some(LOCAL_USER_ID)).await?))
+}
+
+async fn cancel_build(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<BuildView>), ApiError> {
+    let id: BuildId = parse_id("build", &id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.orchestrator.cancel_build(id, Some(LOCAL_USER_ID)).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list_builds(
+    State(state): State<AppState>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<BuildsPage>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be from 1 to 100, not {limit}"
+        )));
+    }
+    Ok(Json(
+        state
+            .orchestrator
+            .list_builds(LOCAL_USER_ID, q.cursor.as_deref(), limit)
+            .await?,
+    ))
+}
+
+async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id: BuildId = parse_id("build", &id)?;
+    let zip = state.orchestrator.build_package(id, Some(LOCAL_USER_ID)).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    let disposition = format!("attachment; filename=\"{}\"", zip.path.replace(['"', '\\'], ""));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok((headers, zip.content).into_response())
+}
+
+async fn preview_root(Path(id): Path<String>) -> Redirect {
+    Redirect::permanent(&format!("/preview/{id}/"))
+}
+
+async fn preview_index(state: State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    serve_preview(state, id, String::new(), headers).await
+}
+
+async fn preview_file(
+    state: State<AppState>,
+    Path((id, path)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    serve_preview(state, id, path, headers).await
+}
+
+/// A plain-text error that still carries the sandbox CSP.
+fn preview_error(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_SECURITY_POLICY, PREVIEW_CSP),
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        ],
+        message,
+    )
+        .into_response()
+}
+
+async fn serve_preview(State(state): State<AppState>, id: String, path: String, req_headers: HeaderMap) -> Response {
+    let Ok(id) = uuid::Uuid::parse_str(&id).map(BuildId) else {
+        return preview_error(StatusCode::NOT_FOUND, format!("{id:?} is not a build id"));
+    };
+    match state.orchestrator.build_file(id, Some(LOCAL_USER_ID), &path).await {
+        Ok(file) => {
+            let etag = format!("\"{}\"", file.sha256);
+            let fresh = req_headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PREVIEW_CSP));
+            headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                headers.insert(header::ETAG, v);
+            }
+            if fresh {
+                return (StatusCode::NOT_MODIFIED, headers).into_response();
+            }
+            if let Ok(v) = HeaderValue::from_str(&file.content_type) {
+                headers.insert(header::CONTENT_TYPE, v);
+            }
+            (headers, file.content).into_response()
+        }
+        Err(orchestrator::Error::NotFound { .. }) => {
+            preview_error(StatusCode::NOT_FOUND, format!("this build has no file {path:?} (yet)"))
+        }
+        Err(e) => {
+            tracing::error!(error.message = %e, "preview failed");
+            preview_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the preview is unavailable right now".into(),
+            )
+        }
+    }
+}
