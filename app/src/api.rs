@@ -11,7 +11,7 @@ use domain::{
     },
     event::CoordinationEvent,
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -51,10 +51,40 @@ pub async fn list_agents() -> Result<Vec<AgentView>, AppError> {
     Ok(ssr::orchestrator()?.list_agents().await?)
 }
 
-/// Registers an agent; a [`AppError::Validation`] names each bad field.
-#[server]
-pub async fn register_agent(request: RegisterAgentRequest) -> Result<AgentView, AppError> {
-    Ok(ssr::orchestrator()?.register_agent(&request, ssr::me()).await?)
+/// What became of a registration. A refused one is an answer, not a failure: the form shows
+/// each problem next to its field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Registration {
+    /// Stored, and online.
+    Registered(AgentView),
+    /// Refused, with a problem per field.
+    Rejected {
+        /// Summary.
+        message: String,
+        /// Per field (`agent_id`, `capabilities`, `configuration.max_concurrency`, ...).
+        problems: Vec<domain::agent::FieldProblem>,
+    },
+}
+
+/// Registers an agent. JSON in, so `configuration` keeps its numbers.
+#[server(input = Json)]
+pub async fn register_agent(request: RegisterAgentRequest) -> Result<Registration, AppError> {
+    use domain::agent::FieldProblem;
+    match ssr::orchestrator()?.register_agent(&request, ssr::me()).await {
+        Ok(agent) => Ok(Registration::Registered(agent)),
+        Err(orchestrator::Error::Validation(v)) => Ok(Registration::Rejected {
+            message: v.to_string(),
+            problems: v.problems,
+        }),
+        Err(orchestrator::Error::Conflict(m)) => Ok(Registration::Rejected {
+            message: m.clone(),
+            problems: vec![FieldProblem {
+                field: "agent_id".into(),
+                message: m,
+            }],
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The newest `limit` coordination events, oldest first.
@@ -77,7 +107,7 @@ pub struct EventQuery {
 }
 
 /// The newest events matching `query` (at most 200), oldest first.
-#[server]
+#[server(input = Json)]
 pub async fn find_events(query: EventQuery) -> Result<EventsPage, AppError> {
     use orchestrator::store::events::EventFilter;
     let orch = ssr::orchestrator()?;

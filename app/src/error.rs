@@ -51,6 +51,31 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<orchestrator::Error> for AppError {
     fn from(e: orchestrator::Error) -> Self {
+        let error = Self::from_orchestrator(e);
+        // The same status a REST client would get.
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
+        }
+        error
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status that goes with this error.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::BadRequest(_) => S::BAD_REQUEST,
+            AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
+            AppError::NotFound(_) => S::NOT_FOUND,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
+            AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn from_orchestrator(e: orchestrator::Error) -> Self {
         use orchestrator::Error as E;
         match e {
             E::BadRequest(m) | E::LimitExceeded(m) => AppError::BadRequest(m),

@@ -205,3 +205,43 @@ pub fn use_live_version(relevant: impl Fn(&CoordinationEvent) -> bool + Send + S
     let _ = latest;
     Signal::derive(move || version.get() + feed.resyncs.get())
 }
+
+/// Keeps a value that was rendered on the server fresh in the browser: each time `version`
+/// moves, `fetch` runs again and the newest answer replaces the value (an answer that
+/// arrives after a newer one is dropped). Components read the returned signal, so they
+/// update in place instead of being rebuilt (selections, open files and iframes survive).
+pub fn live_value<T, Fut>(
+    initial: T,
+    version: Signal<u64>,
+    fetch: impl Fn() -> Fut + Send + Sync + 'static,
+) -> RwSignal<T>
+where
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>> + 'static,
+{
+    let value = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    {
+        let asked = StoredValue::new(0u64);
+        let fetch = std::sync::Arc::new(fetch);
+        Effect::new(move |first_run: Option<()>| {
+            version.track();
+            if first_run.is_none() {
+                return;
+            }
+            let n = asked.get_value() + 1;
+            asked.set_value(n);
+            let fetch = fetch.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = fetch().await {
+                    if asked.get_value() == n {
+                        value.set(fresh);
+                    }
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (version, fetch);
+    value
+}

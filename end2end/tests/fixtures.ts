@@ -1,7 +1,7 @@
 // Test fixtures: each Playwright worker starts the release server on a free port against a
 // database of its own (created by the server on start-up, dropped afterwards), and every
 // test checks that the page logged no console errors.
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, Page, APIRequestContext } from '@playwright/test';
 import { spawn, ChildProcess, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -74,12 +74,14 @@ export function dropDatabase(name: string): void {
   execFileSync('psql', [`${pgBase}/postgres`, '-qc', `drop database if exists "${name}" with (force)`], { stdio: 'ignore' });
 }
 
-export const test = base.extend<{ consoleErrors: string[] }, { server: Server }>({
+export const test = base.extend<{ consoleErrors: string[] }, { server: Server; serverEnv: Record<string, string> }>({
+  // Extra environment for the worker's server (a test file sets it with test.use).
+  serverEnv: [{}, { scope: 'worker', option: true }],
   server: [
-    async ({}, use, workerInfo) => {
+    async ({ serverEnv }, use, workerInfo) => {
       const database = `nf_e2e_${process.pid}_${workerInfo.workerIndex}`;
       dropDatabase(database);
-      const server = new Server(await freePort(), database);
+      const server = new Server(await freePort(), database, { NF_OFFLINE_DELAY_MS: '0', ...serverEnv });
       await server.start();
       await use(server);
       await server.stop();
@@ -96,6 +98,24 @@ export const test = base.extend<{ consoleErrors: string[] }, { server: Server }>
     expect(errors, 'console errors').toEqual([]);
   },
 });
+
+/** Starts a build over the API and returns its id. */
+export async function startBuild(request: APIRequestContext, baseURL: string, prompt: string): Promise<string> {
+  const res = await request.post(`${baseURL}/api/nexus-forge/build`, { data: { prompt } });
+  expect(res.status()).toBe(202);
+  return (await res.json()).build_id;
+}
+
+/** Polls a build until it reaches a terminal status and returns it. */
+export async function waitBuild(request: APIRequestContext, baseURL: string, id: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const b = await (await request.get(`${baseURL}/api/nexus-forge/build/${id}`)).json();
+    if (['completed', 'failed', 'cancelled'].includes(b.status)) return b;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`build ${id} did not finish`);
+}
 
 /** Waits until the page is hydrated and its WebSocket is subscribed. */
 export async function waitLive(page: Page): Promise<void> {

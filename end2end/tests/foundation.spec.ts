@@ -25,7 +25,7 @@ test('a click works once the page is hydrated', async ({ page, consoleErrors }) 
   await expect(chips).toBeHidden();
   await card.getByRole('button', { name: 'Show capabilities' }).click();
   await expect(chips).toBeVisible();
-  await expect(chips.locator('.chip')).toContainText(['api_integration', 'code_generation', 'testing']);
+  await expect(chips.locator('.chip')).toContainText(['code_generation', 'testing', 'api_integration']);
 
   const app = page.locator('.app');
   await expect(app).toHaveAttribute('data-theme', 'dark');

@@ -6,9 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{list_agents, RegisterAgent},
+    api::{list_agents, RegisterAgent, Registration},
     components::{Empty, ErrorNote, Loading, StatusBadge, Time},
-    error::AppError,
     live::use_live_version,
 };
 
@@ -77,15 +76,20 @@ fn RegisterForm(register: ServerAction<RegisterAgent>) -> impl IntoView {
     let result = register.value();
     let problem_for = move |field: &'static str| {
         move || match result.get() {
-            Some(Err(AppError::Validation { problems, .. })) => {
+            Some(Ok(Registration::Rejected { problems, .. })) => {
                 problems.iter().find(|p| p.field == field).map(|p| p.message.clone())
             }
             _ => None,
         }
     };
+    // A refusal that no field shows (or any failure to talk to the server).
     let general = move || match result.get() {
-        Some(Err(AppError::Validation { .. })) | None | Some(Ok(_)) => None,
+        Some(Ok(Registration::Rejected { message, problems })) => {
+            let shown = ["agent_id", "capabilities", "configuration.max_concurrency"];
+            (!problems.iter().all(|p| shown.contains(&p.field.as_str()))).then_some(message)
+        }
         Some(Err(e)) => Some(e.to_string()),
+        _ => None,
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -111,7 +115,7 @@ fn RegisterForm(register: ServerAction<RegisterAgent>) -> impl IntoView {
         });
     };
     Effect::new(move |_| {
-        if let Some(Ok(_)) = result.get() {
+        if let Some(Ok(Registration::Registered(_))) = result.get() {
             name.set(String::new());
             caps.set(Vec::new());
         }
@@ -174,8 +178,8 @@ fn RegisterForm(register: ServerAction<RegisterAgent>) -> impl IntoView {
                 {move || if register.pending().get() { "Registering…" } else { "Register" }}
             </button>
             <p class="field-error" role="alert" id="register-error" hidden=move || general().is_none()>{general}</p>
-            <p class="ok-note" role="status" id="register-ok" hidden=move || !matches!(result.get(), Some(Ok(_)))>
-                {move || match result.get() { Some(Ok(a)) => format!("Registered {}.", a.name), _ => String::new() }}
+            <p class="ok-note" role="status" id="register-ok" hidden=move || !matches!(result.get(), Some(Ok(Registration::Registered(_))))>
+                {move || match result.get() { Some(Ok(Registration::Registered(a))) => format!("Registered {}.", a.name), _ => String::new() }}
             </p>
         </form>
     }

@@ -20,7 +20,7 @@ use crate::{
     components::{duration, short_id, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
     graph::{DagGraph, TaskDetails},
-    live::use_live_version,
+    live::{live_value, use_live_version},
 };
 
 /// `/builds`.
@@ -176,15 +176,13 @@ const PHASES: &[(BuildPhase, &str)] = &[
 pub(crate) fn BuildDetail() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let build_id = Memo::new(move |_| id().parse::<BuildId>().ok());
-    let version =
-        use_live_version(move |e: &CoordinationEvent| e.build_id.is_some() && e.build_id == build_id.get_untracked());
-    let build = Resource::new(move || (id(), version.get()), |(id, _)| get_build(id));
+    // Server-rendered once per build; `BuildBody` keeps it live in the browser.
+    let first = Resource::new(id, get_build);
     view! {
-        <Transition fallback=|| view! { <Loading what="the build"/> }>
+        <Suspense fallback=|| view! { <Loading what="the build"/> }>
             {move || Suspend::new(async move {
-                match build.await {
-                    Ok(b) => view! { <BuildBody view=b version/> }.into_any(),
+                match first.await {
+                    Ok(b) => view! { <BuildBody initial=b/> }.into_any(),
                     Err(AppError::NotFound(m)) | Err(AppError::BadRequest(m)) => view! {
                         <Title text="Build not found"/>
                         <section class="panel empty"><h1>"Build not found"</h1><p>{m}</p><A href="/builds">"All builds"</A></section>
@@ -192,40 +190,53 @@ pub(crate) fn BuildDetail() -> impl IntoView {
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
 #[component]
-fn BuildBody(view: BuildView, version: Signal<u64>) -> impl IntoView {
-    let build = view;
+fn BuildBody(initial: BuildView) -> impl IntoView {
+    let build_id = initial.build_id;
+    let id = build_id.to_string();
+    let version = use_live_version(move |e: &CoordinationEvent| e.build_id == Some(build_id));
+    let fetch_id = id.clone();
+    let build = live_value(initial, version, move || get_build(fetch_id.clone()));
     let cancel = ServerAction::<CancelBuild>::new();
-    let id = build.build_id.to_string();
-    let title = build.name.clone().unwrap_or_else(|| "New build".into());
-    let progress = build.progress;
-    let terminal = build.status.is_terminal();
-    let phase_index = PHASES.iter().position(|(p, _)| *p == build.phase);
-    let tasks = Signal::derive({
-        let tasks = build.tasks.clone();
-        move || tasks.clone()
-    });
     let selected = RwSignal::new(None::<TaskId>);
+
+    let title = Memo::new(move |_| build.with(|b| b.name.clone().unwrap_or_else(|| "New build".into())));
+    let status = Memo::new(move |_| build.with(|b| b.status));
+    let terminal = Memo::new(move |_| status.get().is_terminal());
+    let phase = Memo::new(move |_| build.with(|b| b.phase));
+    let progress = Signal::derive(move || build.with(|b| b.progress));
+    let tasks = Signal::derive(move || build.with(|b| b.tasks.clone()));
+    let preview = Memo::new(move |_| build.with(|b| b.preview_url.clone()));
+    let download = Memo::new(move |_| build.with(|b| b.download_url.clone()));
+    let files = Memo::new(move |_| {
+        build.with(|b| {
+            b.artifacts
+                .iter()
+                .map(|a| (a.path.clone(), a.size_bytes))
+                .collect::<Vec<_>>()
+        })
+    });
     let cancel_id = id.clone();
+
     view! {
-        <Title text=format!("{title} · build")/>
+        <Title text=move || format!("{} · build", title.get())/>
         <header class="page-head">
             <div>
-                <h1 id="build-title">{title.clone()}</h1>
-                <p class="muted prompt-line">{build.prompt.clone()}</p>
+                <h1 id="build-title">{move || title.get()}</h1>
+                <p class="muted prompt-line">{build.with_untracked(|b| b.prompt.clone())}</p>
             </div>
             <div class="head-actions">
-                <StatusBadge status=build.status.as_str()/>
-                {build.preview_url.clone().map(|u| view! { <a class="btn ghost" href=u target="_blank" rel="noopener" id="open-preview">"Open preview"</a> })}
-                {build.download_url.clone().map(|u| view! { <a class="btn ghost" href=u download id="download-zip">"Download zip"</a> })}
+                {move || view! { <StatusBadge status=status.get().as_str()/> }}
+                {move || preview.get().map(|u| view! { <a class="btn ghost" href=u target="_blank" rel="noopener" id="open-preview">"Open preview"</a> })}
+                {move || download.get().map(|u| view! { <a class="btn ghost" href=u download id="download-zip">"Download zip"</a> })}
                 <button
                     class="btn danger"
                     id="cancel-build"
-                    hidden=terminal
+                    hidden=move || terminal.get()
                     disabled=move || cancel.pending().get()
                     on:click=move |_| { cancel.dispatch(CancelBuild { id: cancel_id.clone() }); }
                 >
@@ -236,25 +247,36 @@ fn BuildBody(view: BuildView, version: Signal<u64>) -> impl IntoView {
         {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorNote error=e/> })}
         <section class="panel" aria-label="Progress">
             <ol class="timeline" id="phase-timeline">
-                {PHASES.iter().enumerate().map(|(i, (phase, label))| {
-                    let state = match phase_index {
-                        Some(at) if i < at => "done",
-                        Some(at) if i == at && *phase == BuildPhase::Done => "done",
-                        Some(at) if i == at && terminal => "stopped",
-                        Some(at) if i == at => "current",
-                        _ => "todo",
+                {PHASES.iter().enumerate().map(|(i, (p, label))| {
+                    let state = move || {
+                        let at = PHASES.iter().position(|(q, _)| *q == phase.get());
+                        match at {
+                            Some(at) if i < at => "done",
+                            Some(at) if i == at && *p == BuildPhase::Done => "done",
+                            Some(at) if i == at && terminal.get() => "stopped",
+                            Some(at) if i == at => "current",
+                            _ => "todo",
+                        }
                     };
-                    view! { <li class=format!("step {state}") data-phase=phase.as_str() aria-current=(state == "current").then_some("step")>{*label}</li> }
+                    view! {
+                        <li class=move || format!("step {}", state()) data-phase=p.as_str() aria-current=move || (state() == "current").then_some("step")>
+                            {*label}
+                        </li>
+                    }
                 }).collect_view()}
             </ol>
-            <ProgressBar value=Signal::derive(move || progress) label="Build progress"/>
+            <ProgressBar value=progress label="Build progress"/>
             <p class="muted small" id="build-stats">
-                {format!("{} model calls · {} tokens · ", build.llm_calls, build.tokens_used)}
-                {build.duration_ms.map(duration).unwrap_or_default()}
+                {move || build.with(|b| format!(
+                    "{} model calls · {} tokens · {}",
+                    b.llm_calls,
+                    b.tokens_used,
+                    b.duration_ms.map(duration).unwrap_or_default()
+                ))}
             </p>
-            {build.error.clone().map(|e| view! { <p class="error-note" role="alert" id="build-error">{e}</p> })}
+            {move || build.with(|b| b.error.clone()).map(|e| view! { <p class="error-note" role="alert" id="build-error">{e}</p> })}
         </section>
-        {build.spec.clone().map(|spec| view! {
+        {move || build.with(|b| b.spec.clone().map(|spec| (spec, b.confidence, b.reflection.clone()))).map(|(spec, confidence, reflection)| view! {
             <section class="panel" aria-labelledby="spec-heading">
                 <h2 id="spec-heading">"App spec"</h2>
                 <p>{spec.summary.clone()}</p>
@@ -266,11 +288,11 @@ fn BuildBody(view: BuildView, version: Signal<u64>) -> impl IntoView {
                     <dt>"Features"</dt>
                     <dd>{spec.features.iter().map(|f| f.as_str().replace('_', " ")).collect::<Vec<_>>().join(", ")}</dd>
                     <dt>"Confidence"</dt>
-                    <dd id="confidence">{build.confidence.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_default()}</dd>
+                    <dd id="confidence">{confidence.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_default()}</dd>
                 </dl>
                 <details>
                     <summary>"Reflection notes"</summary>
-                    <ul>{build.reflection.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                    <ul>{reflection.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
                 </details>
             </section>
         })}
@@ -278,15 +300,15 @@ fn BuildBody(view: BuildView, version: Signal<u64>) -> impl IntoView {
             <h2 id="dag-heading">"Tasks"</h2>
             <DagGraph tasks selected/>
             {move || {
-                let chosen = selected.get();
-                build.tasks.iter().find(|t| Some(t.id) == chosen).cloned().map(|task| view! { <TaskDetails task/> })
+                let chosen = selected.get()?;
+                build.with(|b| b.tasks.iter().find(|t| t.id == chosen).cloned()).map(|task| view! { <TaskDetails task/> })
             }}
         </section>
         <div class="two-col">
-            <FilesPanel build_id=id.clone() files=build.artifacts.iter().map(|a| (a.path.clone(), a.size_bytes)).collect()/>
+            <FilesPanel build_id=id.clone() files/>
             <BuildEvents build_id=id.clone() version/>
         </div>
-        {build.preview_url.map(|u| view! {
+        {move || preview.get().map(|u| view! {
             <section class="panel" aria-labelledby="preview-heading">
                 <div class="panel-head">
                     <h2 id="preview-heading">"Preview"</h2>
@@ -299,7 +321,7 @@ fn BuildBody(view: BuildView, version: Signal<u64>) -> impl IntoView {
 }
 
 #[component]
-fn FilesPanel(build_id: String, files: Vec<(String, i32)>) -> impl IntoView {
+fn FilesPanel(build_id: String, files: Memo<Vec<(String, i32)>>) -> impl IntoView {
     let open = RwSignal::new(None::<String>);
     let id = build_id.clone();
     let content = Resource::new(
@@ -314,17 +336,16 @@ fn FilesPanel(build_id: String, files: Vec<(String, i32)>) -> impl IntoView {
             }
         },
     );
-    let empty = files.is_empty();
     view! {
         <section class="panel" aria-labelledby="files-heading">
             <h2 id="files-heading">"Files"</h2>
-            {if empty {
+            {move || if files.with(Vec::is_empty) {
                 view! { <Empty>"Files appear here as the agents write them."</Empty> }.into_any()
             } else {
                 view! {
                     <div class="files">
                         <ul class="file-tree" id="file-tree" role="tree" aria-label="Generated files">
-                            {files.into_iter().map(|(path, size)| {
+                            {files.get().into_iter().map(|(path, size)| {
                                 let depth = path.matches('/').count();
                                 let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
                                 let dir = path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();

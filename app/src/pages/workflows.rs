@@ -1,11 +1,7 @@
 //! `/workflows` and `/workflows/:id`: every workflow (builds' and decomposed ones), and one
 //! workflow as a live graph.
 
-use domain::{
-    event::CoordinationEvent,
-    ids::{TaskId, WorkflowId},
-    ws::Topic,
-};
+use domain::{api::WorkflowView, event::CoordinationEvent, ids::TaskId, ws::Topic};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -16,7 +12,7 @@ use crate::{
     components::{duration, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
     graph::{DagGraph, TaskDetails},
-    live::use_live_version,
+    live::{live_value, use_live_version},
 };
 
 /// `/workflows`.
@@ -73,70 +69,81 @@ pub(crate) fn Workflows() -> impl IntoView {
 pub(crate) fn WorkflowDetail() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let wf_id = Memo::new(move |_| id().parse::<WorkflowId>().ok());
-    let version = use_live_version(move |e: &CoordinationEvent| {
-        e.workflow_id.is_some() && e.workflow_id == wf_id.get_untracked()
-    });
-    let wf = Resource::new(move || (id(), version.get()), |(id, _)| get_workflow(id));
-    let cancel = ServerAction::<CancelWorkflow>::new();
-    let selected = RwSignal::new(None::<TaskId>);
+    let first = Resource::new(id, get_workflow);
     view! {
-        <Transition fallback=|| view! { <Loading what="the workflow"/> }>
+        <Suspense fallback=|| view! { <Loading what="the workflow"/> }>
             {move || Suspend::new(async move {
-                match wf.await {
-                    Ok(w) => {
-                        let wid = w.workflow_id.to_string();
-                        let tasks = Signal::derive({ let t = w.tasks.clone(); move || t.clone() });
-                        let all = w.tasks.clone();
-                        let query = EventQuery { workflow: wid.clone(), ..Default::default() };
-                        let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));
-                        let elapsed = match (w.started_at, w.finished_at) {
-                            (Some(s), Some(f)) => duration((f - s).num_milliseconds()),
-                            _ => String::new(),
-                        };
-                        view! {
-                            <Title text=w.name.clone()/>
-                            <header class="page-head">
-                                <div>
-                                    <h1>{w.name.clone()}</h1>
-                                    <p class="muted">{w.description.clone()}</p>
-                                </div>
-                                <div class="head-actions">
-                                    <StatusBadge status=w.status.as_str()/>
-                                    {w.build_id.map(|b| view! { <A href=format!("/builds/{b}")>"Its build"</A> })}
-                                    <button class="btn danger" hidden=w.status.is_terminal()
-                                        on:click=move |_| { cancel.dispatch(CancelWorkflow { id: wid.clone() }); }>"Cancel workflow"</button>
-                                </div>
-                            </header>
-                            <p class="muted small">
-                                {format!("{} mode · {} tasks · {} succeeded · {} failed · {} skipped · {} cancelled ",
-                                    w.mode, w.counts.total, w.counts.succeeded, w.counts.failed, w.counts.skipped, w.counts.cancelled)}
-                                {elapsed}
-                            </p>
-                            <section class="panel">
-                                <h2>"Graph"</h2>
-                                <DagGraph tasks selected/>
-                                {move || all.iter().find(|t| Some(t.id) == selected.get()).cloned().map(|task| view! { <TaskDetails task/> })}
-                            </section>
-                            <section class="panel">
-                                <h2>"Events"</h2>
-                                <Transition fallback=|| view! { <Loading what="events"/> }>
-                                    {move || Suspend::new(async move {
-                                        match events.await {
-                                            Ok(p) => view! { <EventList first=p.events limit=200 topic=Topic::Workflow(w.workflow_id)/> }.into_any(),
-                                            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                                        }
-                                    })}
-                                </Transition>
-                            </section>
-                        }.into_any()
-                    }
+                match first.await {
+                    Ok(w) => view! { <WorkflowBody initial=w/> }.into_any(),
                     Err(AppError::NotFound(m)) | Err(AppError::BadRequest(m)) => view! {
                         <section class="panel empty"><h1>"Workflow not found"</h1><p>{m}</p><A href="/workflows">"All workflows"</A></section>
                     }.into_any(),
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkflowBody(initial: WorkflowView) -> impl IntoView {
+    let wf_id = initial.workflow_id;
+    let id = wf_id.to_string();
+    let version = use_live_version(move |e: &CoordinationEvent| e.workflow_id == Some(wf_id));
+    let fetch_id = id.clone();
+    let wf = live_value(initial, version, move || get_workflow(fetch_id.clone()));
+    let cancel = ServerAction::<CancelWorkflow>::new();
+    let selected = RwSignal::new(None::<TaskId>);
+    let tasks = Signal::derive(move || wf.with(|w| w.tasks.clone()));
+    let status = Memo::new(move |_| wf.with(|w| w.status));
+    let query = EventQuery {
+        workflow: id.clone(),
+        ..Default::default()
+    };
+    let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));
+    let cancel_id = id.clone();
+    view! {
+        <Title text=move || wf.with(|w| w.name.clone())/>
+        <header class="page-head">
+            <div>
+                <h1>{move || wf.with(|w| w.name.clone())}</h1>
+                <p class="muted">{wf.with_untracked(|w| w.description.clone())}</p>
+            </div>
+            <div class="head-actions">
+                {move || view! { <StatusBadge status=status.get().as_str()/> }}
+                {wf.with_untracked(|w| w.build_id).map(|b| view! { <A href=format!("/builds/{b}")>"Its build"</A> })}
+                <button class="btn danger" hidden=move || status.get().is_terminal()
+                    on:click=move |_| { cancel.dispatch(CancelWorkflow { id: cancel_id.clone() }); }>"Cancel workflow"</button>
+            </div>
+        </header>
+        <p class="muted small">
+            {move || wf.with(|w| {
+                let elapsed = match (w.started_at, w.finished_at) {
+                    (Some(s), Some(f)) => duration((f - s).num_milliseconds()),
+                    _ => String::new(),
+                };
+                format!("{} mode · {} tasks · {} succeeded · {} failed · {} skipped · {} cancelled {elapsed}",
+                    w.mode, w.counts.total, w.counts.succeeded, w.counts.failed, w.counts.skipped, w.counts.cancelled)
+            })}
+        </p>
+        <section class="panel">
+            <h2>"Graph"</h2>
+            <DagGraph tasks selected/>
+            {move || {
+                let chosen = selected.get()?;
+                wf.with(|w| w.tasks.iter().find(|t| t.id == chosen).cloned()).map(|task| view! { <TaskDetails task/> })
+            }}
+        </section>
+        <section class="panel">
+            <h2>"Events"</h2>
+            <Transition fallback=|| view! { <Loading what="events"/> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(p) => view! { <EventList first=p.events limit=200 topic=Topic::Workflow(wf_id)/> }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
