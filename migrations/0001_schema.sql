@@ -26,11 +26,12 @@ create trigger users_updated_at before update on users for each row execute func
 insert into users (id, username, display_name)
 values ('00000000-0000-0000-0000-000000000001', 'local', 'Local user');
 
--- Browser sessions (tower-sessions store).
+-- Browser sessions (the tower-sessions store in server/src/sessions.rs). user_id mirrors
+-- data->>'user_id' so sessions can be found, and revoked, per person.
 create table sessions (
     id         text primary key,
     user_id    uuid references users (id) on delete cascade,
-    data       bytea not null,
+    data       jsonb not null check (jsonb_typeof(data) = 'object'),
     expires_at timestamptz not null,
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now()

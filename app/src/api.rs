@@ -32,9 +32,15 @@ pub(crate) mod ssr {
         })
     }
 
-    /// The signed-in person (the local user until accounts exist).
-    pub(crate) fn me() -> domain::ids::UserId {
-        LOCAL_USER_ID
+    /// The person in the browser's session (the local user until accounts exist; also for
+    /// a request that has no session).
+    pub(crate) async fn me() -> domain::ids::UserId {
+        let session: Option<tower_sessions::Session> = leptos_axum::extract().await.ok();
+        let id = match session {
+            Some(s) => s.get::<String>("user_id").await.ok().flatten(),
+            None => None,
+        };
+        id.and_then(|id| id.parse().ok()).unwrap_or(LOCAL_USER_ID)
     }
 
     /// Parses an id from the dashboard.
@@ -70,7 +76,7 @@ pub enum Registration {
 #[server(input = Json)]
 pub async fn register_agent(request: RegisterAgentRequest) -> Result<Registration, AppError> {
     use domain::agent::FieldProblem;
-    match ssr::orchestrator()?.register_agent(&request, ssr::me()).await {
+    match ssr::orchestrator()?.register_agent(&request, ssr::me().await).await {
         Ok(agent) => Ok(Registration::Registered(agent)),
         Err(orchestrator::Error::Validation(v)) => Ok(Registration::Rejected {
             message: v.to_string(),
@@ -170,7 +176,7 @@ pub async fn start_build(prompt: String, provider: Option<String>) -> Result<Sta
         ..Default::default()
     };
     Ok(ssr::orchestrator()?
-        .start_build(&StartBuildRequest { prompt, config }, ssr::me())
+        .start_build(&StartBuildRequest { prompt, config }, ssr::me().await)
         .await?)
 }
 
@@ -178,7 +184,7 @@ pub async fn start_build(prompt: String, provider: Option<String>) -> Result<Sta
 #[server]
 pub async fn list_builds(cursor: Option<String>) -> Result<BuildsPage, AppError> {
     Ok(ssr::orchestrator()?
-        .list_builds(ssr::me(), cursor.as_deref(), 20)
+        .list_builds(ssr::me().await, cursor.as_deref(), 20)
         .await?)
 }
 
@@ -186,7 +192,7 @@ pub async fn list_builds(cursor: Option<String>) -> Result<BuildsPage, AppError>
 #[server]
 pub async fn get_build(id: String) -> Result<BuildView, AppError> {
     Ok(ssr::orchestrator()?
-        .get_build(ssr::id("build", &id)?, Some(ssr::me()))
+        .get_build(ssr::id("build", &id)?, Some(ssr::me().await))
         .await?)
 }
 
@@ -194,7 +200,7 @@ pub async fn get_build(id: String) -> Result<BuildView, AppError> {
 #[server]
 pub async fn cancel_build(id: String) -> Result<BuildView, AppError> {
     Ok(ssr::orchestrator()?
-        .cancel_build(ssr::id("build", &id)?, Some(ssr::me()))
+        .cancel_build(ssr::id("build", &id)?, Some(ssr::me().await))
         .await?)
 }
 
@@ -205,7 +211,7 @@ pub const MAX_VIEWED_BYTES: usize = 512 * 1024;
 #[server]
 pub async fn build_file(id: String, path: String) -> Result<String, AppError> {
     let file = ssr::orchestrator()?
-        .build_file(ssr::id("build", &id)?, Some(ssr::me()), &path)
+        .build_file(ssr::id("build", &id)?, Some(ssr::me().await), &path)
         .await?;
     let mut text = String::from_utf8_lossy(&file.content).into_owned();
     if text.len() > MAX_VIEWED_BYTES {
@@ -222,14 +228,16 @@ pub async fn build_file(id: String, path: String) -> Result<String, AppError> {
 /// The person's workflows, newest first.
 #[server]
 pub async fn list_workflows() -> Result<Vec<WorkflowSummary>, AppError> {
-    Ok(ssr::orchestrator()?.list_workflows(Some(ssr::me()), None, 100).await?)
+    Ok(ssr::orchestrator()?
+        .list_workflows(Some(ssr::me().await), None, 100)
+        .await?)
 }
 
 /// One workflow with its tasks.
 #[server]
 pub async fn get_workflow(id: String) -> Result<WorkflowView, AppError> {
     Ok(ssr::orchestrator()?
-        .get_workflow(ssr::id("workflow", &id)?, Some(ssr::me()))
+        .get_workflow(ssr::id("workflow", &id)?, Some(ssr::me().await))
         .await?)
 }
 
@@ -237,7 +245,7 @@ pub async fn get_workflow(id: String) -> Result<WorkflowView, AppError> {
 #[server]
 pub async fn cancel_workflow(id: String) -> Result<WorkflowView, AppError> {
     Ok(ssr::orchestrator()?
-        .cancel_workflow(ssr::id("workflow", &id)?, Some(ssr::me()))
+        .cancel_workflow(ssr::id("workflow", &id)?, Some(ssr::me().await))
         .await?)
 }
 

@@ -146,6 +146,11 @@ test('screenshots of the main pages', async ({ page, request, server, consoleErr
     await waitLive(page);
     await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
   }
+  // The README's picture: the top of a finished build at a laptop's size.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`/builds/${id}`);
+  await waitLive(page);
+  await page.screenshot({ path: `${shots}/readme-build.png` });
   // Phone width: the navigation folds into a menu and nothing overflows.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/builds/${id}`);

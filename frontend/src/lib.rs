@@ -1,4 +1,5 @@
 //! The browser entry point: hydrates the server-rendered dashboard.
+#![recursion_limit = "256"] // the dashboard's view types are deeply nested
 
 /// Called by the generated JS once the WASM module is loaded.
 #[wasm_bindgen::prelude::wasm_bindgen]

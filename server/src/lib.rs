@@ -10,6 +10,7 @@
 //! - [`error`]: [`error::ApiError`], the JSON error every REST handler returns.
 //! - [`telemetry`]: where the logs go and how they are filtered.
 //! - [`audit`]: the audit-trail middleware.
+//! - [`sessions`]: browser sessions (tower-sessions, stored in Postgres).
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
 //! server on a random port against their own database.
@@ -20,6 +21,7 @@ pub mod audit;
 pub mod config;
 pub mod error;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
-use crate::{audit, config::Config, routes, state::AppState, ws};
+use crate::{audit, config::Config, routes, sessions, state::AppState, ws};
 
 /// A server that is connected, migrated and bound, but not serving yet.
 pub struct Application {
@@ -146,6 +146,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             audit::record_mutations,
         ))
+        .layer(axum::middleware::from_fn(sessions::ensure_person))
+        .layer(sessions::layer(state.orchestrator.clone()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

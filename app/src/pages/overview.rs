@@ -229,12 +229,15 @@ pub(crate) fn summary(event: &CoordinationEvent) -> String {
             _ => None,
         })
     };
-    let parts: Vec<String> = [
+    let mut parts: Vec<String> = [
         "name", "task", "agent", "phase", "progress", "status", "to", "error", "reason",
     ]
     .into_iter()
     .filter_map(field)
     .collect();
+    if let Some(added) = p.get("tasks").and_then(|t| t.as_array()) {
+        parts.push(format!("+{} tasks", added.len()));
+    }
     if parts.is_empty() {
         "—".into()
     } else {

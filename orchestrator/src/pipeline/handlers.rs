@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::{
     model::{self, Ask, Source},
-    package, prompts,
+    package, prompts, RetryOnError,
 };
 use crate::{
     generator::{self, GeneratedFile},
@@ -54,10 +54,6 @@ pub(crate) fn register(h: &mut Handlers) {
     );
 }
 
-fn retryable(e: crate::Error) -> TaskError {
-    TaskError::Retryable(e.to_string())
-}
-
 fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
     ctx.task
         .build_id
@@ -67,11 +63,11 @@ fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
 /// Moves the build to `phase` / `progress`.
 async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress: f32) -> Result<(), TaskError> {
     let orch = &ctx.orchestrator;
-    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    let mut tx = orch.pool().begin().await.retry()?;
     store::builds::advance(&mut tx, build, phase, progress, orch.now())
         .await
-        .map_err(retryable)?;
-    tx.commit().await.map_err(|e| retryable(e.into()))
+        .retry()?;
+    tx.commit().await.retry()
 }
 
 /// Stores `files` and moves the build on, in one transaction.
@@ -92,14 +88,14 @@ async fn store_files(
             content: f.content.as_bytes(),
         })
         .collect();
-    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    let mut tx = orch.pool().begin().await.retry()?;
     store::artifacts::put(&mut tx, build, ctx.task.owner_id, Some(ctx.task.id), kind, &new)
         .await
-        .map_err(retryable)?;
+        .retry()?;
     store::builds::advance(&mut tx, build, phase, progress, orch.now())
         .await
-        .map_err(retryable)?;
-    tx.commit().await.map_err(|e| retryable(e.into()))
+        .retry()?;
+    tx.commit().await.retry()
 }
 
 /// Progress after this generation task: 20% + 60% of the generation tasks done.
@@ -114,7 +110,7 @@ async fn generation_progress(ctx: &TaskContext) -> Result<f32, TaskError> {
     .bind(GENERATION_KINDS)
     .fetch_one(ctx.orchestrator.pool())
     .await
-    .map_err(|e| retryable(e.into()))?;
+    .retry()?;
     Ok(20.0 + 60.0 * done as f32 / total.max(1) as f32)
 }
 
@@ -165,7 +161,7 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
     advance(&ctx, build, BuildPhase::Analysis, 2.0).await?;
     let prompt = store::builds::usage(ctx.orchestrator.pool(), build)
         .await
-        .map_err(retryable)?
+        .retry()?
         .prompt;
 
     let (spec, spec_source) = model::generate(
@@ -209,14 +205,12 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             analysis.spec = referee.spec;
         }
     }
-    let mut tx = ctx.orchestrator.pool().begin().await.map_err(|e| retryable(e.into()))?;
-    store::builds::save_analysis(&mut tx, build, &analysis)
-        .await
-        .map_err(retryable)?;
+    let mut tx = ctx.orchestrator.pool().begin().await.retry()?;
+    store::builds::save_analysis(&mut tx, build, &analysis).await.retry()?;
     store::builds::advance(&mut tx, build, BuildPhase::Planning, 15.0, ctx.orchestrator.now())
         .await
-        .map_err(retryable)?;
-    tx.commit().await.map_err(|e| retryable(e.into()))?;
+        .retry()?;
+    tx.commit().await.retry()?;
     Ok(json!({
         "name": analysis.spec.name,
         "entities": analysis.spec.entities.iter().map(|e| &e.name).collect::<Vec<_>>(),
@@ -315,36 +309,34 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let orch = &ctx.orchestrator;
     advance(&ctx, build, BuildPhase::Planning, 17.0).await?;
-    let spec = store::builds::spec(orch.pool(), build).await.map_err(retryable)?;
+    let spec = store::builds::spec(orch.pool(), build).await.retry()?;
     let tasks = generation_tasks(&spec);
     let keys: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
-    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    let mut tx = orch.pool().begin().await.retry()?;
     // A retried plan finds its tasks already there: nothing to add.
     let existing: i64 = sqlx::query_scalar("select count(*) from tasks where workflow_id = $1 and key = 'package'")
         .bind(ctx.task.workflow_id.0)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| retryable(e.into()))?;
+        .retry()?;
     if existing == 0 {
         store::workflows::extend(&mut tx, ctx.task.workflow_id, tasks, BUILD_TASK_LIMITS, orch.now())
             .await
             .map_err(|e| match e {
                 crate::Error::BadRequest(m) | crate::Error::Conflict(m) => TaskError::Fatal(m),
-                e => retryable(e),
+                e => TaskError::Retryable(e.to_string()),
             })?;
     }
     store::builds::advance(&mut tx, build, BuildPhase::Generation, 20.0, orch.now())
         .await
-        .map_err(retryable)?;
-    tx.commit().await.map_err(|e| retryable(e.into()))?;
+        .retry()?;
+    tx.commit().await.retry()?;
     Ok(json!({ "tasks": keys }))
 }
 
 async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let base = generator::stylesheet(&spec);
     let path = base.path.clone();
     let (css, source) = model::generate(
@@ -393,9 +385,7 @@ struct IconSet {
 
 async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let base_logo = generator::logo_svg(&spec);
     let logo_path = base_logo.path.clone();
     let (logo, logo_source) = model::generate(
@@ -503,9 +493,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
 /// is the offline template for every provider, so a model can never break the frame.
 async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let files = generator::app_shell(&spec);
     for f in &files {
         generator::check_file(f).map_err(|p| TaskError::Fatal(p.join("; ")))?;
@@ -525,9 +513,7 @@ async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
 
 async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let name = ctx
         .task
         .input
@@ -584,7 +570,7 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
 async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile>, TaskError> {
     let stored = store::artifacts::all(ctx.orchestrator.pool(), build, ArtifactKind::File)
         .await
-        .map_err(retryable)?;
+        .retry()?;
     Ok(stored
         .into_iter()
         .map(|s| GeneratedFile {
@@ -599,9 +585,7 @@ async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile
 async fn check(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Assembly, 82.0).await?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let files = files_of(&ctx, build).await?;
     let mut problems = Vec::new();
     let expected = generator::generate_all(&spec);
@@ -634,9 +618,7 @@ async fn check(ctx: TaskContext) -> Result<Value, TaskError> {
 
 async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let files = files_of(&ctx, build).await?;
     let files: Vec<GeneratedFile> = files.into_iter().filter(|f| f.path != "index.html").collect();
     let index = generator::index_html(&spec, &files);
@@ -656,17 +638,15 @@ async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
 async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Packaging, 92.0).await?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build)
-        .await
-        .map_err(retryable)?;
+    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let stored = store::artifacts::all(ctx.orchestrator.pool(), build, ArtifactKind::File)
         .await
-        .map_err(retryable)?;
+        .retry()?;
     let folder = package::slug(&spec.name);
     let zip = package::zip(&folder, &stored).map_err(|e| TaskError::Fatal(format!("cannot make the zip: {e}")))?;
     let name = format!("{folder}.zip");
     let orch = &ctx.orchestrator;
-    let mut tx = orch.pool().begin().await.map_err(|e| retryable(e.into()))?;
+    let mut tx = orch.pool().begin().await.retry()?;
     store::artifacts::put(
         &mut tx,
         build,
@@ -680,10 +660,10 @@ async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
         }],
     )
     .await
-    .map_err(retryable)?;
+    .retry()?;
     store::builds::advance(&mut tx, build, BuildPhase::Packaging, 97.0, orch.now())
         .await
-        .map_err(retryable)?;
-    tx.commit().await.map_err(|e| retryable(e.into()))?;
+        .retry()?;
+    tx.commit().await.retry()?;
     Ok(json!({ "package": name, "files": stored.len(), "bytes": zip.len() }))
 }

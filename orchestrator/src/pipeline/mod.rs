@@ -53,6 +53,24 @@ use crate::{
     Orchestrator,
 };
 
+/// Turns a database failure inside a build task into a retryable task error: the task
+/// runs again (with backoff) rather than failing the build on a passing outage.
+pub(crate) trait RetryOnError<T> {
+    fn retry(self) -> std::result::Result<T, crate::scheduler::TaskError>;
+}
+
+impl<T> RetryOnError<T> for Result<T> {
+    fn retry(self) -> std::result::Result<T, crate::scheduler::TaskError> {
+        self.map_err(|e| crate::scheduler::TaskError::Retryable(e.to_string()))
+    }
+}
+
+impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
+    fn retry(self) -> std::result::Result<T, crate::scheduler::TaskError> {
+        self.map_err(|e| crate::scheduler::TaskError::Retryable(Error::from(e).to_string()))
+    }
+}
+
 /// The system prompt of `generic` tasks.
 pub(crate) const GENERIC_PROMPT: &str = prompts::GENERIC;
 

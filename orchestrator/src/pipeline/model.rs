@@ -19,7 +19,7 @@ use std::{
 use domain::{event::EventKind, ids::BuildId};
 use serde_json::json;
 
-use super::prompts;
+use super::{prompts, RetryOnError};
 use crate::{
     llm::{LlmError, LlmRequest, Message},
     scheduler::{TaskContext, TaskError},
@@ -101,10 +101,6 @@ fn fatal(e: impl std::fmt::Display) -> TaskError {
     TaskError::Fatal(e.to_string())
 }
 
-fn retryable(e: crate::Error) -> TaskError {
-    TaskError::Retryable(e.to_string())
-}
-
 /// Asks for `ask`, validating with `accept`; falls back to `fallback` as described in the
 /// module header.
 ///
@@ -119,7 +115,7 @@ pub(crate) async fn generate<T>(
     fallback: impl FnOnce() -> T,
 ) -> Result<(T, Source), TaskError> {
     let orch = &ctx.orchestrator;
-    let usage = store::builds::usage(orch.pool(), build).await.map_err(retryable)?;
+    let usage = store::builds::usage(orch.pool(), build).await.retry()?;
     let agent = &ctx.task.agent;
     let provider_name = usage.config.provider.clone().or_else(|| agent.provider.clone());
     let Some(provider) = orch.providers().get(provider_name.as_deref()) else {
@@ -146,7 +142,7 @@ pub(crate) async fn generate<T>(
     let mut attempt = 0;
     loop {
         // Budgets are read fresh each call: other tasks of the build spend too.
-        let spent = store::builds::usage(orch.pool(), build).await.map_err(retryable)?;
+        let spent = store::builds::usage(orch.pool(), build).await.retry()?;
         if spent.tokens_used >= max_tokens as i64 {
             return Err(fatal(format!(
                 "the build's token budget is used up ({} of {max_tokens} tokens)",
@@ -189,7 +185,7 @@ pub(crate) async fn generate<T>(
         };
         store::builds::charge(orch.pool(), build, response.usage.total())
             .await
-            .map_err(retryable)?;
+            .retry()?;
         let labels = json!({ "provider": provider.name(), "model": response.model, "purpose": ask.purpose });
         let measurements = [
             NewMetric::new("llm.tokens", f64::from(response.usage.total()), "tokens")
@@ -201,10 +197,8 @@ pub(crate) async fn generate<T>(
                 .build(Some(build))
                 .labels(labels),
         ];
-        let mut conn = orch.pool().acquire().await.map_err(|e| retryable(e.into()))?;
-        store::metrics::record(&mut conn, &measurements)
-            .await
-            .map_err(retryable)?;
+        let mut conn = orch.pool().acquire().await.retry()?;
+        store::metrics::record(&mut conn, &measurements).await.retry()?;
         drop(conn);
 
         let text = strip_fences(&response.text);
@@ -265,13 +259,8 @@ async fn fall_back<T>(
         .build(Some(build))
         .owner(t.owner_id)
         .payload(json!({ "task": t.key, "purpose": purpose, "reason": reason }));
-    let mut conn = ctx
-        .orchestrator
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| retryable(e.into()))?;
-    store::events::append(&mut conn, &[event]).await.map_err(retryable)?;
+    let mut conn = ctx.orchestrator.pool().acquire().await.retry()?;
+    store::events::append(&mut conn, &[event]).await.retry()?;
     Ok((fallback(), Source::Fallback { reason }))
 }
 

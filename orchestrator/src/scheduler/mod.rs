@@ -555,6 +555,7 @@ pub(crate) async fn maintain(orch: &Orchestrator, heartbeat: bool) -> Result<()>
         let mut tx = orch.pool().begin().await?;
         store::metrics::sample_queue_depth(&mut tx, now, Duration::from_secs(5)).await?;
         tx.commit().await?;
+        store::sessions::delete_expired(orch.pool()).await?;
     }
     finish_workflows(orch, touched).await;
     Ok(())

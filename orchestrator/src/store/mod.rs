@@ -12,5 +12,6 @@ pub mod audit;
 pub mod builds;
 pub mod events;
 pub mod metrics;
+pub mod sessions;
 pub mod tasks;
 pub mod workflows;

@@ -222,3 +222,52 @@ async fn the_websocket_answers_pings_and_reports_garbage(pool: PgPool) {
     drop(ws);
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_load_starts_a_session_for_the_local_user_and_api_calls_do_not(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    // An API call without a cookie: no session.
+    app.get("/api/orchestrator/agents").await;
+    let none: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+
+    // A page load: a session holding the local user, in Postgres, sent as an HttpOnly cookie.
+    let res = app
+        .client
+        .get(app.url("/agents"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("nf_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let (user, data): (Option<uuid::Uuid>, serde_json::Value) = sqlx::query_as("select user_id, data from sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(user, Some(domain::ids::LOCAL_USER_ID.0));
+    assert_eq!(data["user_id"], domain::ids::LOCAL_USER_ID.to_string());
+
+    // The same browser again: the same session, no new row.
+    let session = cookie.split(';').next().unwrap().to_owned();
+    app.client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    let rows: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    app.stop().await;
+}
