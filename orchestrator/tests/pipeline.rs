@@ -81,6 +81,15 @@ fn openai_reply(text: &str) -> ResponseTemplate {
     }))
 }
 
+/// Answers every OpenAI-format request well, below any more specific mock.
+async fn answer_well(server: &MockServer, spec: AppSpec) {
+    Mock::given(method("POST"))
+        .respond_with(move |req: &Request| openai_reply(&good_answer(&system_of_openai(req), &spec)))
+        .with_priority(5)
+        .mount(server)
+        .await;
+}
+
 fn openai_provider(server: &MockServer, timeout: Duration, retries: u32) -> Providers {
     Providers::offline(Duration::ZERO).with(
         "openai",
@@ -302,11 +311,7 @@ async fn malformed_json_is_repaired_with_the_validators_complaints(pool: PgPool)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .respond_with(move |req: &Request| openai_reply(&good_answer(&system_of_openai(req), &spec)))
-        .with_priority(5)
-        .mount(&server)
-        .await;
+    answer_well(&server, spec).await;
     let p = start(&pool, openai_provider(&server, Duration::from_secs(5), 0)).await;
     let id = build(&p, openai()).await;
     let b = wait_build(&p.orch, id).await;
@@ -346,11 +351,7 @@ async fn garbage_twice_falls_back_to_the_offline_generator(pool: PgPool) {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .respond_with(move |req: &Request| openai_reply(&good_answer(&system_of_openai(req), &spec)))
-        .with_priority(5)
-        .mount(&server)
-        .await;
+    answer_well(&server, spec).await;
     let p = start(&pool, openai_provider(&server, Duration::from_secs(5), 0)).await;
     let id = build(&p, openai()).await;
     let b = wait_build(&p.orch, id).await;
@@ -383,11 +384,7 @@ async fn a_429_is_retried_after_its_retry_after(pool: PgPool) {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .respond_with(move |req: &Request| openai_reply(&good_answer(&system_of_openai(req), &spec)))
-        .with_priority(5)
-        .mount(&server)
-        .await;
+    answer_well(&server, spec).await;
     let p = start(&pool, openai_provider(&server, Duration::from_secs(5), 2)).await;
     let started = Instant::now();
     let id = build(&p, openai()).await;
@@ -431,10 +428,7 @@ async fn a_hung_endpoint_times_out_and_the_build_falls_back(pool: PgPool) {
 async fn a_build_over_its_call_budget_fails_with_the_reason(pool: PgPool) {
     let server = MockServer::start().await;
     let spec = offline_spec();
-    Mock::given(method("POST"))
-        .respond_with(move |req: &Request| openai_reply(&good_answer(&system_of_openai(req), &spec)))
-        .mount(&server)
-        .await;
+    answer_well(&server, spec).await;
     let p = start(&pool, openai_provider(&server, Duration::from_secs(5), 0)).await;
     let id = build(
         &p,

@@ -114,6 +114,16 @@ async fn generation_progress(ctx: &TaskContext) -> Result<f32, TaskError> {
     Ok(20.0 + 60.0 * done as f32 / total.max(1) as f32)
 }
 
+/// A model's `text` as the file `like` (same path and type), if it passes the file checks.
+fn accept_as(like: &GeneratedFile, text: &str) -> Result<GeneratedFile, Vec<String>> {
+    let file = GeneratedFile {
+        path: like.path.clone(),
+        content_type: like.content_type.clone(),
+        content: text.to_owned(),
+    };
+    generator::check_file(&file).map(|()| file)
+}
+
 fn spec_json(spec: &AppSpec) -> String {
     serde_json::to_string_pretty(spec).unwrap_or_default()
 }
@@ -338,7 +348,6 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let base = generator::stylesheet(&spec);
-    let path = base.path.clone();
     let (css, source) = model::generate(
         &ctx,
         build,
@@ -354,14 +363,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
             max_tokens: 8192,
             context: json!({ "spec": spec }),
         },
-        |text| {
-            let file = GeneratedFile {
-                path: path.clone(),
-                content_type: base.content_type.clone(),
-                content: text.to_owned(),
-            };
-            generator::check_file(&file).map(|()| file)
-        },
+        |text| accept_as(&base, text),
         || base.clone(),
     )
     .await?;
@@ -387,7 +389,6 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
     let base_logo = generator::logo_svg(&spec);
-    let logo_path = base_logo.path.clone();
     let (logo, logo_source) = model::generate(
         &ctx,
         build,
@@ -402,14 +403,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
             max_tokens: 4096,
             context: json!({ "spec": spec }),
         },
-        |text| {
-            let file = GeneratedFile {
-                path: logo_path.clone(),
-                content_type: base_logo.content_type.clone(),
-                content: text.to_owned(),
-            };
-            generator::check_file(&file).map(|()| file)
-        },
+        |text| accept_as(&base_logo, text),
         || base_logo.clone(),
     )
     .await?;
