@@ -115,8 +115,27 @@ mod browser {
         }
     }
 
+    /// The open connection and its handlers; replaced (and so dropped) on reconnect.
+    struct Conn {
+        ws: WebSocket,
+        _on_open: Closure<dyn FnMut()>,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_close: Closure<dyn FnMut()>,
+    }
+
+    thread_local! {
+        static CONN: std::cell::RefCell<Option<Conn>> = const { std::cell::RefCell::new(None) };
+    }
+
     /// Opens a connection; on close, schedules the next attempt with backoff.
     pub(super) fn connect(feed: LiveFeed, attempt: u32) {
+        // The previous connection is closed by now (this runs from a timer after its
+        // `onclose`); detach and drop its handlers.
+        if let Some(old) = CONN.with(|c| c.borrow_mut().take()) {
+            old.ws.set_onopen(None);
+            old.ws.set_onmessage(None);
+            old.ws.set_onclose(None);
+        }
         let Some(url) = url() else { return };
         let Ok(ws) = WebSocket::new(&url) else {
             retry(feed, attempt + 1);
@@ -136,7 +155,6 @@ mod browser {
             })
         };
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
 
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(text) = ev.data().as_string() else { return };
@@ -154,7 +172,6 @@ mod browser {
             }
         });
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
 
         // `onclose` follows every failed or lost connection, so it alone schedules retries.
         let on_close = Closure::<dyn FnMut()>::new(move || {
@@ -166,7 +183,14 @@ mod browser {
             retry(feed, next);
         });
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        on_close.forget();
+        CONN.with(|c| {
+            *c.borrow_mut() = Some(Conn {
+                ws,
+                _on_open: on_open,
+                _on_message: on_message,
+                _on_close: on_close,
+            });
+        });
     }
 
     fn retry(feed: LiveFeed, attempt: u32) {
