@@ -345,23 +345,28 @@ fn FilesPanel(build_id: String, files: Memo<Vec<(String, i32)>>) -> impl IntoVie
                 view! {
                     <div class="files">
                         <ul class="file-tree" id="file-tree" role="tree" aria-label="Generated files">
-                            {files.get().into_iter().map(|(path, size)| {
-                                let depth = path.matches('/').count();
-                                let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
-                                let dir = path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
-                                let p = path.clone();
+                            {group_by_folder(files.get()).into_iter().map(|(folder, entries)| {
+                                let heading = (!folder.is_empty()).then(|| view! { <li class="folder" aria-hidden="true">{format!("{folder}/")}</li> });
+                                let indent = if folder.is_empty() { "file-row" } else { "file-row nested" };
                                 view! {
-                                    <li role="treeitem" style=format!("padding-left: {}rem", depth as f32 * 0.75)>
-                                        <button
-                                            class="file"
-                                            data-path=path.clone()
-                                            aria-pressed=move || (open.get().as_deref() == Some(p.as_str())).to_string()
-                                            on:click=move |_| open.set(Some(path.clone()))
-                                        >
-                                            <span class="muted">{dir}</span>{name}
-                                            <span class="muted small">{format!(" {} B", size)}</span>
-                                        </button>
-                                    </li>
+                                    {heading}
+                                    {entries.into_iter().map(|(path, name, size)| {
+                                        let p = path.clone();
+                                        view! {
+                                            <li role="treeitem" class=indent>
+                                                <button
+                                                    class="file"
+                                                    data-path=path.clone()
+                                                    aria-label=path.clone()
+                                                    aria-pressed=move || (open.get().as_deref() == Some(p.as_str())).to_string()
+                                                    on:click=move |_| open.set(Some(path.clone()))
+                                                >
+                                                    {name}
+                                                    <span class="muted small">{format_size(size)}</span>
+                                                </button>
+                                            </li>
+                                        }
+                                    }).collect_view()}
                                 }
                             }).collect_view()}
                         </ul>
@@ -381,6 +386,32 @@ fn FilesPanel(build_id: String, files: Memo<Vec<(String, i32)>>) -> impl IntoVie
             }}
             <p class="muted small">"Build " {short_id(&build_id)}</p>
         </section>
+    }
+}
+
+/// One file in the tree: its path, its name and its size.
+type FileEntry = (String, String, i32);
+
+/// Files grouped by folder (root files first).
+fn group_by_folder(files: Vec<(String, i32)>) -> Vec<(String, Vec<FileEntry>)> {
+    let mut groups: std::collections::BTreeMap<String, Vec<FileEntry>> = Default::default();
+    for (path, size) in files {
+        let (folder, name) = path
+            .rsplit_once('/')
+            .map(|(d, n)| (d.to_owned(), n.to_owned()))
+            .unwrap_or_default();
+        let name = if name.is_empty() { path.clone() } else { name };
+        groups.entry(folder).or_default().push((path, name, size));
+    }
+    groups.into_iter().collect()
+}
+
+/// Bytes for people.
+fn format_size(bytes: i32) -> String {
+    if bytes < 1024 {
+        format!(" {bytes} B")
+    } else {
+        format!(" {:.1} KB", f64::from(bytes) / 1024.0)
     }
 }
 
