@@ -428,12 +428,7 @@ pub fn LineChart(
     move || {
         let series = series.get();
         if all_empty(&series) {
-            return view! {
-                <figure class="chart line-chart">
-                    <p class="empty chart-empty">"No data yet"</p>
-                </figure>
-            }
-            .into_any();
+            return empty("line-chart");
         }
         let title = if title.is_empty() {
             default_title("Line chart", &series, &unit)
@@ -532,37 +527,16 @@ pub fn LineChart(
             })
             .collect_view();
 
-        view! {
-            <figure class="chart line-chart">
-                <svg
-                    class="chart-svg"
-                    xmlns="http://www.w3.org/2000/svg"
-                    viewBox=format!("0 0 {} {}", num(CHART_W), num(CHART_H))
-                    width="100%"
-                    role="img"
-                    aria-label=title.clone()
-                >
-                    <title>{title.clone()}</title>
-                    <desc>{desc}</desc>
-                    <g class="chart-grid">{grid}</g>
-                    <text class="chart-unit" x=num(MARGIN_LEFT - 6.0) y="11" text-anchor="end">{unit.clone()}</text>
-                    <line
-                        class="chart-axis"
-                        x1=num(MARGIN_LEFT)
-                        x2=num(CHART_W - MARGIN_RIGHT)
-                        y1=num(CHART_H - MARGIN_BOTTOM)
-                        y2=num(CHART_H - MARGIN_BOTTOM)
-                    ></line>
-                    <g class="chart-x">{x_axis}</g>
-                    <g class="chart-plot" transform=format!("translate({} {})", num(MARGIN_LEFT), num(MARGIN_TOP))>
-                        {lines}
-                    </g>
-                </svg>
-                <Legend series=series.clone()/>
-                <DataTable caption=title series unit=unit.clone()/>
-            </figure>
-        }
-        .into_any()
+        frame(
+            "line-chart",
+            title,
+            desc,
+            unit.clone(),
+            series.clone(),
+            grid,
+            x_axis,
+            lines,
+        )
     }
 }
 
@@ -592,12 +566,7 @@ pub fn BarChart(
     move || {
         let series = series.get();
         if all_empty(&series) {
-            return view! {
-                <figure class="chart bar-chart">
-                    <p class="empty chart-empty">"No data yet"</p>
-                </figure>
-            }
-            .into_any();
+            return empty("bar-chart");
         }
         let title = if title.is_empty() {
             default_title("Bar chart", &series, &unit)
@@ -696,38 +665,73 @@ pub fn BarChart(
             })
             .collect_view();
 
-        view! {
-            <figure class="chart bar-chart">
-                <svg
-                    class="chart-svg"
-                    xmlns="http://www.w3.org/2000/svg"
-                    viewBox=format!("0 0 {} {}", num(CHART_W), num(CHART_H))
-                    width="100%"
-                    role="img"
-                    aria-label=title.clone()
-                >
-                    <title>{title.clone()}</title>
-                    <desc>{desc}</desc>
-                    <g class="chart-grid">{grid}</g>
-                    <text class="chart-unit" x=num(MARGIN_LEFT - 6.0) y="11" text-anchor="end">{unit.clone()}</text>
-                    <line
-                        class="chart-axis"
-                        x1=num(MARGIN_LEFT)
-                        x2=num(CHART_W - MARGIN_RIGHT)
-                        y1=num(CHART_H - MARGIN_BOTTOM)
-                        y2=num(CHART_H - MARGIN_BOTTOM)
-                    ></line>
-                    <g class="chart-x">{x_labels}</g>
-                    <g class="chart-plot" transform=format!("translate({} {})", num(MARGIN_LEFT), num(MARGIN_TOP))>
-                        {rects}
-                    </g>
-                </svg>
-                <Legend series=series.clone()/>
-                <DataTable caption=title series unit=unit.clone()/>
-            </figure>
-        }
-        .into_any()
+        frame(
+            "bar-chart",
+            title,
+            desc,
+            unit.clone(),
+            series.clone(),
+            grid,
+            x_labels,
+            rects,
+        )
     }
+}
+
+/// The empty state of a chart of `kind` (`line-chart`, `bar-chart`).
+fn empty(kind: &'static str) -> AnyView {
+    view! {
+        <figure class=format!("chart {kind}")>
+            <p class="empty chart-empty">"No data yet"</p>
+        </figure>
+    }
+    .into_any()
+}
+
+/// What every chart shares around its plot: the figure, the accessible SVG with title and
+/// description, the grid, the unit, the x axis, the legend and the data table.
+#[allow(clippy::too_many_arguments)]
+fn frame(
+    kind: &'static str,
+    title: String,
+    desc: String,
+    unit: String,
+    series: Vec<Series>,
+    grid: impl IntoView + 'static,
+    x_axis: impl IntoView + 'static,
+    plot: impl IntoView + 'static,
+) -> AnyView {
+    view! {
+        <figure class=format!("chart {kind}")>
+            <svg
+                class="chart-svg"
+                xmlns="http://www.w3.org/2000/svg"
+                viewBox=format!("0 0 {} {}", num(CHART_W), num(CHART_H))
+                width="100%"
+                role="img"
+                aria-label=title.clone()
+            >
+                <title>{title.clone()}</title>
+                <desc>{desc}</desc>
+                <g class="chart-grid">{grid}</g>
+                <text class="chart-unit" x=num(MARGIN_LEFT - 6.0) y="11" text-anchor="end">{unit.clone()}</text>
+                <line
+                    class="chart-axis"
+                    x1=num(MARGIN_LEFT)
+                    x2=num(CHART_W - MARGIN_RIGHT)
+                    y1=num(CHART_H - MARGIN_BOTTOM)
+                    y2=num(CHART_H - MARGIN_BOTTOM)
+                ></line>
+                <g class="chart-x">{x_axis}</g>
+                <g class="chart-plot" transform=format!("translate({} {})", num(MARGIN_LEFT), num(MARGIN_TOP))>
+                    {plot}
+                </g>
+            </svg>
+            <Legend series=series.clone()/>
+            <DataTable caption=title series unit/>
+        </figure>
+    }
+    .into_any()
 }
 
 fn unit_suffix(unit: &str) -> String {
