@@ -70,11 +70,10 @@ async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress:
     tx.commit().await.retry()
 }
 
-/// Stores `files` and moves the build on, in one transaction.
+/// Stores `files` (of the app) and moves the build on, in one transaction.
 async fn store_files(
     ctx: &TaskContext,
     build: BuildId,
-    kind: ArtifactKind,
     files: &[GeneratedFile],
     phase: BuildPhase,
     progress: f32,
@@ -89,13 +88,26 @@ async fn store_files(
         })
         .collect();
     let mut tx = orch.pool().begin().await.retry()?;
-    store::artifacts::put(&mut tx, build, ctx.task.owner_id, Some(ctx.task.id), kind, &new)
-        .await
-        .retry()?;
+    store::artifacts::put(
+        &mut tx,
+        build,
+        ctx.task.owner_id,
+        Some(ctx.task.id),
+        ArtifactKind::File,
+        &new,
+    )
+    .await
+    .retry()?;
     store::builds::advance(&mut tx, build, phase, progress, orch.now())
         .await
         .retry()?;
     tx.commit().await.retry()
+}
+
+/// Stores a generation task's files and moves the build's progress on with them.
+async fn store_generated(ctx: &TaskContext, build: BuildId, files: &[GeneratedFile]) -> Result<(), TaskError> {
+    let progress = generation_progress(ctx).await?;
+    store_files(ctx, build, files, BuildPhase::Generation, progress).await
 }
 
 /// Progress after this generation task: 20% + 60% of the generation tasks done.
@@ -367,16 +379,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
         || base.clone(),
     )
     .await?;
-    let progress = generation_progress(&ctx).await?;
-    store_files(
-        &ctx,
-        build,
-        ArtifactKind::File,
-        std::slice::from_ref(&css),
-        BuildPhase::Generation,
-        progress,
-    )
-    .await?;
+    store_generated(&ctx, build, std::slice::from_ref(&css)).await?;
     Ok(json!({ "files": [css.path], "bytes": css.content.len(), "source": source.to_json() }))
 }
 
@@ -466,16 +469,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
     .await?;
     let mut files = vec![logo];
     files.extend(icons);
-    let progress = generation_progress(&ctx).await?;
-    store_files(
-        &ctx,
-        build,
-        ArtifactKind::File,
-        &files,
-        BuildPhase::Generation,
-        progress,
-    )
-    .await?;
+    store_generated(&ctx, build, &files).await?;
     Ok(json!({
         "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(),
         "logo_source": logo_source.to_json(),
@@ -492,16 +486,7 @@ async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
     for f in &files {
         generator::check_file(f).map_err(|p| TaskError::Fatal(p.join("; ")))?;
     }
-    let progress = generation_progress(&ctx).await?;
-    store_files(
-        &ctx,
-        build,
-        ArtifactKind::File,
-        &files,
-        BuildPhase::Generation,
-        progress,
-    )
-    .await?;
+    store_generated(&ctx, build, &files).await?;
     Ok(json!({ "files": files.iter().map(|f| &f.path).collect::<Vec<_>>() }))
 }
 
@@ -548,16 +533,7 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
         || generator::entity_module(&spec, &name),
     )
     .await?;
-    let progress = generation_progress(&ctx).await?;
-    store_files(
-        &ctx,
-        build,
-        ArtifactKind::File,
-        std::slice::from_ref(&module),
-        BuildPhase::Generation,
-        progress,
-    )
-    .await?;
+    store_generated(&ctx, build, std::slice::from_ref(&module)).await?;
     Ok(json!({ "files": [module.path], "bytes": module.content.len(), "source": source.to_json() }))
 }
 
@@ -617,15 +593,7 @@ async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
     let files: Vec<GeneratedFile> = files.into_iter().filter(|f| f.path != "index.html").collect();
     let index = generator::index_html(&spec, &files);
     generator::check_file(&index).map_err(|p| TaskError::Fatal(p.join("; ")))?;
-    store_files(
-        &ctx,
-        build,
-        ArtifactKind::File,
-        std::slice::from_ref(&index),
-        BuildPhase::Assembly,
-        88.0,
-    )
-    .await?;
+    store_files(&ctx, build, std::slice::from_ref(&index), BuildPhase::Assembly, 88.0).await?;
     Ok(json!({ "files": [index.path], "links": files.len() }))
 }
 
