@@ -6,6 +6,11 @@
 //! id it saw, so the server replays the gap: no event is lost or shown twice. A `resync`
 //! message bumps [`LiveFeed::resyncs`], which pages use to refetch their data. On the server
 //! the feed stays `Connecting` and empty.
+//!
+//! Pages stay live with two helpers: [`use_live_version`] (a counter that moves, throttled,
+//! when a relevant event arrives; put it in a resource's source) and [`live_value`] (a value
+//! rendered on the server that is refetched in place, so components update rather than
+//! being rebuilt).
 
 use std::collections::VecDeque;
 

@@ -74,8 +74,8 @@ impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
 /// The system prompt of `generic` tasks.
 pub(crate) const GENERIC_PROMPT: &str = prompts::GENERIC;
 
-/// Longest prompt accepted, in characters.
-pub const MAX_PROMPT_CHARS: usize = 20_000;
+/// Longest prompt accepted, in characters: what the analysis reads.
+pub const MAX_PROMPT_CHARS: usize = crate::generator::MAX_PROMPT_CHARS;
 /// Longest a build may run.
 pub const MAX_BUILD_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 

@@ -140,9 +140,12 @@ pub(crate) async fn generate<T>(
         context: ask.context,
     };
     let mut attempt = 0;
+    let mut spent = usage;
     loop {
-        // Budgets are read fresh each call: other tasks of the build spend too.
-        let spent = store::builds::usage(orch.pool(), build).await.retry()?;
+        // Budgets are read fresh before each repair: other tasks of the build spend too.
+        if attempt > 0 {
+            spent = store::builds::usage(orch.pool(), build).await.retry()?;
+        }
         if spent.tokens_used >= max_tokens as i64 {
             return Err(fatal(format!(
                 "the build's token budget is used up ({} of {max_tokens} tokens)",

@@ -1,10 +1,8 @@
 //! The audit trail (`audit_logs`): who did what, when, from where, and how it ended.
 
-use chrono::{DateTime, Utc};
 use domain::ids::UserId;
 use serde::{Deserialize, Serialize};
 use sqlx::PgExecutor;
-use uuid::Uuid;
 
 use crate::error::Result;
 
@@ -55,44 +53,4 @@ pub async fn record(db: impl PgExecutor<'_>, e: &AuditEntry) -> Result<()> {
     .execute(db)
     .await?;
     Ok(())
-}
-
-/// A stored entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct AuditRow {
-    /// Its number.
-    pub id: i64,
-    /// Who.
-    pub actor_id: Option<Uuid>,
-    /// What.
-    pub action: String,
-    /// Target kind.
-    pub target_type: Option<String>,
-    /// Target id.
-    pub target_id: Option<String>,
-    /// `success` or `failure`.
-    pub outcome: String,
-    /// HTTP status.
-    pub status_code: Option<i16>,
-    /// From where.
-    pub client_addr: Option<String>,
-    /// With what.
-    pub user_agent: Option<String>,
-    /// When.
-    pub created_at: DateTime<Utc>,
-}
-
-/// The newest `limit` entries, newest first.
-///
-/// # Errors
-/// Database errors.
-pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<AuditRow>> {
-    // language=PostgreSQL
-    Ok(sqlx::query_as(
-        "select id, actor_id, action, target_type, target_id, outcome, status_code, client_addr, user_agent, created_at
-         from audit_logs order by id desc limit $1",
-    )
-    .bind(limit)
-    .fetch_all(db)
-    .await?)
 }
