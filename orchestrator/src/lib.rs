@@ -7,7 +7,7 @@
 //! - [`scheduler`]: claims, runs and completes tasks durably; housekeeping.
 //! - [`planner`]: descriptions to task DAGs.
 //! - [`clock`]: the time every scheduling decision uses.
-//! - [`generator`]: the offline provider's app generator.
+
 //! - [`llm`]: LLM providers (Gemini, OpenAI-compatible, offline) with retries and a breaker.
 //! - [`pipeline`]: the build pipeline, prompt to packaged app.
 //! - [`Orchestrator`]: the one handle the server and the server functions call; cheap to
@@ -21,7 +21,7 @@ pub mod bus;
 pub mod clock;
 pub mod db;
 pub mod error;
-pub mod generator;
+
 pub mod llm;
 pub mod pipeline;
 pub mod planner;

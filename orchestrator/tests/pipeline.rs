@@ -13,7 +13,6 @@ use domain::{
     status::{BuildStatus, TaskState},
 };
 use orchestrator::{
-    generator,
     llm::{
         gemini::{Gemini, GeminiConfig},
         openai::{OpenAi, OpenAiConfig},

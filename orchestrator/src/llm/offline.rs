@@ -12,7 +12,6 @@ use domain::spec::AppSpec;
 use serde_json::json;
 
 use super::{LlmError, LlmFuture, LlmProvider, LlmRequest, LlmResponse, Usage};
-use crate::generator;
 
 /// The offline provider.
 #[derive(Debug, Clone, Default)]

@@ -19,8 +19,9 @@ use super::{
     model::{self, Ask, Source},
     package, prompts, RetryOnError,
 };
+use generator::GeneratedFile;
+
 use crate::{
-    generator::{self, GeneratedFile},
     scheduler::{Handlers, TaskContext, TaskError},
     store::{
         self,

@@ -75,7 +75,7 @@ impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
 pub(crate) const GENERIC_PROMPT: &str = prompts::GENERIC;
 
 /// Longest prompt accepted, in characters: what the analysis reads.
-pub const MAX_PROMPT_CHARS: usize = crate::generator::MAX_PROMPT_CHARS;
+pub const MAX_PROMPT_CHARS: usize = generator::MAX_PROMPT_CHARS;
 /// Longest a build may run.
 pub const MAX_BUILD_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn a_build_plan_is_a_valid_dag_with_one_task_per_entity() {
-        for prompt in crate::generator::SAMPLE_PROMPTS {
-            let spec = crate::generator::analyze(prompt).spec;
+        for prompt in generator::SAMPLE_PROMPTS {
+            let spec = generator::analyze(prompt).spec;
             let mut tasks = first_tasks();
             tasks.extend(handlers::generation_tasks(&spec));
             let dag = dag::validate(tasks).unwrap_or_else(|e| panic!("{prompt}: {e}"));

@@ -19,34 +19,16 @@
 use domain::spec::{AppSpec, EntitySpec, Feature, FieldKind, FieldSpec, PageKind, ThemeMode};
 use serde_json::{json, Map, Value};
 
-use super::analyze::to_snake;
 use super::icons as art;
 use super::theme::{self, HeaderStyle, Rgb};
 use super::{comment_safe, fnv1a, html_escape, js_json, GeneratedFile};
+use crate::paths::{content_type_for, entity_module_path, safe_path};
+use crate::words::{to_kebab, to_snake};
 
 const STORE_JS: &str = include_str!("assets/store.js");
 const APP_JS: &str = include_str!("assets/app.js");
 const STYLES_CSS: &str = include_str!("assets/styles.css");
 const DEFAULT_FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-
-/// The path of an entity's module.
-pub fn entity_module_path(entity: &str) -> String {
-    format!("js/entities/{}.js", to_snake(entity, "item"))
-}
-
-/// The content type a generated file is served with, by extension.
-pub fn content_type_for(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "json" => "application/json",
-        "png" => "image/png",
-        "txt" | "md" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
 
 fn file(path: String, content: String) -> GeneratedFile {
     let content_type = content_type_for(&path).to_string();
@@ -96,7 +78,7 @@ fn namespace(spec: &AppSpec) -> String {
             )
         })
         .collect();
-    let slug = super::analyze::to_kebab(&spec.name, "app");
+    let slug = to_kebab(&spec.name, "app");
     let slug: String = slug.chars().take(24).collect();
     format!(
         "{}-{:06x}",
@@ -107,7 +89,7 @@ fn namespace(spec: &AppSpec) -> String {
 
 /// The icon path of a page.
 fn page_icon_path(page_id: &str) -> String {
-    format!("assets/icons/{}.svg", super::analyze::to_kebab(page_id, "page"))
+    format!("assets/icons/{}.svg", to_kebab(page_id, "page"))
 }
 
 /// The icon of an entity: its first list page's icon.
@@ -566,14 +548,14 @@ pub fn index_html(spec: &AppSpec, files: &[GeneratedFile]) -> GeneratedFile {
     let mut css: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())
-        .filter(|p| p.ends_with(".css") && super::check::safe_path(p))
+        .filter(|p| p.ends_with(".css") && safe_path(p))
         .collect();
     css.sort_by_key(|p| (*p != "css/styles.css", p.to_string()));
     css.dedup();
     let mut js: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())
-        .filter(|p| p.ends_with(".js") && super::check::safe_path(p))
+        .filter(|p| p.ends_with(".js") && safe_path(p))
         .collect();
     js.sort_by_key(|p| script_rank(spec, p));
     js.dedup();

@@ -14,22 +14,21 @@
 //! of a prompt are read; strings from the prompt are never trusted to be markup-free, so
 //! the file builders escape everything they embed.
 
-use std::collections::BTreeSet;
-
 use domain::spec::{
     Analysis, AppSpec, EntitySpec, Feature, FieldKind, FieldSpec, PageKind, PageSpec, ThemeMode, ThemeSpec,
 };
 
-use super::catalog::{self, AppType, Blueprint, APP_TYPES};
-use super::fnv1a;
-use super::theme::{self, Rgb};
-
-/// Prompts are read up to this many characters; the rest is ignored (and noted).
-pub const MAX_PROMPT_CHARS: usize = 20_000;
+use crate::catalog::{self, AppType, Blueprint, APP_TYPES};
+use crate::reflect::reflect_inner;
+use crate::theme::{self, Rgb};
+use crate::words::{
+    capitalize, clean_text, pluralize, singularize, title_case, to_kebab, to_snake, Prompt, MAX_PROMPT_CHARS,
+};
 
 const MAX_ENTITIES: usize = 5;
 
-const FONT_SYSTEM: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+pub(crate) const FONT_SYSTEM: &str =
+    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 const FONT_HUMANIST: &str = "'Avenir Next', Avenir, 'Segoe UI', 'Helvetica Neue', Helvetica, Arial, sans-serif";
 const FONT_ROUNDED: &str = "ui-rounded, 'SF Pro Rounded', 'Nunito', 'Varela Round', 'Segoe UI', system-ui, sans-serif";
 const FONT_SERIF: &str = "'Iowan Old Style', 'Palatino Linotype', Palatino, Georgia, 'Times New Roman', serif";
@@ -105,266 +104,6 @@ const ATTRIBUTE_CUES: &[(&[&str], &str)] = &[
     (&["category", "categories", "type", "types", "genre", "genres"], "category|Category|select|General/Personal/Work/Other"),
     (&["done", "completed", "owned", "finished"], "done|Done|boolean"),
 ];
-
-// ---------------------------------------------------------------------------------------
-// Reading a prompt.
-// ---------------------------------------------------------------------------------------
-
-/// A prompt, clipped and tokenised.
-struct Prompt {
-    /// The original text, clipped to [`MAX_PROMPT_CHARS`].
-    original: String,
-    /// Lowercase words (letters, digits, inner hyphens).
-    words: Vec<String>,
-    /// ` w1 w2 ... ` for phrase matching.
-    joined: String,
-    /// The same with every word singularised.
-    joined_singular: String,
-    /// Singular forms.
-    singular: Vec<String>,
-    /// Whether the prompt was longer than the limit.
-    clipped: bool,
-    /// FNV-1a of the normalised words: the seed of every hash-derived choice.
-    hash: u64,
-}
-
-impl Prompt {
-    fn new(raw: &str) -> Prompt {
-        let clipped = raw.chars().count() > MAX_PROMPT_CHARS;
-        let original: String = raw.chars().take(MAX_PROMPT_CHARS).collect();
-        let mut words = Vec::new();
-        let mut cur = String::new();
-        for c in original.chars() {
-            if c.is_alphanumeric() || c == '-' || c == '\'' || c == '\u{2019}' {
-                if c != '\'' && c != '\u{2019}' {
-                    cur.extend(c.to_lowercase());
-                }
-            } else if !cur.is_empty() {
-                push_word(&mut words, &mut cur);
-            }
-        }
-        if !cur.is_empty() {
-            push_word(&mut words, &mut cur);
-        }
-        let singular: Vec<String> = words.iter().map(|w| singularize(w)).collect();
-        let joined = format!(" {} ", words.join(" "));
-        let joined_singular = format!(" {} ", singular.join(" "));
-        let hash = fnv1a(words.join(" ").as_bytes());
-        Prompt {
-            original,
-            words,
-            joined,
-            joined_singular,
-            singular,
-            clipped,
-            hash,
-        }
-    }
-
-    /// Whether `phrase` (lowercase words) occurs, plural or singular, and is not negated.
-    fn mentions(&self, phrase: &str) -> bool {
-        self.find(phrase).is_some()
-    }
-
-    /// The word index where `phrase` occurs un-negated.
-    fn find(&self, phrase: &str) -> Option<usize> {
-        let needle = format!(" {} ", phrase.trim());
-        for hay in [&self.joined, &self.joined_singular] {
-            let mut from = 0;
-            while let Some(pos) = hay.get(from..).and_then(|h| h.find(&needle)) {
-                let at = from + pos;
-                let index = hay
-                    .get(..at + 1)
-                    .map_or(0, |h| h.matches(' ').count().saturating_sub(1));
-                if !self.negated(index) {
-                    return Some(index);
-                }
-                from = at + 1;
-            }
-        }
-        None
-    }
-
-    /// Whether the word at `index` follows "no", "not", "without" or "don't" closely.
-    fn negated(&self, index: usize) -> bool {
-        let start = index.saturating_sub(3);
-        self.words.get(start..index).is_some_and(|w| {
-            w.iter().any(|w| {
-                matches!(
-                    w.as_str(),
-                    "no" | "not" | "without" | "dont" | "never" | "skip" | "doesnt"
-                )
-            })
-        })
-    }
-
-    fn word(&self, i: usize) -> &str {
-        self.words.get(i).map_or("", String::as_str)
-    }
-}
-
-fn push_word(words: &mut Vec<String>, cur: &mut String) {
-    let w = cur.trim_matches('-').to_string();
-    if !w.is_empty() {
-        words.push(w);
-    }
-    cur.clear();
-}
-
-/// English singular of a lowercase word, good enough for prompt nouns.
-pub(crate) fn singularize(w: &str) -> String {
-    #[rustfmt::skip]
-    const SAME: &[&str] = &[
-        "series", "species", "news", "sheep", "fish", "deer", "data", "media", "diabetes", "glasses", "clothes",
-        "analytics", "statistics", "physics", "maths", "mathematics", "tennis", "chess", "means", "lens", "canvas",
-        "bus", "gas", "plus", "status", "campus", "bonus", "virus", "focus", "corpus", "cactus", "this", "is", "has",
-        "was", "its", "always", "perhaps", "across", "yes", "us", "does", "less", "unless", "process", "business",
-        "fitness", "wellness", "progress", "address", "success", "class", "glass", "grass", "boss", "loss", "dress",
-        "chess", "miss", "kiss", "ss",
-    ];
-    #[rustfmt::skip]
-    const IRREGULAR: &[(&str, &str)] = &[
-        ("people", "person"), ("children", "child"), ("men", "man"), ("women", "woman"), ("mice", "mouse"),
-        ("geese", "goose"), ("teeth", "tooth"), ("feet", "foot"), ("movies", "movie"), ("cookies", "cookie"),
-        ("pies", "pie"), ("ties", "tie"), ("calories", "calorie"), ("zombies", "zombie"), ("selfies", "selfie"),
-        ("smoothies", "smoothie"), ("rookies", "rookie"), ("shoes", "shoe"), ("toes", "toe"), ("knives", "knife"),
-        ("wives", "wife"), ("lives", "life"), ("leaves", "leaf"), ("shelves", "shelf"), ("wolves", "wolf"),
-        ("halves", "half"), ("loaves", "loaf"), ("recipes", "recipe"), ("analyses", "analysis"), ("crises", "crisis"),
-        ("theses", "thesis"), ("indices", "index"), ("vertices", "vertex"), ("cacti", "cactus"), ("fungi", "fungus"),
-        ("databases", "database"), ("courses", "course"), ("horses", "horse"), ("houses", "house"),
-        ("purchases", "purchase"), ("expenses", "expense"), ("licenses", "license"), ("nurses", "nurse"),
-        ("responses", "response"), ("vases", "vase"), ("phases", "phase"), ("cases", "case"), ("bases", "base"),
-        ("uses", "use"), ("causes", "cause"), ("releases", "release"), ("exercises", "exercise"), ("verses", "verse"),
-        ("universes", "universe"), ("promises", "promise"), ("franchises", "franchise"), ("noises", "noise"),
-        ("cruises", "cruise"), ("businesses", "business"), ("addresses", "address"), ("glasses", "glasses"),
-        ("wishes", "wish"), ("dishes", "dish"), ("boxes", "box"), ("taxes", "tax"), ("matches", "match"),
-        ("watches", "watch"), ("heroes", "hero"), ("potatoes", "potato"), ("tomatoes", "tomato"), ("echoes", "echo"),
-        ("lies", "lie"), ("dies", "die"), ("goodies", "goodie"), ("hoodies", "hoodie"), ("aunties", "auntie"),
-        ("species", "species"), ("bookies", "bookie"),
-    ];
-    if let Some((_, s)) = IRREGULAR.iter().find(|(p, _)| *p == w) {
-        return (*s).to_string();
-    }
-    if w.len() <= 3
-        || SAME.contains(&w)
-        || w.ends_with("ss")
-        || w.ends_with("us")
-        || w.ends_with("is")
-        || w.ends_with("ous")
-    {
-        return w.to_string();
-    }
-    if let Some(stem) = w.strip_suffix("ies") {
-        return format!("{stem}y");
-    }
-    for suffix in ["ches", "shes", "xes", "zes", "sses"] {
-        if let Some(stem) = w.strip_suffix(suffix) {
-            return format!("{stem}{}", &suffix[..suffix.len() - 2]);
-        }
-    }
-    if let Some(stem) = w.strip_suffix('s') {
-        if !stem.ends_with('s') && !stem.ends_with('\'') {
-            return stem.to_string();
-        }
-    }
-    w.to_string()
-}
-
-/// English plural of a singular noun.
-pub(crate) fn pluralize(w: &str) -> String {
-    let lower = w.to_lowercase();
-    if lower.ends_with('y')
-        && !lower.ends_with("ay")
-        && !lower.ends_with("ey")
-        && !lower.ends_with("oy")
-        && !lower.ends_with("uy")
-    {
-        return format!("{}ies", &w[..w.len() - 1]);
-    }
-    if ["s", "x", "z", "ch", "sh"].iter().any(|s| lower.ends_with(s)) {
-        return format!("{w}es");
-    }
-    format!("{w}s")
-}
-
-/// `Title Case` of a word sequence.
-fn title_case(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// First letter upper-case.
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-/// Printable text on one line, whitespace collapsed, at most `max` characters (an ellipsis
-/// marks a cut).
-pub(crate) fn clean_text(s: &str, max: usize) -> String {
-    let collapsed = s
-        .chars()
-        .map(|c| if c.is_control() || c.is_whitespace() { ' ' } else { c })
-        .collect::<String>();
-    let collapsed = collapsed.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= max {
-        return collapsed;
-    }
-    let mut out: String = collapsed.chars().take(max.saturating_sub(1)).collect();
-    out = out.trim_end().to_string();
-    out.push('\u{2026}');
-    out
-}
-
-/// A valid snake_case identifier from `s` (ASCII letters and digits kept), or `fallback`.
-pub(crate) fn to_snake(s: &str, fallback: &str) -> String {
-    ident(s, '_', fallback)
-}
-
-/// A valid kebab-case identifier from `s`, or `fallback`.
-pub(crate) fn to_kebab(s: &str, fallback: &str) -> String {
-    ident(s, '-', fallback)
-}
-
-fn ident(s: &str, sep: char, fallback: &str) -> String {
-    let mut out = String::new();
-    let mut pending = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            if pending && !out.is_empty() {
-                out.push(sep);
-            }
-            pending = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            pending = true;
-        }
-    }
-    while out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.remove(0);
-    }
-    let out = out.trim_start_matches(sep).to_string();
-    let mut out: String = out.chars().take(40).collect();
-    while out.ends_with(sep) {
-        out.pop();
-    }
-    if out.is_empty() {
-        fallback.to_string()
-    } else {
-        out
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // analyze
@@ -523,7 +262,7 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-fn feature_order(f: Feature) -> usize {
+pub(crate) fn feature_order(f: Feature) -> usize {
     const ORDER: [Feature; 8] = [
         Feature::DarkMode,
         Feature::Search,
@@ -558,7 +297,7 @@ fn join_and(items: &[String]) -> String {
 }
 
 /// The best-scoring app type and its score.
-fn best_app_type(p: &Prompt) -> (Option<&'static AppType>, usize) {
+pub(crate) fn best_app_type(p: &Prompt) -> (Option<&'static AppType>, usize) {
     let mut best: Option<(&'static AppType, usize)> = None;
     for t in APP_TYPES {
         let score = score_type(p, t);
@@ -630,14 +369,14 @@ fn is_feature_word(w: &str) -> bool {
 }
 
 /// A noun the prompt names: its singular, plural and the phrase with its modifier.
-struct Noun {
-    singular: String,
-    plural: String,
-    phrase: String,
+pub(crate) struct Noun {
+    pub(crate) singular: String,
+    pub(crate) plural: String,
+    pub(crate) phrase: String,
 }
 
 /// Nouns in a prompt that look like things to manage, in order of appearance.
-fn noun_candidates(p: &Prompt) -> Vec<Noun> {
+pub(crate) fn noun_candidates(p: &Prompt) -> Vec<Noun> {
     let mut out: Vec<Noun> = Vec::new();
     let n = p.words.len();
     for i in 0..n {
@@ -714,7 +453,7 @@ fn verb_suffix(p: &Prompt) -> &'static str {
 }
 
 /// The blueprint as an entity.
-fn from_blueprint(b: &Blueprint) -> EntitySpec {
+pub(crate) fn from_blueprint(b: &Blueprint) -> EntitySpec {
     EntitySpec {
         name: b.name.into(),
         label: b.label.into(),
@@ -725,7 +464,7 @@ fn from_blueprint(b: &Blueprint) -> EntitySpec {
 
 /// An entity for a noun the catalog does not know: a name, whatever attributes the prompt
 /// mentions (for the main entity), and notes.
-fn generic_entity(singular: &str, label: &str, plural: &str, p: &Prompt, main: bool) -> EntitySpec {
+pub(crate) fn generic_entity(singular: &str, label: &str, plural: &str, p: &Prompt, main: bool) -> EntitySpec {
     let name = to_snake(singular, "item");
     let mut fields = vec![FieldSpec {
         name: "name".into(),
@@ -768,7 +507,7 @@ fn generic_entity(singular: &str, label: &str, plural: &str, p: &Prompt, main: b
 }
 
 /// Features the prompt explicitly asks for, with the words that asked.
-fn requested_features(p: &Prompt) -> Vec<(Feature, String)> {
+pub(crate) fn requested_features(p: &Prompt) -> Vec<(Feature, String)> {
     let mut out = Vec::new();
     for (feature, cues) in FEATURE_CUES {
         if let Some(cue) = cues.iter().find(|c| p.mentions(c)) {
@@ -785,7 +524,7 @@ fn requested_features(p: &Prompt) -> Vec<(Feature, String)> {
 /// Whether the prompt asks for a dark look by default ("dark mode", "dark theme", "a dark
 /// app"), as opposed to a switch ("light and dark modes") or a dark thing ("dark chocolate",
 /// "dark green").
-fn wants_dark(p: &Prompt) -> bool {
+pub(crate) fn wants_dark(p: &Prompt) -> bool {
     if p.mentions("night mode") {
         return true;
     }
@@ -822,7 +561,7 @@ fn wants_dark(p: &Prompt) -> bool {
 }
 
 /// A name the prompt gives: "called X", "named X", "titled X", "name it X".
-fn explicit_name(original: &str) -> Option<String> {
+pub(crate) fn explicit_name(original: &str) -> Option<String> {
     let lower = original.to_lowercase();
     // Lowercasing can change byte lengths for a few scripts; only use positions when it
     // did not.
@@ -992,7 +731,7 @@ fn theme_from_prompt(p: &Prompt, notes: &mut Vec<String>) -> ThemeSpec {
 }
 
 /// Colour words used about the app's look: "in green", "purple theme", "blue and gold".
-fn named_theme_colours(p: &Prompt) -> Vec<(String, &'static str)> {
+pub(crate) fn named_theme_colours(p: &Prompt) -> Vec<(String, &'static str)> {
     #[rustfmt::skip]
     const BEFORE: &[&str] = &[
         "in", "with", "using", "use", "mostly", "all", "pastel", "soft", "deep", "bright", "neon", "dark", "light",
@@ -1044,7 +783,7 @@ fn named_theme_colours(p: &Prompt) -> Vec<(String, &'static str)> {
 }
 
 /// Dashboard, a list page per entity, settings and about.
-fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Vec<PageSpec> {
+pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Vec<PageSpec> {
     let mut pages = vec![PageSpec {
         id: "dashboard".into(),
         title: if features.contains(&Feature::Stats) {
@@ -1079,7 +818,7 @@ fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Vec<PageSpec>
     pages
 }
 
-fn unique_page_id(pages: &[PageSpec], want: &str) -> String {
+pub(crate) fn unique_page_id(pages: &[PageSpec], want: &str) -> String {
     let base: String = want.chars().take(36).collect();
     let base = base.trim_end_matches('-').to_string();
     if !pages.iter().any(|p| p.id == base) {
@@ -1091,491 +830,9 @@ fn unique_page_id(pages: &[PageSpec], want: &str) -> String {
         .unwrap_or(base)
 }
 
-// ---------------------------------------------------------------------------------------
-// reflect
-// ---------------------------------------------------------------------------------------
-
-/// The reflection pass on its own: checks `spec` (from any source) against `prompt`, fixes
-/// what it can (structure [`AppSpec::validate`] would reject, features and a dark theme the
-/// prompt asks for, duplicate fields, missing list pages), and returns the fixed spec, one
-/// note per check that found something, and a confidence in `0..=1`.
-pub fn reflect(prompt: &str, spec: AppSpec) -> Analysis {
-    let p = Prompt::new(prompt);
-    let r = reflect_inner(&p, spec);
-    let confidence = (0.9 * r.factor).clamp(0.05, 0.95);
-    Analysis {
-        spec: r.spec,
-        reflection: r.notes,
-        confidence,
-    }
-}
-
-struct Reflected {
-    spec: AppSpec,
-    notes: Vec<String>,
-    /// Multiplier for the caller's confidence: 1 when nothing needed fixing.
-    factor: f32,
-}
-
-fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
-    let mut notes = Vec::new();
-    let mut fixes = 0usize;
-    let mut fix = |notes: &mut Vec<String>, note: String| {
-        notes.push(note);
-        fixes += 1;
-    };
-
-    // Name and summary.
-    let name = clean_text(&spec.name, 60);
-    if name.is_empty() {
-        let n = explicit_name(&p.original).unwrap_or_else(|| "My App".into());
-        fix(
-            &mut notes,
-            format!("The spec had no name; called it \u{201c}{n}\u{201d}."),
-        );
-        spec.name = n;
-    } else if name != spec.name {
-        fix(
-            &mut notes,
-            "Tidied the app name (one line, at most 60 characters).".into(),
-        );
-        spec.name = name;
-    }
-    let summary = clean_text(&spec.summary, 400);
-    if summary.is_empty() {
-        fix(&mut notes, "The spec had no summary; wrote one.".into());
-        spec.summary = format!("{}: keep your data in one place.", spec.name);
-    } else if summary != spec.summary {
-        fix(
-            &mut notes,
-            "Tidied the summary (one line, at most 400 characters).".into(),
-        );
-        spec.summary = summary;
-    }
-
-    // Entities and their fields.
-    let mut renamed: Vec<(String, String)> = Vec::new();
-    let mut entities: Vec<EntitySpec> = Vec::new();
-    for (i, mut e) in std::mem::take(&mut spec.entities).into_iter().enumerate() {
-        let new_name = to_snake(&e.name, &format!("entity_{}", i + 1));
-        if new_name != e.name {
-            fix(
-                &mut notes,
-                format!("Renamed entity {:?} to {:?} (lowercase snake_case).", e.name, new_name),
-            );
-            renamed.push((e.name.clone(), new_name.clone()));
-            e.name = new_name;
-        }
-        if entities.iter().any(|x| x.name == e.name) {
-            fix(&mut notes, format!("Dropped a second entity called {:?}.", e.name));
-            continue;
-        }
-        if entities.len() >= 8 {
-            fix(&mut notes, format!("Dropped entity {:?}: at most 8 entities.", e.name));
-            continue;
-        }
-        repair_entity(&mut e, &mut |n| fix(&mut notes, n));
-        entities.push(e);
-    }
-    if entities.is_empty() {
-        let nouns = noun_candidates(p);
-        let e = match nouns.first() {
-            Some(n) => match catalog::blueprint_for_word(&n.singular) {
-                Some(b) => from_blueprint(b),
-                None => generic_entity(&n.singular, &capitalize(&n.singular), &capitalize(&n.plural), p, true),
-            },
-            None => generic_entity("item", "Item", "Items", p, true),
-        };
-        fix(
-            &mut notes,
-            format!("The spec had no entities; added {:?} from the prompt.", e.name),
-        );
-        entities.push(e);
-    }
-    spec.entities = entities;
-
-    // Pages.
-    let mut pages: Vec<PageSpec> = Vec::new();
-    for (i, mut page) in std::mem::take(&mut spec.pages).into_iter().enumerate() {
-        if let Some(ent) = &page.entity {
-            if let Some((_, to)) = renamed.iter().find(|(from, _)| from == ent) {
-                page.entity = Some(to.clone());
-            }
-        }
-        if page.kind == PageKind::List {
-            let known = page
-                .entity
-                .as_ref()
-                .is_some_and(|e| spec.entities.iter().any(|x| &x.name == e));
-            if !known {
-                // A list page without a (known) entity: match its id or title to one.
-                let guess = spec.entities.iter().find(|x| {
-                    let id = to_kebab(&page.id, "");
-                    id == to_kebab(&x.plural, "-")
-                        || id == to_kebab(&x.name, "-")
-                        || clean_text(&page.title, 40).eq_ignore_ascii_case(&x.plural)
-                });
-                match guess {
-                    Some(x) if page.entity.is_none() => {
-                        fix(
-                            &mut notes,
-                            format!("List page {:?} named no entity; it now lists {:?}.", page.id, x.name),
-                        );
-                        page.entity = Some(x.name.clone());
-                    }
-                    _ => {
-                        fix(
-                            &mut notes,
-                            format!(
-                                "Dropped list page {:?}: it lists {:?}, which is not an entity.",
-                                page.id,
-                                page.entity.as_deref().unwrap_or("nothing")
-                            ),
-                        );
-                        continue;
-                    }
-                }
-            }
-        } else if page.entity.is_some() {
-            page.entity = None;
-        }
-        let id = to_kebab(&page.id, &format!("page-{}", i + 1));
-        let id = unique_page_id(&pages, &id);
-        if id != page.id {
-            fix(
-                &mut notes,
-                format!("Page id {:?} became {:?} (unique, lowercase kebab-case).", page.id, id),
-            );
-            page.id = id;
-        }
-        let title = clean_text(&page.title, 40);
-        if title.is_empty() {
-            let t = match page.kind {
-                PageKind::Dashboard => "Dashboard".to_string(),
-                PageKind::Settings => "Settings".to_string(),
-                PageKind::About => "About".to_string(),
-                PageKind::List => page
-                    .entity
-                    .as_ref()
-                    .and_then(|e| spec.entities.iter().find(|x| &x.name == e))
-                    .map_or_else(|| "List".to_string(), |x| x.plural.clone()),
-            };
-            fix(
-                &mut notes,
-                format!("Page {:?} had no title; called it \u{201c}{t}\u{201d}.", page.id),
-            );
-            page.title = t;
-        } else {
-            page.title = title;
-        }
-        pages.push(page);
-    }
-    for e in &spec.entities {
-        if !pages
-            .iter()
-            .any(|pg| pg.kind == PageKind::List && pg.entity.as_deref() == Some(&e.name))
-        {
-            let id = unique_page_id(&pages, &to_kebab(&e.plural, &to_kebab(&e.name, "list")));
-            fix(
-                &mut notes,
-                format!("Added a list page for {:?}, which had none.", e.name),
-            );
-            // Keep settings and about last.
-            let at = pages
-                .iter()
-                .position(|pg| matches!(pg.kind, PageKind::Settings | PageKind::About))
-                .unwrap_or(pages.len());
-            pages.insert(
-                at,
-                PageSpec {
-                    id,
-                    title: clean_text(&e.plural, 40),
-                    kind: PageKind::List,
-                    entity: Some(e.name.clone()),
-                },
-            );
-        }
-    }
-    while pages.len() > 12 {
-        let drop = pages
-            .iter()
-            .rposition(|pg| pg.kind != PageKind::List)
-            .or_else(|| {
-                // More list pages than 12: drop a second page for an already listed entity.
-                pages
-                    .iter()
-                    .enumerate()
-                    .rposition(|(i, pg)| pages[..i].iter().any(|q| q.entity == pg.entity))
-            })
-            .unwrap_or(pages.len() - 1);
-        let gone = pages.remove(drop);
-        fix(&mut notes, format!("Dropped page {:?}: at most 12 pages.", gone.id));
-    }
-    spec.pages = pages;
-
-    // Features: no duplicates.
-    let mut seen = BTreeSet::new();
-    let before = spec.features.len();
-    spec.features.retain(|f| seen.insert(feature_order(*f)));
-    if spec.features.len() != before {
-        fix(&mut notes, "Removed repeated features.".into());
-    }
-
-    // Theme.
-    if Rgb::parse(&spec.theme.primary).is_none() || Rgb::parse(&spec.theme.accent).is_none() {
-        let (pr, ac) = theme::colours_from_hash(p.hash);
-        let primary = Rgb::parse(&spec.theme.primary).map_or(pr, |c| c.hex());
-        let accent = Rgb::parse(&spec.theme.accent).map_or(ac, |c| c.hex());
-        fix(
-            &mut notes,
-            format!("Theme colours must be #rrggbb; using {primary} and {accent}."),
-        );
-        spec.theme.primary = primary;
-        spec.theme.accent = accent;
-    } else {
-        spec.theme.primary = spec.theme.primary.to_ascii_lowercase();
-        spec.theme.accent = spec.theme.accent.to_ascii_lowercase();
-    }
-    if spec.theme.radius > 24 {
-        fix(
-            &mut notes,
-            format!("Corner radius {} is too round; using 24.", spec.theme.radius),
-        );
-        spec.theme.radius = 24;
-    }
-    let font = clean_text(&spec.theme.font, 200);
-    if font.is_empty() || font.contains([';', '{', '}', '<', '>', '\\', '@']) || font.contains("url(") {
-        fix(
-            &mut notes,
-            "The font must be a plain CSS font stack; using the system font.".into(),
-        );
-        spec.theme.font = FONT_SYSTEM.into();
-    } else {
-        spec.theme.font = font;
-    }
-
-    // Against the prompt.
-    for (feature, cue) in requested_features(p) {
-        if !spec.features.contains(&feature) {
-            fix(
-                &mut notes,
-                format!(
-                    "Added {}: the prompt asks for it (\u{201c}{cue}\u{201d}).",
-                    feature.as_str()
-                ),
-            );
-            spec.features.push(feature);
-        }
-    }
-    spec.features.sort_by_key(|f| feature_order(*f));
-    if wants_dark(p) && spec.theme.mode != ThemeMode::Dark {
-        fix(&mut notes, "The prompt says dark, so the theme now starts dark.".into());
-        spec.theme.mode = ThemeMode::Dark;
-    }
-    if let Some((word, hex)) = named_theme_colours(p).first() {
-        if let (Some(want), Some(have)) = (Rgb::parse(hex), Rgb::parse(&spec.theme.primary)) {
-            let (wh, ws, _) = want.hsl();
-            let (hh, hs, _) = have.hsl();
-            let dist = (wh - hh).abs().min(360.0 - (wh - hh).abs());
-            if ws > 0.2 && (dist > 45.0 || hs < 0.15) {
-                fix(
-                    &mut notes,
-                    format!("The prompt asks for {word}; the primary colour is now {hex}."),
-                );
-                spec.theme.primary = (*hex).to_string();
-            }
-        }
-    }
-    let mut uncovered = 0usize;
-    let kind_words: Vec<&str> = match best_app_type(p).0 {
-        Some(t) => t
-            .keywords
-            .iter()
-            .copied()
-            .chain(t.phrases.iter().flat_map(|ph| ph.split(' ')))
-            .collect(),
-        None => Vec::new(),
-    };
-    for n in noun_candidates(p).iter().take(6) {
-        if !kind_words.contains(&n.singular.as_str()) && !covers(&spec, &n.singular) {
-            uncovered += 1;
-            notes.push(format!(
-                "The prompt mentions \u{201c}{}\u{201d}, which no entity or field covers.",
-                n.plural
-            ));
-        }
-    }
-
-    let problems = spec.validate();
-    for problem in &problems {
-        notes.push(format!("Still wrong after reflection: {problem}."));
-    }
-    if fixes == 0 && uncovered == 0 && problems.is_empty() {
-        notes.push(format!(
-            "Reflection: the spec is consistent with the prompt ({} entities, {} pages, {} features).",
-            spec.entities.len(),
-            spec.pages.len(),
-            spec.features.len()
-        ));
-    }
-    let mut factor = 1.0 - 0.04 * fixes.min(10) as f32 - 0.07 * uncovered.min(3) as f32;
-    if !problems.is_empty() {
-        factor = factor.min(0.2);
-    }
-    Reflected {
-        spec,
-        notes,
-        factor: factor.max(0.1),
-    }
-}
-
-/// Whether some entity or field of `spec` is about `noun` (singular).
-fn covers(spec: &AppSpec, noun: &str) -> bool {
-    let hit = |s: &str| {
-        let s = s.to_lowercase();
-        s.split(|c: char| !c.is_alphanumeric())
-            .any(|w| w == noun || singularize(w) == noun)
-    };
-    spec.entities.iter().any(|e| {
-        hit(&e.name)
-            || hit(&e.label)
-            || hit(&e.plural)
-            || e.fields
-                .iter()
-                .any(|f| hit(&f.name) || hit(&f.label) || f.options.iter().any(|o| hit(o)))
-            || catalog::blueprint_for_word(noun).is_some_and(|b| b.name == e.name)
-    }) || hit(&spec.name)
-}
-
-fn repair_entity(e: &mut EntitySpec, fix: &mut dyn FnMut(String)) {
-    let label = clean_text(&e.label, 40);
-    if label.is_empty() {
-        e.label = capitalize(&e.name.replace('_', " "));
-        fix(format!(
-            "Entity {:?} had no label; using \u{201c}{}\u{201d}.",
-            e.name, e.label
-        ));
-    } else {
-        e.label = label;
-    }
-    let plural = clean_text(&e.plural, 40);
-    if plural.is_empty() {
-        e.plural = clean_text(&pluralize(&e.label), 40);
-        fix(format!(
-            "Entity {:?} had no plural; using \u{201c}{}\u{201d}.",
-            e.name, e.plural
-        ));
-    } else {
-        e.plural = plural;
-    }
-    let mut fields: Vec<FieldSpec> = Vec::new();
-    for (i, mut f) in std::mem::take(&mut e.fields).into_iter().enumerate() {
-        let mut name = to_snake(&f.name, &format!("field_{}", i + 1));
-        if name == "id" {
-            name = "identifier".into();
-        }
-        if name != f.name {
-            fix(format!(
-                "Field {:?} of {:?} became {:?} (lowercase snake_case, not `id`).",
-                f.name, e.name, name
-            ));
-            f.name = name;
-        }
-        if fields.iter().any(|x| x.name == f.name) {
-            fix(format!("Dropped duplicate field {:?} of {:?}.", f.name, e.name));
-            continue;
-        }
-        if fields.len() >= 16 {
-            fix(format!(
-                "Dropped field {:?} of {:?}: at most 16 fields.",
-                f.name, e.name
-            ));
-            continue;
-        }
-        let label = clean_text(&f.label, 40);
-        f.label = if label.is_empty() {
-            capitalize(&f.name.replace('_', " "))
-        } else {
-            label
-        };
-        if f.kind == FieldKind::Select {
-            let mut opts: Vec<String> = Vec::new();
-            for o in &f.options {
-                let o = clean_text(o, 40);
-                if !o.is_empty() && !opts.contains(&o) && opts.len() < 20 {
-                    opts.push(o);
-                }
-            }
-            if opts.len() != f.options.len() {
-                fix(format!(
-                    "Cleaned the options of {:?}.{:?} (no blanks or repeats, at most 20).",
-                    e.name, f.name
-                ));
-            }
-            f.options = opts;
-            if f.options.len() < 2 {
-                fix(format!(
-                    "Select field {:?} of {:?} had fewer than 2 options; it is now free text.",
-                    f.name, e.name
-                ));
-                f.kind = FieldKind::Text;
-                f.options.clear();
-            }
-        } else if !f.options.is_empty() {
-            fix(format!(
-                "Field {:?} of {:?} had options but is not a select; dropped them.",
-                f.name, e.name
-            ));
-            f.options.clear();
-        }
-        fields.push(f);
-    }
-    if fields.is_empty() {
-        fix(format!("Entity {:?} had no fields; added a name.", e.name));
-        fields.push(FieldSpec {
-            name: "name".into(),
-            label: "Name".into(),
-            kind: FieldKind::Text,
-            required: true,
-            options: vec![],
-        });
-    }
-    e.fields = fields;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn singular_and_plural_forms() {
-        for (p, s) in [
-            ("records", "record"),
-            ("shops", "shop"),
-            ("movies", "movie"),
-            ("categories", "category"),
-            ("boxes", "box"),
-            ("series", "series"),
-            ("glasses", "glasses"),
-            ("status", "status"),
-            ("people", "person"),
-            ("recipes", "recipe"),
-        ] {
-            assert_eq!(singularize(p), s, "{p}");
-        }
-        assert_eq!(pluralize("category"), "categories");
-        assert_eq!(pluralize("box"), "boxes");
-        assert_eq!(pluralize("day"), "days");
-    }
-
-    #[test]
-    fn identifiers_are_always_valid() {
-        assert_eq!(to_snake("Vinyl Records!", "x"), "vinyl_records");
-        assert_eq!(to_snake("123", "x"), "x");
-        assert_eq!(to_snake("  __Über-Cool__ ", "x"), "ber_cool");
-        assert_eq!(to_kebab("Shopping list", "x"), "shopping-list");
-        assert!(to_snake(&"a".repeat(100), "x").len() <= 40);
-    }
 
     #[test]
     fn names_come_from_called_and_named() {

@@ -1,18 +1,23 @@
-//! The offline provider's generator: deterministic, network-free functions that turn a
-//! prompt into an [`AppSpec`] and an [`AppSpec`] into a working, self-contained static web
-//! app (HTML, CSS, JS, SVG; no CDN, no external requests). It is the default provider when
+//! Nexus Forge's app generator, a crate of its own because it is pure (no I/O, no async,
+//! depends on `domain` only): deterministic, network-free functions that turn a prompt into
+//! an [`AppSpec`] and an [`AppSpec`] into a working, self-contained static web app (HTML, CSS, JS, SVG; no CDN, no external requests). It is the default provider when
 //! no LLM is configured, and the fallback and referee when one is.
 //!
 //! # Pieces
-//! - [`analyze`] / [`reflect`] (module `analyze`): prompt -> spec, and the reflection pass
-//!   that checks any spec against its prompt and repairs it.
+//! - `words`: reading a prompt (tokens, singular/plural, identifiers).
+//! - [`analyze`] (module `analyze`, with the app types in `catalog`): prompt -> spec.
+//! - [`reflect`] (module `reflect`): the reflection pass that checks any spec against its
+//!   prompt and repairs it.
 //! - The file builders (module `files`), one per kind of build task, so the pipeline can
 //!   run them as separate tasks and swap any one file for a model's:
 //!   [`entity_module`] (one per entity), [`stylesheet`] (design), [`logo_svg`] and
 //!   [`icons`] (assets), [`app_shell`] (shell), [`index_html`] (assembly), and
 //!   [`generate_all`] for everything, `index.html` last.
-//! - [`check_file`] and [`check_entity_module`] (module `check`): real-parser checks that
-//!   decide whether a generated file (ours or a model's) is accepted.
+//! - [`check_file`] and [`check_entity_module`] (module `check`, one submodule per
+//!   language): real-parser checks that decide whether a generated file (ours or a
+//!   model's) is accepted.
+//! - `paths`: the path rule for generated files, entity module paths, content types.
+//! - `theme` and `icons`: colours, contrast, fonts, and the SVG art.
 //!
 //! # The generated app
 //! ```text
@@ -85,19 +90,22 @@ mod catalog;
 mod check;
 mod files;
 mod icons;
+mod paths;
+mod reflect;
 mod theme;
+mod words;
 
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use analyze::{analyze, reflect, MAX_PROMPT_CHARS};
-pub use check::{check_entity_module, check_file, safe_path, MAX_FILE_BYTES};
-pub use files::{
-    app_shell, content_type_for, entity_module, entity_module_path, generate_all, icons, index_html, logo_svg,
-    stylesheet,
-};
+pub use analyze::analyze;
+pub use check::{check_entity_module, check_file, MAX_FILE_BYTES};
+pub use files::{app_shell, entity_module, generate_all, icons, index_html, logo_svg, stylesheet};
+pub use paths::{content_type_for, entity_module_path, safe_path};
+pub use reflect::reflect;
+pub use words::MAX_PROMPT_CHARS;
 
 pub use domain::spec::{Analysis, AppSpec};
 
