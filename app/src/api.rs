@@ -1,13 +1,19 @@
 //! Server functions: the dashboard's door onto the orchestrator. Each one is thin: parse,
 //! call one `Orchestrator` method, map the error. The REST routes in `server/` call the same
-//! methods. Ids travel as strings and are parsed here, so a bad one is a clear
-//! [`AppError::BadRequest`] rather than a transport error.
+//! methods, which apply every rule (page sizes, prompt length, agent names) themselves, so
+//! both doors answer alike. Ids travel as strings and are parsed with
+//! [`domain::ids::parse`] (the parser the REST door uses), so a bad one is the same clear
+//! [`AppError::BadRequest`].
+//!
+//! Every server function has a stable path under `/api/fn/` (its `endpoint`), listed in
+//! the README, so scripts can call them: `POST /api/fn/<name>` with a form-encoded body
+//! (`Json` ones with a JSON body); answers are JSON.
 
 use domain::{
     agent::RegisterAgentRequest,
     api::{
-        AgentView, BuildView, BuildsPage, EventsPage, OrchestratorStatus, StartBuildResponse, WorkflowSummary,
-        WorkflowView,
+        AgentView, BuildView, BuildsPage, EventQuery, EventsPage, OrchestratorStatus, StartBuildResponse,
+        WorkflowSummary, WorkflowView,
     },
     event::CoordinationEvent,
 };
@@ -28,7 +34,7 @@ pub(crate) mod ssr {
     pub(crate) fn orchestrator() -> Result<Orchestrator, AppError> {
         use_context::<Orchestrator>().ok_or_else(|| {
             tracing::error!("server function called without an Orchestrator in context");
-            AppError::Internal
+            AppError::Internal.answered()
         })
     }
 
@@ -43,16 +49,14 @@ pub(crate) mod ssr {
         id.and_then(|id| id.parse().ok()).unwrap_or(LOCAL_USER_ID)
     }
 
-    /// Parses an id from the dashboard.
-    pub(crate) fn id<T: From<uuid::Uuid>>(what: &str, raw: &str) -> Result<T, AppError> {
-        uuid::Uuid::parse_str(raw.trim())
-            .map(T::from)
-            .map_err(|_| AppError::BadRequest(format!("{raw:?} is not a valid {what} id")))
+    /// Parses an id from the dashboard ([`domain::ids::parse`], as the REST door does).
+    pub(crate) fn id<T: From<uuid::Uuid>>(what: &'static str, raw: &str) -> Result<T, AppError> {
+        domain::ids::parse(what, raw).map_err(|e| AppError::BadRequest(e.to_string()).answered())
     }
 }
 
 /// Every agent with its live state.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "list_agents")]
 pub async fn list_agents() -> Result<Vec<AgentView>, AppError> {
     Ok(ssr::orchestrator()?.list_agents().await?)
 }
@@ -73,7 +77,7 @@ pub enum Registration {
 }
 
 /// Registers an agent. JSON in, so `configuration` keeps its numbers.
-#[server(input = Json)]
+#[server(prefix = "/api/fn", endpoint = "register_agent", input = Json)]
 pub async fn register_agent(request: RegisterAgentRequest) -> Result<Registration, AppError> {
     use domain::agent::FieldProblem;
     match ssr::orchestrator()?.register_agent(&request, ssr::me().await).await {
@@ -94,52 +98,24 @@ pub async fn register_agent(request: RegisterAgentRequest) -> Result<Registratio
 }
 
 /// The newest `limit` coordination events, oldest first.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "recent_events")]
 pub async fn recent_events(limit: i64) -> Result<Vec<CoordinationEvent>, AppError> {
-    Ok(ssr::orchestrator()?.recent_events(limit.clamp(1, 200)).await?)
-}
-
-/// Filters of the events page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventQuery {
-    /// Kind prefix (`task.`, `build.finished`).
-    pub kind: String,
-    /// A build id.
-    pub build: String,
-    /// An agent name.
-    pub agent: String,
-    /// A workflow id.
-    pub workflow: String,
-}
-
-/// The newest events matching `query` (at most 200), oldest first.
-#[server(input = Json)]
-pub async fn find_events(query: EventQuery) -> Result<EventsPage, AppError> {
-    use orchestrator::store::events::EventFilter;
-    let orch = ssr::orchestrator()?;
-    let trimmed = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let agent_id = match trimmed(&query.agent) {
-        Some(name) => {
-            let agents = orch.list_agents().await?;
-            match agents.into_iter().find(|a| a.name.eq_ignore_ascii_case(&name)) {
-                Some(a) => Some(a.id),
-                None => return Err(AppError::BadRequest(format!("there is no agent called {name:?}"))),
-            }
-        }
-        None => None,
-    };
-    let filter = EventFilter {
-        kind_prefix: trimmed(&query.kind),
-        build_id: trimmed(&query.build).map(|b| ssr::id("build", &b)).transpose()?,
-        workflow_id: trimmed(&query.workflow).map(|w| ssr::id("workflow", &w)).transpose()?,
-        agent_id,
+    let query = domain::api::EventQuery {
+        limit: Some(limit),
         ..Default::default()
     };
-    Ok(orch.events(&filter, 200).await?)
+    Ok(ssr::orchestrator()?.events(&query).await?.events)
+}
+
+/// Events matching `query` (the type the REST door takes as query parameters): the newest
+/// ones, or those after `since`, oldest first.
+#[server(prefix = "/api/fn", endpoint = "find_events", input = Json)]
+pub async fn find_events(query: EventQuery) -> Result<EventsPage, AppError> {
+    Ok(ssr::orchestrator()?.events(&query).await?)
 }
 
 /// The orchestrator's status over the last minute.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "get_status")]
 pub async fn get_status() -> Result<OrchestratorStatus, AppError> {
     Ok(ssr::orchestrator()?.status(std::time::Duration::from_secs(60)).await?)
 }
@@ -156,7 +132,7 @@ pub struct ServerInfo {
 }
 
 /// Providers and version.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "get_server_info")]
 pub async fn get_server_info() -> Result<ServerInfo, AppError> {
     let orch = ssr::orchestrator()?;
     let providers = orch.providers();
@@ -168,7 +144,7 @@ pub async fn get_server_info() -> Result<ServerInfo, AppError> {
 }
 
 /// Starts a build.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "start_build")]
 pub async fn start_build(prompt: String, provider: Option<String>) -> Result<StartBuildResponse, AppError> {
     use domain::api::{BuildConfig, StartBuildRequest};
     let config = BuildConfig {
@@ -181,15 +157,15 @@ pub async fn start_build(prompt: String, provider: Option<String>) -> Result<Sta
 }
 
 /// A page of the person's builds, newest first.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "list_builds")]
 pub async fn list_builds(cursor: Option<String>) -> Result<BuildsPage, AppError> {
     Ok(ssr::orchestrator()?
-        .list_builds(ssr::me().await, cursor.as_deref(), 20)
+        .list_builds(ssr::me().await, cursor.as_deref(), None)
         .await?)
 }
 
 /// One build with its tasks and files.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "get_build")]
 pub async fn get_build(id: String) -> Result<BuildView, AppError> {
     Ok(ssr::orchestrator()?
         .get_build(ssr::id("build", &id)?, Some(ssr::me().await))
@@ -197,7 +173,7 @@ pub async fn get_build(id: String) -> Result<BuildView, AppError> {
 }
 
 /// Cancels a build.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "cancel_build")]
 pub async fn cancel_build(id: String) -> Result<BuildView, AppError> {
     Ok(ssr::orchestrator()?
         .cancel_build(ssr::id("build", &id)?, Some(ssr::me().await))
@@ -208,7 +184,7 @@ pub async fn cancel_build(id: String) -> Result<BuildView, AppError> {
 pub const MAX_VIEWED_BYTES: usize = 512 * 1024;
 
 /// A generated file's text, for the code viewer.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "build_file")]
 pub async fn build_file(id: String, path: String) -> Result<String, AppError> {
     let file = ssr::orchestrator()?
         .build_file(ssr::id("build", &id)?, Some(ssr::me().await), &path)
@@ -226,15 +202,15 @@ pub async fn build_file(id: String, path: String) -> Result<String, AppError> {
 }
 
 /// The person's workflows, newest first.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "list_workflows")]
 pub async fn list_workflows() -> Result<Vec<WorkflowSummary>, AppError> {
     Ok(ssr::orchestrator()?
-        .list_workflows(Some(ssr::me().await), None, 100)
+        .list_workflows(Some(ssr::me().await), None, Some(100))
         .await?)
 }
 
 /// One workflow with its tasks.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "get_workflow")]
 pub async fn get_workflow(id: String) -> Result<WorkflowView, AppError> {
     Ok(ssr::orchestrator()?
         .get_workflow(ssr::id("workflow", &id)?, Some(ssr::me().await))
@@ -242,7 +218,7 @@ pub async fn get_workflow(id: String) -> Result<WorkflowView, AppError> {
 }
 
 /// Cancels a workflow.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "cancel_workflow")]
 pub async fn cancel_workflow(id: String) -> Result<WorkflowView, AppError> {
     Ok(ssr::orchestrator()?
         .cancel_workflow(ssr::id("workflow", &id)?, Some(ssr::me().await))
@@ -265,7 +241,7 @@ pub struct MetricsView {
 }
 
 /// Metrics over the last `minutes`.
-#[server]
+#[server(prefix = "/api/fn", endpoint = "metrics")]
 pub async fn metrics(minutes: i64) -> Result<MetricsView, AppError> {
     let minutes = minutes.clamp(5, 24 * 60);
     let orch = ssr::orchestrator()?;

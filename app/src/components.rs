@@ -38,15 +38,6 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=at.to_rfc3339() title=at.format("%Y-%m-%d %H:%M:%S UTC").to_string()>{at.format("%H:%M:%S").to_string()}</time> }
 }
 
-/// Milliseconds as `850 ms`, `12.3 s` or `4 min 2 s`.
-pub fn duration(ms: i64) -> String {
-    match ms {
-        ms if ms < 1_000 => format!("{ms} ms"),
-        ms if ms < 60_000 => format!("{:.1} s", ms as f64 / 1000.0),
-        ms => format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000),
-    }
-}
-
 /// What is shown while data loads.
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {

@@ -29,6 +29,9 @@ pub enum AppError {
     /// Clashes with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// A budget or rate limit was hit.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// The database cannot be reached right now.
     #[error("the database is unavailable right now; try again in a moment")]
     Unavailable,
@@ -51,17 +54,22 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<orchestrator::Error> for AppError {
     fn from(e: orchestrator::Error) -> Self {
-        let error = Self::from_orchestrator(e);
-        // The same status a REST client would get.
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(error.status());
-        }
-        error
+        Self::from_orchestrator(e).answered()
     }
 }
 
 #[cfg(feature = "ssr")]
 impl AppError {
+    /// Sets this error's status on the server function's response (the status a REST client
+    /// would get for the same input) and returns it. Every error a server function makes
+    /// itself goes through here; without it the response would be a 500.
+    pub fn answered(self) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+        self
+    }
+
     /// The HTTP status that goes with this error.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
@@ -70,6 +78,7 @@ impl AppError {
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
+            AppError::LimitExceeded(_) => S::TOO_MANY_REQUESTS,
             AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
@@ -78,7 +87,8 @@ impl AppError {
     fn from_orchestrator(e: orchestrator::Error) -> Self {
         use orchestrator::Error as E;
         match e {
-            E::BadRequest(m) | E::LimitExceeded(m) => AppError::BadRequest(m),
+            E::BadRequest(m) => AppError::BadRequest(m),
+            E::LimitExceeded(m) => AppError::LimitExceeded(m),
             E::Validation(v) => AppError::Validation {
                 message: v.to_string(),
                 problems: v.problems,

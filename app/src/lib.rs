@@ -7,7 +7,9 @@
 //! - [`error`]: [`error::AppError`], the error every server function returns.
 //! - [`live`]: the WebSocket feed shared by every page, and live refetching.
 //! - [`components`]: badges, progress bars, loading/empty/error states.
-//! - [`graph`]: the task DAG as an SVG graph; [`charts`]: SVG line and bar charts.
+//! - [`format`]: durations, sizes, label cuts and JSON previews, one formatter each.
+//! - [`graph`]: the task DAG as an SVG graph (layout maths in `graph::layout`);
+//!   [`charts`]: SVG line and bar charts (geometry in `charts::geometry`).
 //! - `pages`: one module per route (`/`, `/builds`, `/builds/:id`, `/agents`,
 //!   `/workflows`, `/workflows/:id`, `/events`, `/metrics`).
 //!
@@ -24,6 +26,7 @@ pub mod api;
 pub mod charts;
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod graph;
 pub mod live;
 mod pages;

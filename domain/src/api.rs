@@ -271,6 +271,26 @@ pub struct WorkflowSummary {
     pub counts: TaskCounts,
 }
 
+/// Which coordination events to read: the one query type both doors pass (REST as query
+/// parameters, server functions as JSON). Ids and the agent stay text here; the orchestrator
+/// parses them, so a bad one gets the same message from either door.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventQuery {
+    /// Only events after this id (oldest first, paging forward); without it, the newest.
+    pub since: Option<i64>,
+    /// Page size (see [`crate::limits::EVENTS_PAGE`]).
+    pub limit: Option<i64>,
+    /// Kind prefix (`task.`, `build.finished`).
+    pub kind: Option<String>,
+    /// A build id.
+    pub build_id: Option<String>,
+    /// A workflow id.
+    pub workflow_id: Option<String>,
+    /// An agent, by name (any case) or id.
+    pub agent: Option<String>,
+}
+
 /// A page of coordination events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventsPage {

@@ -66,6 +66,28 @@ uuid_id!(
     ArtifactId
 );
 
+/// An id that did not parse, said for a person: `"x" is not a valid build id (a UUID)`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{raw:?} is not a valid {what} id (a UUID)")]
+pub struct BadId {
+    /// What kind of id was expected (`build`, `workflow`, ...).
+    pub what: &'static str,
+    /// What was given (clipped to 80 characters).
+    pub raw: String,
+}
+
+/// Parses an id given by a person or a client (surrounding whitespace ignored). Every door
+/// parses ids through this, so a bad id gets the same message everywhere.
+///
+/// # Errors
+/// [`BadId`].
+pub fn parse<T: From<Uuid>>(what: &'static str, raw: &str) -> Result<T, BadId> {
+    Uuid::parse_str(raw.trim()).map(T::from).map_err(|_| BadId {
+        what,
+        raw: raw.chars().take(80).collect(),
+    })
+}
+
 /// The owner of everything until accounts exist: the default local user seeded by the first
 /// migration. Every owned row carries an owner so isolation can be switched on later.
 pub const LOCAL_USER_ID: UserId = UserId(Uuid::from_u128(1));

@@ -11,6 +11,7 @@
 //! - [`retry`]: the retry policy as a pure function of the attempt number.
 //! - [`event`]: coordination events as they are stored and sent to browsers.
 //! - [`spec`]: the app spec the build pipeline works from, and its validation.
+//! - [`limits`]: page sizes and text lengths, decided once for every door.
 //! - [`api`]: request/response bodies shared by REST, server functions and the dashboard.
 //! - [`ws`]: the `/ws` protocol.
 //!
@@ -25,6 +26,7 @@ pub mod api;
 pub mod dag;
 pub mod event;
 pub mod ids;
+pub mod limits;
 pub mod retry;
 pub mod spec;
 pub mod status;

@@ -6,8 +6,9 @@
 
 use crate::fnv1a;
 
-/// Prompts are read up to this many characters; the rest is ignored (and noted).
-pub const MAX_PROMPT_CHARS: usize = 20_000;
+/// Prompts are read up to this many characters (the limit every door enforces); the rest
+/// is ignored (and noted).
+pub use domain::limits::MAX_PROMPT_CHARS;
 
 /// A prompt, clipped and tokenised.
 pub(crate) struct Prompt {

@@ -94,13 +94,9 @@ async fn create(orch: &Orchestrator, tasks: Vec<TaskSpec>) -> WorkflowId {
 
 async fn wait_done(orch: &Orchestrator, id: WorkflowId) -> WorkflowStatus {
     loop {
-        let s: String = sqlx::query_scalar("select status from workflows where id = $1")
-            .bind(id.0)
-            .fetch_one(orch.pool())
-            .await
-            .unwrap();
-        if s != "running" {
-            return s.parse().unwrap();
+        let status = orch.get_workflow(id, None).await.unwrap().status;
+        if status != WorkflowStatus::Running {
+            return status;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -139,7 +135,8 @@ async fn throughput(url: &str, levels: usize, width: usize) -> (f64, usize, Dura
 async fn latency(url: &str, samples: usize, cross_process: bool) -> Vec<f64> {
     let started: Arc<Mutex<Option<Instant>>> = Default::default();
     let seen = started.clone();
-    let runner = Orchestrator::builder(pool(url, 8).await)
+    let runner_pool = pool(url, 8).await;
+    let runner = Orchestrator::builder(runner_pool.clone())
         .scheduler(SchedulerConfig {
             poll_interval: Duration::from_secs(5),
             ..config("bench-runner")
@@ -156,8 +153,9 @@ async fn latency(url: &str, samples: usize, cross_process: bool) -> Vec<f64> {
     let mut bg = runner.spawn_background(shutdown.clone());
     runner.maintain().await.unwrap();
     // The enqueuer: the same process, or another one that runs no agents.
+    let enqueuer_pool = if cross_process { pool(url, 4).await } else { runner_pool };
     let enqueuer = if cross_process {
-        Orchestrator::builder(pool(url, 4).await)
+        Orchestrator::builder(enqueuer_pool.clone())
             .scheduler(SchedulerConfig {
                 agents: Some(vec![]),
                 ..config("bench-enqueuer")
@@ -178,7 +176,7 @@ async fn latency(url: &str, samples: usize, cross_process: bool) -> Vec<f64> {
         )
         .await;
         *started.lock().unwrap() = None;
-        let mut tx = enqueuer.pool().begin().await.unwrap();
+        let mut tx = enqueuer_pool.begin().await.unwrap();
         store::workflows::start(&mut tx, wf, None, ExecutionMode::Parallel, enqueuer.now())
             .await
             .unwrap();

@@ -93,7 +93,7 @@ pub async fn connect_and_migrate(cfg: &DbConfig) -> Result<PgPool, ConnectError>
 /// # Errors
 /// The reason it does not, for `/healthz`.
 pub async fn ping(pool: &PgPool, timeout: Duration) -> Result<(), String> {
-    match tokio::time::timeout(timeout, sqlx::query("select 1").execute(pool)).await {
+    match tokio::time::timeout(timeout, crate::store::status::ping(pool)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(root_cause(&e)),
         Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),

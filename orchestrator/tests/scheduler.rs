@@ -110,7 +110,7 @@ async fn a_killed_workers_task_runs_again_elsewhere_and_completes_once(pool: PgP
         .unwrap();
     let mut claimed = false;
     for _ in 0..100 {
-        let states = store::workflows::task_states(&pool, wf).await.unwrap();
+        let states = store::tasks::task_states(&pool, wf).await.unwrap();
         if states[0].1 == TaskState::Running {
             claimed = true;
             break;

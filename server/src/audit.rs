@@ -12,7 +12,7 @@ use axum::{
     response::Response,
 };
 use domain::ids::LOCAL_USER_ID;
-use orchestrator::store::audit::AuditEntry;
+use orchestrator::AuditEntry;
 
 use crate::state::AppState;
 

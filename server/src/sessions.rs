@@ -15,7 +15,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::ids::LOCAL_USER_ID;
-use orchestrator::{store::sessions, Orchestrator};
+use orchestrator::{Orchestrator, SessionRecord};
 use tower_sessions::{
     cookie::{time::Duration, SameSite},
     session::{Id, Record},
@@ -42,26 +42,24 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
-fn expiry(r: &Record) -> Result<DateTime<Utc>, session_store::Error> {
-    DateTime::from_timestamp(r.expiry_date.unix_timestamp(), 0).ok_or_else(|| backend("session expiry out of range"))
-}
-
-fn data(r: &Record) -> Result<serde_json::Value, session_store::Error> {
-    serde_json::to_value(&r.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+/// The record as the orchestrator stores it.
+fn stored(r: &Record) -> Result<SessionRecord, session_store::Error> {
+    Ok(SessionRecord {
+        data: serde_json::to_value(&r.data).map_err(|e| session_store::Error::Encode(e.to_string()))?,
+        expires_at: DateTime::<Utc>::from_timestamp(r.expiry_date.unix_timestamp(), 0)
+            .ok_or_else(|| backend("session expiry out of range"))?,
+    })
 }
 
 #[async_trait::async_trait]
 impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
-            if sessions::insert_new(
-                self.orchestrator.pool(),
-                &record.id.to_string(),
-                &data(record)?,
-                expiry(record)?,
-            )
-            .await
-            .map_err(backend)?
+            if self
+                .orchestrator
+                .session_create(&record.id.to_string(), &stored(record)?)
+                .await
+                .map_err(backend)?
             {
                 return Ok(());
             }
@@ -71,24 +69,19 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sessions::save(
-            self.orchestrator.pool(),
-            &record.id.to_string(),
-            &data(record)?,
-            expiry(record)?,
-        )
-        .await
-        .map_err(backend)
+        self.orchestrator
+            .session_save(&record.id.to_string(), &stored(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some((value, expires_at)) = sessions::load(self.orchestrator.pool(), &id.to_string())
-            .await
-            .map_err(backend)?
+        let Some(SessionRecord { data, expires_at }) =
+            self.orchestrator.session_load(&id.to_string()).await.map_err(backend)?
         else {
             return Ok(None);
         };
-        let data = serde_json::from_value(value).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data = serde_json::from_value(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = tower_sessions::cookie::time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
@@ -99,9 +92,7 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(self.orchestrator.pool(), &id.to_string())
-            .await
-            .map_err(backend)
+        self.orchestrator.session_delete(&id.to_string()).await.map_err(backend)
     }
 }
 

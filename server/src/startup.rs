@@ -122,7 +122,7 @@ impl Application {
         {
             tracing::warn!("background work did not stop within {grace:?}; exiting anyway");
         }
-        orchestrator.pool().close().await;
+        orchestrator.close().await;
         served.context("the HTTP server failed")
     }
 }

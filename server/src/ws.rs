@@ -22,7 +22,6 @@ use domain::{
     ids::{EventId, LOCAL_USER_ID},
     ws::{ClientMessage, ServerMessage, Topic},
 };
-use orchestrator::store::events::EventFilter;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
@@ -158,12 +157,7 @@ async fn replay(
     let mut cursor = since;
     let mut sent = 0;
     loop {
-        let filter = EventFilter {
-            since: Some(cursor),
-            until: Some(until),
-            ..Default::default()
-        };
-        let page = match orchestrator::store::events::page(state.orchestrator.pool(), &filter, REPLAY_PAGE).await {
+        let page = match state.orchestrator.replay_events(cursor, until, REPLAY_PAGE).await {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error.message = %e, "websocket replay failed");

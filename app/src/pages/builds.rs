@@ -1,7 +1,7 @@
 //! `/builds` (start a build, list builds) and `/builds/:id` (one build, live).
 
 use domain::{
-    api::{BuildSummary, BuildView},
+    api::{BuildSummary, BuildView, EventQuery},
     event::CoordinationEvent,
     ids::{BuildId, TaskId},
     status::BuildPhase,
@@ -16,9 +16,10 @@ use leptos_router::{
 
 use super::overview::EventList;
 use crate::{
-    api::{build_file, find_events, get_build, get_server_info, list_builds, CancelBuild, EventQuery, StartBuild},
-    components::{duration, short_id, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
+    api::{build_file, find_events, get_build, get_server_info, list_builds, CancelBuild, StartBuild},
+    components::{short_id, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
+    format::{format_duration_ms as duration, format_size},
     graph::{DagGraph, TaskDetails},
     live::{live_value, use_live_version},
 };
@@ -362,7 +363,8 @@ fn FilesPanel(build_id: String, files: Memo<Vec<(String, i32)>>) -> impl IntoVie
                                                     on:click=move |_| open.set(Some(path.clone()))
                                                 >
                                                     {name}
-                                                    <span class="muted small">{format_size(size)}</span>
+                                                    " "
+                                                    <span class="muted small">{format_size(i64::from(size))}</span>
                                                 </button>
                                             </li>
                                         }
@@ -406,20 +408,11 @@ fn group_by_folder(files: Vec<(String, i32)>) -> Vec<(String, Vec<FileEntry>)> {
     groups.into_iter().collect()
 }
 
-/// Bytes for people.
-fn format_size(bytes: i32) -> String {
-    if bytes < 1024 {
-        format!(" {bytes} B")
-    } else {
-        format!(" {:.1} KB", f64::from(bytes) / 1024.0)
-    }
-}
-
 #[component]
 fn BuildEvents(build_id: String, version: Signal<u64>) -> impl IntoView {
     let topic = build_id.parse::<BuildId>().ok().map(Topic::Build);
     let query = EventQuery {
-        build: build_id,
+        build_id: Some(build_id),
         ..Default::default()
     };
     let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));

@@ -1,12 +1,12 @@
 //! `/events`: the coordination log, filtered by type, build, workflow and agent, live.
 
-use domain::event::CoordinationEvent;
+use domain::{api::EventQuery, event::CoordinationEvent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::overview::EventRow;
 use crate::{
-    api::{find_events, EventQuery},
+    api::find_events,
     components::{ErrorNote, Loading},
     live::use_live_feed,
 };
@@ -21,15 +21,28 @@ const KINDS: &[(&str, &str)] = &[
     ("build.fallback", "Model fallbacks"),
 ];
 
+/// A filter's text, trimmed ("" when unset).
+fn given(f: &Option<String>) -> &str {
+    f.as_deref().map_or("", str::trim)
+}
+
+/// Whether a live event passes the applied filters (the server applied them to the page).
 fn keeps(q: &EventQuery, e: &CoordinationEvent) -> bool {
-    (q.kind.is_empty() || e.kind.as_str().starts_with(q.kind.as_str()))
-        && (q.build.trim().is_empty() || e.build_id.is_some_and(|b| b.to_string() == q.build.trim()))
-        && (q.workflow.trim().is_empty() || e.workflow_id.is_some_and(|w| w.to_string() == q.workflow.trim()))
-        && (q.agent.trim().is_empty()
+    let (kind, build, workflow, agent) = (
+        given(&q.kind),
+        given(&q.build_id),
+        given(&q.workflow_id),
+        given(&q.agent),
+    );
+    (kind.is_empty() || e.kind.as_str().starts_with(kind))
+        && (build.is_empty() || e.build_id.is_some_and(|b| b.to_string() == build))
+        && (workflow.is_empty() || e.workflow_id.is_some_and(|w| w.to_string() == workflow))
+        && (agent.is_empty()
+            || e.agent_id.is_some_and(|a| a.to_string() == agent)
             || e.payload
                 .get("agent")
                 .and_then(|a| a.as_str())
-                .is_some_and(|a| a.eq_ignore_ascii_case(q.agent.trim())))
+                .is_some_and(|a| a.eq_ignore_ascii_case(agent)))
 }
 
 /// `/events`.
@@ -62,15 +75,15 @@ pub(crate) fn Events() -> impl IntoView {
                 <label for="filter-kind">"Type"</label>
                 <select id="filter-kind" on:change=move |ev| {
                     let v = event_target_value(&ev);
-                    draft.update(|q| q.kind = v.clone());
-                    applied.update(|q| q.kind = v);
+                    draft.update(|q| q.kind = Some(v.clone()));
+                    applied.update(|q| q.kind = Some(v));
                 }>
                     {KINDS.iter().map(|(v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
                 </select>
             </div>
-            {text_field("filter-build", "Build id", |q| q.build.clone(), |q, v| q.build = v)}
-            {text_field("filter-workflow", "Workflow id", |q| q.workflow.clone(), |q, v| q.workflow = v)}
-            {text_field("filter-agent", "Agent", |q| q.agent.clone(), |q, v| q.agent = v)}
+            {text_field("filter-build", "Build id", |q| given(&q.build_id).to_owned(), |q, v| q.build_id = Some(v))}
+            {text_field("filter-workflow", "Workflow id", |q| given(&q.workflow_id).to_owned(), |q, v| q.workflow_id = Some(v))}
+            {text_field("filter-agent", "Agent", |q| given(&q.agent).to_owned(), |q, v| q.agent = Some(v))}
             <button class="btn" type="submit">"Filter"</button>
         </form>
         <section class="panel" aria-labelledby="log-heading">

@@ -1,16 +1,22 @@
 //! `/workflows` and `/workflows/:id`: every workflow (builds' and decomposed ones), and one
 //! workflow as a live graph.
 
-use domain::{api::WorkflowView, event::CoordinationEvent, ids::TaskId, ws::Topic};
+use domain::{
+    api::{EventQuery, WorkflowView},
+    event::CoordinationEvent,
+    ids::TaskId,
+    ws::Topic,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::overview::EventList;
 use crate::{
-    api::{find_events, get_workflow, list_workflows, CancelWorkflow, EventQuery},
-    components::{duration, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
+    api::{find_events, get_workflow, list_workflows, CancelWorkflow},
+    components::{Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
+    format::format_duration_ms as duration,
     graph::{DagGraph, TaskDetails},
     live::{live_value, use_live_version},
 };
@@ -97,7 +103,7 @@ fn WorkflowBody(initial: WorkflowView) -> impl IntoView {
     let tasks = Signal::derive(move || wf.with(|w| w.tasks.clone()));
     let status = Memo::new(move |_| wf.with(|w| w.status));
     let query = EventQuery {
-        workflow: id.clone(),
+        workflow_id: Some(id.clone()),
         ..Default::default()
     };
     let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));

@@ -63,9 +63,8 @@ fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
 
 /// Moves the build to `phase` / `progress`.
 async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress: f32) -> Result<(), TaskError> {
-    let orch = &ctx.orchestrator;
-    let mut tx = orch.pool().begin().await.retry()?;
-    store::builds::advance(&mut tx, build, phase, progress, orch.now())
+    let mut tx = ctx.db().begin().await.retry()?;
+    store::builds::advance(&mut tx, build, phase, progress, ctx.now())
         .await
         .retry()?;
     tx.commit().await.retry()
@@ -79,7 +78,6 @@ async fn store_files(
     phase: BuildPhase,
     progress: f32,
 ) -> Result<(), TaskError> {
-    let orch = &ctx.orchestrator;
     let new: Vec<NewArtifact<'_>> = files
         .iter()
         .map(|f| NewArtifact {
@@ -88,7 +86,7 @@ async fn store_files(
             content: f.content.as_bytes(),
         })
         .collect();
-    let mut tx = orch.pool().begin().await.retry()?;
+    let mut tx = ctx.db().begin().await.retry()?;
     store::artifacts::put(
         &mut tx,
         build,
@@ -99,7 +97,7 @@ async fn store_files(
     )
     .await
     .retry()?;
-    store::builds::advance(&mut tx, build, phase, progress, orch.now())
+    store::builds::advance(&mut tx, build, phase, progress, ctx.now())
         .await
         .retry()?;
     tx.commit().await.retry()
@@ -113,17 +111,9 @@ async fn store_generated(ctx: &TaskContext, build: BuildId, files: &[GeneratedFi
 
 /// Progress after this generation task: 20% + 60% of the generation tasks done.
 async fn generation_progress(ctx: &TaskContext) -> Result<f32, TaskError> {
-    // language=PostgreSQL
-    let (done, total): (i64, i64) = sqlx::query_as(
-        "select count(*) filter (where state = 'succeeded' or id = $2), count(*) from tasks
-         where workflow_id = $1 and kind = any($3)",
-    )
-    .bind(ctx.task.workflow_id.0)
-    .bind(ctx.task.id.0)
-    .bind(GENERATION_KINDS)
-    .fetch_one(ctx.orchestrator.pool())
-    .await
-    .retry()?;
+    let (done, total) = store::tasks::kinds_done(ctx.db(), ctx.task.workflow_id, ctx.task.id, GENERATION_KINDS)
+        .await
+        .retry()?;
     Ok(20.0 + 60.0 * done as f32 / total.max(1) as f32)
 }
 
@@ -182,10 +172,7 @@ fn accept_review(text: &str) -> Result<Analysis, Vec<String>> {
 async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Analysis, 2.0).await?;
-    let prompt = store::builds::usage(ctx.orchestrator.pool(), build)
-        .await
-        .retry()?
-        .prompt;
+    let prompt = store::builds::usage(ctx.db(), build).await.retry()?.prompt;
 
     let (spec, spec_source) = model::generate(
         &ctx,
@@ -228,9 +215,9 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             analysis.spec = referee.spec;
         }
     }
-    let mut tx = ctx.orchestrator.pool().begin().await.retry()?;
+    let mut tx = ctx.db().begin().await.retry()?;
     store::builds::save_analysis(&mut tx, build, &analysis).await.retry()?;
-    store::builds::advance(&mut tx, build, BuildPhase::Planning, 15.0, ctx.orchestrator.now())
+    store::builds::advance(&mut tx, build, BuildPhase::Planning, 15.0, ctx.now())
         .await
         .retry()?;
     tx.commit().await.retry()?;
@@ -330,27 +317,24 @@ pub(crate) fn generation_tasks(spec: &AppSpec) -> Vec<TaskSpec> {
 /// Planning (Starri): the spec becomes the rest of the build's DAG.
 async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let orch = &ctx.orchestrator;
     advance(&ctx, build, BuildPhase::Planning, 17.0).await?;
-    let spec = store::builds::spec(orch.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let tasks = generation_tasks(&spec);
     let keys: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
-    let mut tx = orch.pool().begin().await.retry()?;
+    let mut tx = ctx.db().begin().await.retry()?;
     // A retried plan finds its tasks already there: nothing to add.
-    let existing: i64 = sqlx::query_scalar("select count(*) from tasks where workflow_id = $1 and key = 'package'")
-        .bind(ctx.task.workflow_id.0)
-        .fetch_one(&mut *tx)
+    let planned = store::tasks::has_key(&mut *tx, ctx.task.workflow_id, "package")
         .await
         .retry()?;
-    if existing == 0 {
-        store::workflows::extend(&mut tx, ctx.task.workflow_id, tasks, BUILD_TASK_LIMITS, orch.now())
+    if !planned {
+        store::workflows::extend(&mut tx, ctx.task.workflow_id, tasks, BUILD_TASK_LIMITS, ctx.now())
             .await
             .map_err(|e| match e {
                 crate::Error::BadRequest(m) | crate::Error::Conflict(m) => TaskError::Fatal(m),
                 e => TaskError::Retryable(e.to_string()),
             })?;
     }
-    store::builds::advance(&mut tx, build, BuildPhase::Generation, 20.0, orch.now())
+    store::builds::advance(&mut tx, build, BuildPhase::Generation, 20.0, ctx.now())
         .await
         .retry()?;
     tx.commit().await.retry()?;
@@ -359,7 +343,7 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
 
 async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let base = generator::stylesheet(&spec);
     let (css, source) = model::generate(
         &ctx,
@@ -391,7 +375,7 @@ struct IconSet {
 
 async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let base_logo = generator::logo_svg(&spec);
     let (logo, logo_source) = model::generate(
         &ctx,
@@ -482,7 +466,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
 /// is the offline template for every provider, so a model can never break the frame.
 async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let files = generator::app_shell(&spec);
     for f in &files {
         generator::check_file(f).map_err(|p| TaskError::Fatal(p.join("; ")))?;
@@ -493,7 +477,7 @@ async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
 
 async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let name = ctx
         .task
         .input
@@ -539,7 +523,7 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
 }
 
 async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile>, TaskError> {
-    let stored = store::artifacts::all(ctx.orchestrator.pool(), build, ArtifactKind::File)
+    let stored = store::artifacts::all(ctx.db(), build, ArtifactKind::File)
         .await
         .retry()?;
     Ok(stored
@@ -556,7 +540,7 @@ async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile
 async fn check(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Assembly, 82.0).await?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let files = files_of(&ctx, build).await?;
     let mut problems = Vec::new();
     let expected = generator::generate_all(&spec);
@@ -589,7 +573,7 @@ async fn check(ctx: TaskContext) -> Result<Value, TaskError> {
 
 async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let files = files_of(&ctx, build).await?;
     let files: Vec<GeneratedFile> = files.into_iter().filter(|f| f.path != "index.html").collect();
     let index = generator::index_html(&spec, &files);
@@ -601,15 +585,14 @@ async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
 async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Packaging, 92.0).await?;
-    let spec = store::builds::spec(ctx.orchestrator.pool(), build).await.retry()?;
-    let stored = store::artifacts::all(ctx.orchestrator.pool(), build, ArtifactKind::File)
+    let spec = store::builds::spec(ctx.db(), build).await.retry()?;
+    let stored = store::artifacts::all(ctx.db(), build, ArtifactKind::File)
         .await
         .retry()?;
     let folder = package::slug(&spec.name);
     let zip = package::zip(&folder, &stored).map_err(|e| TaskError::Fatal(format!("cannot make the zip: {e}")))?;
     let name = format!("{folder}.zip");
-    let orch = &ctx.orchestrator;
-    let mut tx = orch.pool().begin().await.retry()?;
+    let mut tx = ctx.db().begin().await.retry()?;
     store::artifacts::put(
         &mut tx,
         build,
@@ -624,7 +607,7 @@ async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
     )
     .await
     .retry()?;
-    store::builds::advance(&mut tx, build, BuildPhase::Packaging, 97.0, orch.now())
+    store::builds::advance(&mut tx, build, BuildPhase::Packaging, 97.0, ctx.now())
         .await
         .retry()?;
     tx.commit().await.retry()?;

@@ -114,11 +114,10 @@ pub(crate) async fn generate<T>(
     accept: impl Fn(&str) -> Result<T, Vec<String>>,
     fallback: impl FnOnce() -> T,
 ) -> Result<(T, Source), TaskError> {
-    let orch = &ctx.orchestrator;
-    let usage = store::builds::usage(orch.pool(), build).await.retry()?;
+    let usage = store::builds::usage(ctx.db(), build).await.retry()?;
     let agent = &ctx.task.agent;
     let provider_name = usage.config.provider.clone().or_else(|| agent.provider.clone());
-    let Some(provider) = orch.providers().get(provider_name.as_deref()) else {
+    let Some(provider) = ctx.providers().get(provider_name.as_deref()) else {
         let reason = format!(
             "the provider {} is not configured on this server",
             provider_name.unwrap_or_default()
@@ -144,7 +143,7 @@ pub(crate) async fn generate<T>(
     loop {
         // Budgets are read fresh before each repair: other tasks of the build spend too.
         if attempt > 0 {
-            spent = store::builds::usage(orch.pool(), build).await.retry()?;
+            spent = store::builds::usage(ctx.db(), build).await.retry()?;
         }
         if spent.tokens_used >= max_tokens as i64 {
             return Err(fatal(format!(
@@ -186,7 +185,7 @@ pub(crate) async fn generate<T>(
                 return fall_back(ctx, build, ask.purpose, reason, fallback).await;
             }
         };
-        store::builds::charge(orch.pool(), build, response.usage.total())
+        store::builds::charge(ctx.db(), build, response.usage.total())
             .await
             .retry()?;
         let labels = json!({ "provider": provider.name(), "model": response.model, "purpose": ask.purpose });
@@ -200,7 +199,7 @@ pub(crate) async fn generate<T>(
                 .build(Some(build))
                 .labels(labels),
         ];
-        let mut conn = orch.pool().acquire().await.retry()?;
+        let mut conn = ctx.db().acquire().await.retry()?;
         store::metrics::record(&mut conn, &measurements).await.retry()?;
         drop(conn);
 
@@ -262,7 +261,7 @@ async fn fall_back<T>(
         .build(Some(build))
         .owner(t.owner_id)
         .payload(json!({ "task": t.key, "purpose": purpose, "reason": reason }));
-    let mut conn = ctx.orchestrator.pool().acquire().await.retry()?;
+    let mut conn = ctx.db().acquire().await.retry()?;
     store::events::append(&mut conn, &[event]).await.retry()?;
     Ok((fallback(), Source::Fallback { reason }))
 }

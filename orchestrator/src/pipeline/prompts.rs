@@ -58,9 +58,6 @@ pub(crate) const ICONS: &str = r##"You are the asset agent of Nexus Forge. Draw 
 
 Answer with ONE JSON object and nothing else: {"icons": {"<path>": "<svg ...>...</svg>", ...}} with exactly the paths listed."##;
 
-/// A generic subtask of a decomposed workflow.
-pub(crate) const GENERIC: &str = r##"You are an agent of Nexus Forge working on one subtask of a larger piece of work. Do the subtask as well as you can in writing: a short, concrete work note (at most 200 words) with what you did or decided, plain text."##;
-
 /// The message that asks a model to fix a rejected answer.
 pub(crate) fn repair(problems: &[String]) -> String {
     let mut out = String::from("Your answer was rejected by the validator:\n");

@@ -1,13 +1,16 @@
 //! What runs a task: a [`TaskHandler`] per task kind, registered in [`Handlers`]. A
-//! handler gets a [`TaskContext`] (the claimed task, its agent, a cancellation token, the
-//! orchestrator) and returns the task's output or a [`TaskError`] that says whether another
+//! handler gets a [`TaskContext`] (the claimed task, its agent, a cancellation token, and
+//! what a handler may use: the clock, the LLM providers and, inside this crate, the store's
+//! pool) and returns the task's output or a [`TaskError`] that says whether another
 //! attempt could help.
 
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
 
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::{store::tasks::ClaimedTask, Orchestrator};
+use crate::{clock::Clock, llm::Providers, store::tasks::ClaimedTask};
 
 /// Why a task attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,8 +33,33 @@ pub struct TaskContext {
     pub task: ClaimedTask,
     /// Cancelled when the task must stop (workflow cancelled, lease lost, timeout).
     pub cancel: CancellationToken,
-    /// The orchestrator, for handlers that store results or extend their workflow.
-    pub orchestrator: Orchestrator,
+    /// What the handler may use besides its task.
+    pub(crate) env: TaskEnv,
+}
+
+/// What every handler may use: narrow on purpose (no scheduler, no bus, no API).
+#[derive(Clone)]
+pub(crate) struct TaskEnv {
+    pub(crate) pool: PgPool,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) providers: Providers,
+}
+
+impl TaskContext {
+    /// The time, by the orchestrator's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.env.clock.now()
+    }
+
+    /// The configured LLM providers.
+    pub fn providers(&self) -> &Providers {
+        &self.env.providers
+    }
+
+    /// The connection pool, for the store calls of this crate's handlers.
+    pub(crate) fn db(&self) -> &PgPool {
+        &self.env.pool
+    }
 }
 
 /// Runs tasks of one kind.

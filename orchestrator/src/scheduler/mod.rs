@@ -317,7 +317,7 @@ async fn execute(
             let ctx = TaskContext {
                 task,
                 cancel: cancel.clone(),
-                orchestrator: orch.clone(),
+                env: orch.task_env(),
             };
             // Its own task: a panicking handler becomes a failed attempt.
             let mut run = tokio::spawn(handler.run(ctx));

@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use super::{
     artifacts,
-    events::{self, NewEvent},
-    workflows::{self, parse, WorkflowRef},
+    events::{self, NewEvent, WorkflowRef},
+    parse, tasks,
 };
 use crate::error::{Error, Result};
 
@@ -282,7 +282,7 @@ pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, no
     .await?
     .ok_or_else(|| Error::not_found("build", id))?;
     let tasks = match row.workflow_id {
-        Some(wf) => workflows::get(conn, WorkflowId(wf), None).await?.tasks,
+        Some(wf) => tasks::of_workflow(conn, WorkflowId(wf)).await?,
         None => Vec::new(),
     };
     let artifacts = artifacts::list(&mut *conn, id).await?;
@@ -406,4 +406,19 @@ pub async fn workflow_of(db: impl PgExecutor<'_>, id: BuildId, owner: Option<Use
     .fetch_optional(db)
     .await?;
     wf.map(WorkflowId).ok_or_else(|| Error::not_found("build", id))
+}
+
+/// Whether build `id` exists and (when `owner` is given) is theirs.
+///
+/// # Errors
+/// Database errors.
+pub async fn exists(db: impl PgExecutor<'_>, id: BuildId, owner: Option<UserId>) -> Result<bool> {
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        "select exists (select 1 from projects where id = $1 and ($2::uuid is null or owner_id = $2))",
+    )
+    .bind(id.0)
+    .bind(owner.map(|o| o.0))
+    .fetch_one(db)
+    .await?)
 }

@@ -226,3 +226,20 @@ pub async fn latest_id(db: impl PgExecutor<'_>) -> Result<EventId> {
         .await?;
     Ok(EventId(id.unwrap_or(0)))
 }
+
+/// What the events of a workflow carry: its owner and its build.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WorkflowRef {
+    pub(crate) id: WorkflowId,
+    pub(crate) owner_id: UserId,
+    pub(crate) build_id: Option<BuildId>,
+}
+
+impl WorkflowRef {
+    pub(crate) fn event(&self, kind: EventKind) -> NewEvent {
+        NewEvent::new(kind)
+            .workflow(self.id)
+            .owner(self.owner_id)
+            .build(self.build_id)
+    }
+}

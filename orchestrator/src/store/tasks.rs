@@ -29,22 +29,26 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use domain::{
+    api::TaskView,
     event::EventKind,
     ids::{AgentId, BuildId, TaskId, UserId, WorkflowId},
     retry::RetryPolicy,
-    status::{AgentStatus, WorkflowStatus},
+    status::{AgentStatus, TaskState, WorkflowStatus},
 };
 use rand::Rng;
 use serde_json::json;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::{
-    events::{self, NewEvent},
+    events::{self, NewEvent, WorkflowRef},
     metrics::{self, NewMetric},
-    workflows::WorkflowRef,
+    parse,
 };
-use crate::{clock::after, error::Result};
+use crate::{
+    clock::after,
+    error::{Error, Result},
+};
 
 /// The agent a task was claimed for.
 #[derive(Debug, Clone, PartialEq)]
@@ -751,4 +755,133 @@ pub async fn expire_leases(
         })
         .collect();
     complete_inner(conn, &batch, policy, now, true).await
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: Uuid,
+    key: String,
+    description: String,
+    kind: String,
+    state: String,
+    dependencies: Vec<String>,
+    required_capabilities: Vec<String>,
+    level: i32,
+    position: i32,
+    agent: Option<String>,
+    attempts: i32,
+    max_attempts: i32,
+    error: Option<String>,
+    input: serde_json::Value,
+    output: Option<serde_json::Value>,
+    ready_at: Option<DateTime<Utc>>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<TaskRow> for TaskView {
+    type Error = Error;
+    fn try_from(r: TaskRow) -> Result<Self> {
+        Ok(TaskView {
+            id: TaskId(r.id),
+            state: parse(&r.state)?,
+            required_capabilities: r
+                .required_capabilities
+                .iter()
+                .map(|c| parse(c))
+                .collect::<Result<_>>()?,
+            duration_ms: match (r.started_at, r.finished_at) {
+                (Some(s), Some(f)) => Some((f - s).num_milliseconds()),
+                _ => None,
+            },
+            key: r.key,
+            description: r.description,
+            kind: r.kind,
+            dependencies: r.dependencies,
+            level: r.level,
+            position: r.position,
+            agent: r.agent,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+            error: r.error,
+            input: r.input,
+            output: r.output,
+            ready_at: r.ready_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        })
+    }
+}
+
+/// Every task of `workflow`, in the graph's display order.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_workflow(conn: &mut PgConnection, workflow: WorkflowId) -> Result<Vec<TaskView>> {
+    // language=PostgreSQL
+    let rows: Vec<TaskRow> = sqlx::query_as(
+        r#"
+        select t.id, t.key, t.description, t.kind, t.state, t.dependencies, t.required_capabilities, t.level,
+               t.position, a.name as agent, t.attempts, t.max_attempts, t.error, t.input, t.output, t.ready_at,
+               t.started_at, t.finished_at
+        from tasks t left join agents a on a.id = t.agent_id
+        where t.workflow_id = $1
+        order by t.position
+        "#,
+    )
+    .bind(workflow.0)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(TaskView::try_from).collect()
+}
+
+/// The task states of workflow `id`, by key (for tests and checks).
+///
+/// # Errors
+/// Database errors.
+pub async fn task_states(db: impl PgExecutor<'_>, id: WorkflowId) -> Result<Vec<(String, TaskState)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select key, state from tasks where workflow_id = $1 order by position")
+            .bind(id.0)
+            .fetch_all(db)
+            .await?;
+    rows.into_iter().map(|(k, s)| Ok((k, parse(&s)?))).collect()
+}
+
+/// How many of `workflow`'s tasks of the given kinds have succeeded (counting `current` as
+/// done), and how many there are: a build's generation progress.
+///
+/// # Errors
+/// Database errors.
+pub async fn kinds_done(
+    db: impl PgExecutor<'_>,
+    workflow: WorkflowId,
+    current: TaskId,
+    kinds: &[&str],
+) -> Result<(i64, i64)> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as(
+        "select count(*) filter (where state = 'succeeded' or id = $2), count(*) from tasks
+         where workflow_id = $1 and kind = any($3)",
+    )
+    .bind(workflow.0)
+    .bind(current.0)
+    .bind(kinds)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Whether `workflow` has a task called `key`.
+///
+/// # Errors
+/// Database errors.
+pub async fn has_key(db: impl PgExecutor<'_>, workflow: WorkflowId, key: &str) -> Result<bool> {
+    // language=PostgreSQL
+    Ok(
+        sqlx::query_scalar("select exists (select 1 from tasks where workflow_id = $1 and key = $2)")
+            .bind(workflow.0)
+            .bind(key)
+            .fetch_one(db)
+            .await?,
+    )
 }

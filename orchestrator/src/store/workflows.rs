@@ -12,17 +12,21 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use domain::{
-    api::{TaskCounts, TaskView, WorkflowSummary, WorkflowView},
+    api::{TaskCounts, WorkflowSummary, WorkflowView},
     dag::{Dag, TaskSpec},
     event::EventKind,
     ids::{BuildId, TaskId, UserId, WorkflowId},
-    status::{ExecutionMode, TaskState, WorkflowStatus},
+    status::{ExecutionMode, WorkflowStatus},
 };
 use serde_json::json;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::events::{self, NewEvent};
+use super::{
+    builds,
+    events::{self, WorkflowRef},
+    parse, tasks,
+};
 use crate::{
     clock::after,
     error::{Error, Result},
@@ -71,23 +75,6 @@ pub struct NewWorkflow<'a> {
     pub limits: TaskLimits,
     /// The tasks.
     pub dag: &'a Dag,
-}
-
-/// What the events of a workflow carry: its owner and its build.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct WorkflowRef {
-    pub(crate) id: WorkflowId,
-    pub(crate) owner_id: UserId,
-    pub(crate) build_id: Option<BuildId>,
-}
-
-impl WorkflowRef {
-    pub(crate) fn event(&self, kind: EventKind) -> NewEvent {
-        NewEvent::new(kind)
-            .workflow(self.id)
-            .owner(self.owner_id)
-            .build(self.build_id)
-    }
 }
 
 fn ms(d: Duration) -> i64 {
@@ -342,11 +329,6 @@ pub(crate) async fn lock(
     ))
 }
 
-pub(crate) fn parse<T: std::str::FromStr<Err = domain::UnknownWord>>(s: &str) -> Result<T> {
-    s.parse()
-        .map_err(|e: domain::UnknownWord| Error::Internal(e.to_string()))
-}
-
 /// Starts a pending workflow: in sequential mode, chains its tasks in topological order;
 /// makes every task without pending dependencies ready. Returns how many became ready.
 ///
@@ -463,7 +445,7 @@ pub async fn stop(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    super::builds::finish_for_workflow(conn, &wf, status, Some(reason), now).await?;
+    builds::finish_for_workflow(conn, &wf, status, Some(reason), now).await?;
     let mut evs = vec![wf
         .event(EventKind::WorkflowCancelRequested)
         .payload(json!({ "reason": reason, "status": status }))];
@@ -530,7 +512,7 @@ pub async fn finish_if_done(
             .payload(json!({ "status": status, "succeeded": ok, "failed": bad, "total": total }))],
     )
     .await?;
-    super::builds::finish_for_workflow(conn, &wf, status, None, now).await?;
+    builds::finish_for_workflow(conn, &wf, status, None, now).await?;
     Ok(Some(status))
 }
 
@@ -598,62 +580,6 @@ struct WorkflowRow {
     counts: sqlx::types::Json<TaskCounts>,
 }
 
-#[derive(sqlx::FromRow)]
-struct TaskRow {
-    id: Uuid,
-    key: String,
-    description: String,
-    kind: String,
-    state: String,
-    dependencies: Vec<String>,
-    required_capabilities: Vec<String>,
-    level: i32,
-    position: i32,
-    agent: Option<String>,
-    attempts: i32,
-    max_attempts: i32,
-    error: Option<String>,
-    input: serde_json::Value,
-    output: Option<serde_json::Value>,
-    ready_at: Option<DateTime<Utc>>,
-    started_at: Option<DateTime<Utc>>,
-    finished_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<TaskRow> for TaskView {
-    type Error = Error;
-    fn try_from(r: TaskRow) -> Result<Self> {
-        Ok(TaskView {
-            id: TaskId(r.id),
-            state: parse(&r.state)?,
-            required_capabilities: r
-                .required_capabilities
-                .iter()
-                .map(|c| parse(c))
-                .collect::<Result<_>>()?,
-            duration_ms: match (r.started_at, r.finished_at) {
-                (Some(s), Some(f)) => Some((f - s).num_milliseconds()),
-                _ => None,
-            },
-            key: r.key,
-            description: r.description,
-            kind: r.kind,
-            dependencies: r.dependencies,
-            level: r.level,
-            position: r.position,
-            agent: r.agent,
-            attempts: r.attempts,
-            max_attempts: r.max_attempts,
-            error: r.error,
-            input: r.input,
-            output: r.output,
-            ready_at: r.ready_at,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-        })
-    }
-}
-
 // The per-state counts as one JSON object, so list queries need no second round trip.
 // language=PostgreSQL
 const COUNTS: &str = r#"
@@ -685,20 +611,7 @@ pub async fn get(conn: &mut PgConnection, id: WorkflowId, owner: Option<UserId>)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| Error::not_found("workflow", id))?;
-    // language=PostgreSQL
-    let tasks: Vec<TaskRow> = sqlx::query_as(
-        r#"
-        select t.id, t.key, t.description, t.kind, t.state, t.dependencies, t.required_capabilities, t.level,
-               t.position, a.name as agent, t.attempts, t.max_attempts, t.error, t.input, t.output, t.ready_at,
-               t.started_at, t.finished_at
-        from tasks t left join agents a on a.id = t.agent_id
-        where t.workflow_id = $1
-        order by t.position
-        "#,
-    )
-    .bind(id.0)
-    .fetch_all(&mut *conn)
-    .await?;
+    let tasks = tasks::of_workflow(&mut *conn, id).await?;
     Ok(WorkflowView {
         workflow_id: WorkflowId(row.id),
         status: parse(&row.status)?,
@@ -713,7 +626,7 @@ pub async fn get(conn: &mut PgConnection, id: WorkflowId, owner: Option<UserId>)
         finished_at: row.finished_at,
         deadline_at: row.deadline_at,
         counts: row.counts.0,
-        tasks: tasks.into_iter().map(TaskView::try_from).collect::<Result<_>>()?,
+        tasks,
     })
 }
 
@@ -757,17 +670,4 @@ pub async fn list(
             })
         })
         .collect()
-}
-
-/// The task states of workflow `id`, by key (for tests and checks).
-///
-/// # Errors
-/// Database errors.
-pub async fn task_states(db: impl PgExecutor<'_>, id: WorkflowId) -> Result<Vec<(String, TaskState)>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select key, state from tasks where workflow_id = $1 order by position")
-            .bind(id.0)
-            .fetch_all(db)
-            .await?;
-    rows.into_iter().map(|(k, s)| Ok((k, parse(&s)?))).collect()
 }

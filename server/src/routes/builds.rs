@@ -76,16 +76,10 @@ async fn list_builds(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<BuildsPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be from 1 to 100, not {limit}"
-        )));
-    }
     Ok(Json(
         state
             .orchestrator
-            .list_builds(LOCAL_USER_ID, q.cursor.as_deref(), limit)
+            .list_builds(LOCAL_USER_ID, q.cursor.as_deref(), q.limit)
             .await?,
     ))
 }

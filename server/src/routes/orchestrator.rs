@@ -12,13 +12,12 @@ use axum::{
 use domain::{
     agent::{FieldProblem, RegisterAgentRequest, ValidationErrors},
     api::{
-        AgentView, DecomposeRequest, DecomposeResponse, EventsPage, ExecuteRequest, OrchestratorStatus,
+        AgentView, DecomposeRequest, DecomposeResponse, EventQuery, EventsPage, ExecuteRequest, OrchestratorStatus,
         RegisterAgentResponse, WorkflowSummary, WorkflowView,
     },
-    ids::{BuildId, EventId, WorkflowId, LOCAL_USER_ID},
+    ids::{self, WorkflowId, LOCAL_USER_ID},
     status::ExecutionMode,
 };
-use orchestrator::store::events::EventFilter;
 use serde::Deserialize;
 
 use crate::{
@@ -41,10 +40,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Parses a path id, answering 400 for something that is not a UUID.
-pub(crate) fn parse_id<T: From<uuid::Uuid>>(what: &str, raw: &str) -> Result<T, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(T::from)
-        .map_err(|_| ApiError::BadRequest(format!("{raw:?} is not a valid {what} id (a UUID)")))
+/// An id from a path: [`domain::ids::parse`], the parser every door uses.
+pub(crate) fn parse_id<T: From<uuid::Uuid>>(what: &'static str, raw: &str) -> Result<T, ApiError> {
+    ids::parse(what, raw).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
 async fn status(State(state): State<AppState>) -> Result<Json<OrchestratorStatus>, ApiError> {
@@ -105,7 +103,7 @@ async fn list_workflows(
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let workflows = state
         .orchestrator
-        .list_workflows(Some(LOCAL_USER_ID), q.before, q.limit.unwrap_or(50))
+        .list_workflows(Some(LOCAL_USER_ID), q.before, q.limit)
         .await?;
     Ok(Json(Workflows { workflows }))
 }
@@ -157,34 +155,10 @@ async fn cancel_workflow(
     ))
 }
 
-#[derive(Deserialize)]
-struct EventsQuery {
-    limit: Option<i64>,
-    since: Option<i64>,
-    workflow_id: Option<String>,
-    build_id: Option<String>,
-    kind: Option<String>,
-}
-
 async fn events(
     State(state): State<AppState>,
-    q: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<EventsPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let filter = EventFilter {
-        since: q.since.map(EventId),
-        workflow_id: q
-            .workflow_id
-            .as_deref()
-            .map(|w| parse_id::<WorkflowId>("workflow", w))
-            .transpose()?,
-        build_id: q
-            .build_id
-            .as_deref()
-            .map(|b| parse_id::<BuildId>("build", b))
-            .transpose()?,
-        kind_prefix: q.kind.filter(|k| !k.is_empty()),
-        ..Default::default()
-    };
-    Ok(Json(state.orchestrator.events(&filter, q.limit.unwrap_or(50)).await?))
+    Ok(Json(state.orchestrator.events(&q).await?))
 }

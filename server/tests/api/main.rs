@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)]
 
 mod builds;
+mod doors;
 mod foundation;
 mod helpers;
 mod orchestrator;

@@ -1,0 +1,40 @@
+//! The orchestrator's API: every call the two doors make (REST handlers in `server/`,
+//! server functions in `app/`), one module per area, all as methods on
+//! [`crate::Orchestrator`]:
+//!
+//! - `agents`: list and register agents.
+//! - `workflows`: decompose, execute, cancel, read and list workflows.
+//! - `builds`: start, read, list and cancel builds; their files and zip.
+//! - `events`: pages of the coordination event log, and the `/ws` replay.
+//! - `sessions`: browser session records (for the server's session store).
+//! - `status`: the orchestrator's status, metric series, the audit trail.
+//!
+//! Every rule a door would otherwise decide is applied here, once: page sizes and prompt
+//! lengths (from [`domain::limits`]), id parsing ([`domain::ids::parse`]), agent names.
+//! A door parses its transport (path, query, JSON), calls one method, and maps
+//! [`crate::Error`] to its status; the same bad input gets the same message from both.
+
+mod agents;
+mod builds;
+mod events;
+mod sessions;
+mod status;
+mod workflows;
+
+pub use sessions::SessionRecord;
+
+use domain::limits::LimitError;
+
+use crate::Error;
+
+impl From<LimitError> for Error {
+    fn from(e: LimitError) -> Self {
+        Error::BadRequest(e.0)
+    }
+}
+
+impl From<domain::ids::BadId> for Error {
+    fn from(e: domain::ids::BadId) -> Self {
+        Error::BadRequest(e.to_string())
+    }
+}

@@ -1,0 +1,52 @@
+//! Browser session records, for the server's session store (`server/src/sessions.rs`):
+//! opaque data with an expiry, keyed by the session id. Expired ones are deleted by the
+//! maintenance pass.
+
+use chrono::{DateTime, Utc};
+
+use crate::{store, Orchestrator, Result};
+
+/// A stored session: its data and when it expires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    /// The session's key/value data.
+    pub data: serde_json::Value,
+    /// When it stops being valid.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Orchestrator {
+    /// Stores a new session under `id`; `false` when the id is taken.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn session_create(&self, id: &str, record: &SessionRecord) -> Result<bool> {
+        store::sessions::insert_new(self.pool(), id, &record.data, record.expires_at).await
+    }
+
+    /// Stores a session under `id`, replacing what was there.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn session_save(&self, id: &str, record: &SessionRecord) -> Result<()> {
+        store::sessions::save(self.pool(), id, &record.data, record.expires_at).await
+    }
+
+    /// The session `id`, unless it is missing or expired.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn session_load(&self, id: &str) -> Result<Option<SessionRecord>> {
+        Ok(store::sessions::load(self.pool(), id)
+            .await?
+            .map(|(data, expires_at)| SessionRecord { data, expires_at }))
+    }
+
+    /// Deletes the session `id` (nothing when it is not there).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn session_delete(&self, id: &str) -> Result<()> {
+        store::sessions::delete(self.pool(), id).await
+    }
+}
