@@ -23,15 +23,26 @@ pub enum AppError {
         /// Per-field problems.
         problems: Vec<FieldProblem>,
     },
+    /// Not signed in (or the sign-in failed).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed (admins only).
+    #[error("{0}")]
+    Forbidden(String),
     /// Not there (or not yours).
     #[error("{0}")]
     NotFound(String),
     /// Clashes with the current state.
     #[error("{0}")]
     Conflict(String),
-    /// A budget or rate limit was hit.
-    #[error("{0}")]
-    LimitExceeded(String),
+    /// A budget or rate limit was hit; try again after `retry_after_secs`.
+    #[error("{message}")]
+    LimitExceeded {
+        /// For a person.
+        message: String,
+        /// When to try again, when known.
+        retry_after_secs: Option<u64>,
+    },
     /// The database cannot be reached right now.
     #[error("the database is unavailable right now; try again in a moment")]
     Unavailable,
@@ -47,7 +58,16 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server: the request's arguments do not decode. The caller's fault: 400.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
+                let e = AppError::BadRequest(format!("the arguments are not valid: {m}"));
+                #[cfg(feature = "ssr")]
+                let e = e.answered();
+                e
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 
@@ -66,6 +86,13 @@ impl AppError {
     pub fn answered(self) -> Self {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(self.status());
+            if let AppError::LimitExceeded {
+                retry_after_secs: Some(secs),
+                ..
+            } = &self
+            {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*secs));
+            }
         }
         self
     }
@@ -76,9 +103,11 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => S::BAD_REQUEST,
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => S::UNAUTHORIZED,
+            AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
-            AppError::LimitExceeded(_) => S::TOO_MANY_REQUESTS,
+            AppError::LimitExceeded { .. } => S::TOO_MANY_REQUESTS,
             AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
@@ -88,7 +117,12 @@ impl AppError {
         use orchestrator::Error as E;
         match e {
             E::BadRequest(m) => AppError::BadRequest(m),
-            E::LimitExceeded(m) => AppError::LimitExceeded(m),
+            E::LimitExceeded { message, retry_after } => AppError::LimitExceeded {
+                message,
+                retry_after_secs: retry_after.map(|w| (w.as_secs() + u64::from(w.subsec_nanos() > 0)).max(1)),
+            },
+            E::Unauthorized(m) => AppError::Unauthorized(m),
+            E::Forbidden(m) => AppError::Forbidden(m),
             E::Validation(v) => AppError::Validation {
                 message: v.to_string(),
                 problems: v.problems,

@@ -6,12 +6,19 @@
 //! - [`api`]: server functions (thin: call the orchestrator, map errors).
 //! - [`error`]: [`error::AppError`], the error every server function returns.
 //! - [`live`]: the WebSocket feed shared by every page, and live refetching.
+//! - [`session`]: who is signed in (one resource per page), admin-only parts, sign-out.
 //! - [`components`]: badges, progress bars, loading/empty/error states.
 //! - [`format`]: durations, sizes, label cuts and JSON previews, one formatter each.
 //! - [`graph`]: the task DAG as an SVG graph (layout maths in `graph::layout`);
 //!   [`charts`]: SVG line and bar charts (geometry in `charts::geometry`).
 //! - `pages`: one module per route (`/`, `/builds`, `/builds/:id`, `/agents`,
-//!   `/workflows`, `/workflows/:id`, `/events`, `/metrics`).
+//!   `/workflows`, `/workflows/:id`, `/events`, `/metrics`, `/account`, `/admin`, and the
+//!   signed-out pages `/sign-in`, `/setup`, `/sign-up`).
+//!
+//! Every page but the signed-out ones is for a signed-in person (the server sends anyone
+//! else to `/sign-in`); the live feed connects only for them. Pages carry a
+//! Content-Security-Policy with the response's nonce (Leptos puts it on its inline
+//! scripts), `frame-ancestors 'none'` included.
 //!
 //! Pages render with `SsrMode::Async`: the server waits for their data, so the first paint is
 //! complete HTML that reads fine without JavaScript; hydration then makes it live.
@@ -30,6 +37,7 @@ pub mod format;
 pub mod graph;
 pub mod live;
 mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -38,7 +46,51 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::live::{provide_live_feed, use_live_feed};
+use crate::{
+    live::{provide_live_feed, use_live_feed},
+    session::{provide_person, AdminOnly, SignOut},
+};
+
+/// Paths a signed-out visitor may see; the dashboard's chrome and live feed stay off there.
+pub const SIGNED_OUT_PAGES: &[&str] = &["/sign-in", "/setup", "/sign-up"];
+
+/// Sets the page's Content-Security-Policy with this response's nonce.
+fn set_csp() {
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::nonce::use_nonce;
+        if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+            let csp = format!(
+                "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+                 style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+            );
+            if let Ok(v) = http::HeaderValue::from_str(&csp) {
+                response.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+            }
+        }
+    }
+}
+
+/// The path of the page being rendered (the request's on the server, the location's in the
+/// browser), read once.
+fn current_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|p| p.uri.path().to_owned())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        {
+            window().location().pathname().unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        String::new()
+    }
+}
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,7 +117,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_live_feed();
+    set_csp();
+    let signed_out_page = SIGNED_OUT_PAGES.contains(&current_path().as_str());
+    provide_person();
+    provide_live_feed(!signed_out_page);
     let theme = RwSignal::new("dark");
     let menu = RwSignal::new(false);
 
@@ -78,6 +133,7 @@ pub fn App() -> impl IntoView {
                 <header class="topbar">
                     <a class="brand" href="/">"Nexus Forge"</a>
                     <button
+                        hidden=signed_out_page
                         class="btn ghost menu-toggle"
                         aria-controls="main-nav"
                         aria-expanded=move || menu.get().to_string()
@@ -85,16 +141,20 @@ pub fn App() -> impl IntoView {
                     >
                         "Menu"
                     </button>
-                    <nav aria-label="Main" id="main-nav" class:open=move || menu.get() on:click=move |_| menu.set(false)>
+                    <nav aria-label="Main" id="main-nav" class:open=move || menu.get() on:click=move |_| menu.set(false) hidden=signed_out_page>
                         <A href="/" exact=true>"Overview"</A>
                         <A href="/builds">"Builds"</A>
-                        <A href="/agents">"Agents"</A>
                         <A href="/workflows">"Workflows"</A>
                         <A href="/events">"Events"</A>
-                        <A href="/metrics">"Metrics"</A>
+                        <AdminOnly>
+                            <A href="/agents">"Agents"</A>
+                            <A href="/metrics">"Metrics"</A>
+                            <A href="/admin">"Admin"</A>
+                        </AdminOnly>
+                        <A href="/account">"Account"</A>
                     </nav>
                     <div class="topbar-end">
-                        <ConnectionBadge/>
+                        {(!signed_out_page).then(|| view! { <ConnectionBadge/> <SignOut/> })}
                         <button
                             class="btn ghost"
                             id="theme-toggle"
@@ -115,6 +175,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/workflows/:id") view=pages::workflows::WorkflowDetail ssr=SsrMode::Async/>
                         <Route path=path!("/events") view=pages::events::Events ssr=SsrMode::Async/>
                         <Route path=path!("/metrics") view=pages::metrics::Metrics ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=pages::admin::Admin ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/setup") view=pages::auth::SetupPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-up") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
             </div>

@@ -79,8 +79,9 @@ pub fn use_live_feed() -> LiveFeed {
     expect_context::<LiveFeed>()
 }
 
-/// Creates the feed, provides it as context and, in the browser, connects.
-pub fn provide_live_feed() -> LiveFeed {
+/// Creates the feed, provides it as context and, in the browser, connects when `connect`
+/// (a signed-out page has nothing to follow: `/ws` would refuse it).
+pub fn provide_live_feed(connect: bool) -> LiveFeed {
     let feed = LiveFeed {
         state: RwSignal::new(ConnState::Connecting),
         events: RwSignal::new(VecDeque::new()),
@@ -89,7 +90,11 @@ pub fn provide_live_feed() -> LiveFeed {
     };
     provide_context(feed);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| browser::connect(feed, 0));
+    if connect {
+        Effect::new(move |_| browser::connect(feed, 0));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = connect;
     feed
 }
 

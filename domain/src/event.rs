@@ -16,6 +16,8 @@ string_enum! {
     pub enum EventKind {
         /// An agent was registered.
         AgentRegistered => "agent.registered",
+        /// An agent was deleted (payload: `agent`).
+        AgentDeleted => "agent.deleted",
         /// An agent's status changed (payload: `from`, `to`).
         AgentStatusChanged => "agent.status_changed",
         /// A workflow was stored.

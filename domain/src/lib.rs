@@ -12,6 +12,8 @@
 //! - [`event`]: coordination events as they are stored and sent to browsers.
 //! - [`spec`]: the app spec the build pipeline works from, and its validation.
 //! - [`limits`]: page sizes and text lengths, decided once for every door.
+//! - [`auth`]: people, tokens, invitations and audit entries as the doors show them;
+//!   username and password rules.
 //! - [`api`]: request/response bodies shared by REST, server functions and the dashboard.
 //! - [`ws`]: the `/ws` protocol.
 //!
@@ -23,6 +25,7 @@
 
 pub mod agent;
 pub mod api;
+pub mod auth;
 pub mod dag;
 pub mod event;
 pub mod ids;

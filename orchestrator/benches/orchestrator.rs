@@ -29,7 +29,7 @@ use orchestrator::{
         self,
         workflows::{NewWorkflow, TaskLimits},
     },
-    Orchestrator,
+    Actor, Orchestrator,
 };
 use sqlx::{
     migrate::MigrateDatabase,
@@ -94,7 +94,7 @@ async fn create(orch: &Orchestrator, tasks: Vec<TaskSpec>) -> WorkflowId {
 
 async fn wait_done(orch: &Orchestrator, id: WorkflowId) -> WorkflowStatus {
     loop {
-        let status = orch.get_workflow(id, None).await.unwrap().status;
+        let status = orch.get_workflow(id, &Actor::system()).await.unwrap().status;
         if status != WorkflowStatus::Running {
             return status;
         }
@@ -123,7 +123,9 @@ async fn throughput(url: &str, levels: usize, width: usize) -> (f64, usize, Dura
     let n = tasks.len();
     let wf = create(&orch, tasks).await;
     let start = Instant::now();
-    orch.execute_workflow(wf, None, ExecutionMode::Parallel).await.unwrap();
+    orch.execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
+        .await
+        .unwrap();
     let status = wait_done(&orch, wf).await;
     let took = start.elapsed();
     assert_eq!(status, WorkflowStatus::Completed);
@@ -252,7 +254,7 @@ async fn main() {
             .clone(),
     };
     Orchestrator::new(setup.clone())
-        .register_agent(&bench_agent, LOCAL_USER_ID)
+        .register_agent(&bench_agent, &Actor::system())
         .await
         .unwrap();
 

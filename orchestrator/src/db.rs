@@ -22,6 +22,8 @@ pub struct DbConfig {
     pub max_connections: u32,
     /// How long to wait for a free connection (or a new one) before failing.
     pub acquire_timeout: Duration,
+    /// How long one statement may run (Postgres `statement_timeout`).
+    pub statement_timeout: Duration,
 }
 
 /// A start-up failure, already phrased for a person.
@@ -61,7 +63,8 @@ pub async fn connect_and_migrate(cfg: &DbConfig) -> Result<PgPool, ConnectError>
         ));
     }
     let opts = PgConnectOptions::from_str(&cfg.url)
-        .map_err(|e| ConnectError(format!("DATABASE_URL is not a valid Postgres URL: {e}")))?;
+        .map_err(|e| ConnectError(format!("DATABASE_URL is not a valid Postgres URL: {e}")))?
+        .options([("statement_timeout", format!("{}ms", cfg.statement_timeout.as_millis()))]);
     let target = describe(&cfg.url);
 
     let exists = Postgres::database_exists(&cfg.url)

@@ -28,9 +28,20 @@ pub enum Error {
     /// The request clashes with the current state (duplicate name, already running); a 409.
     #[error("{0}")]
     Conflict(String),
-    /// A budget or limit was hit; a 429.
+    /// No (valid) credentials: not signed in, a revoked token, a wrong password; a 401.
     #[error("{0}")]
-    LimitExceeded(String),
+    Unauthorized(String),
+    /// Signed in, but not allowed (an admin-only call); a 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A budget or rate limit was hit; a 429, with when to try again if known.
+    #[error("{message}")]
+    LimitExceeded {
+        /// For a person.
+        message: String,
+        /// When another try may succeed.
+        retry_after: Option<std::time::Duration>,
+    },
     /// Postgres failed or is unreachable; a 503 or 500, details logged only.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -45,6 +56,14 @@ impl Error {
         Self::NotFound {
             what,
             id: id.to_string(),
+        }
+    }
+
+    /// Shorthand for [`Error::LimitExceeded`].
+    pub fn limit(message: impl Into<String>, retry_after: Option<std::time::Duration>) -> Self {
+        Self::LimitExceeded {
+            message: message.into(),
+            retry_after,
         }
     }
 

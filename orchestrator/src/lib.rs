@@ -22,12 +22,14 @@
 //! [`scheduler::TaskContext`], never the whole orchestrator.
 #![warn(missing_docs)]
 
+pub mod actor;
 mod api;
 pub mod bus;
 pub mod clock;
 pub mod db;
 pub mod error;
 mod generic;
+pub mod limits;
 pub mod llm;
 pub mod pipeline;
 pub mod planner;
@@ -42,13 +44,16 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::{
-    api::SessionRecord,
+    actor::{Actor, Client, Credential},
+    api::{visible_to, AccountSettings, SessionRecord},
     error::{Error, Result},
+    limits::LimitSettings,
     store::audit::AuditEntry,
 };
 use crate::{
     bus::EventBus,
     clock::{Clock, SystemClock},
+    limits::Limiters,
     planner::{Planner, RulePlanner},
     scheduler::{handler::TaskEnv, Handlers, Scheduler, SchedulerConfig},
 };
@@ -66,6 +71,36 @@ struct Inner {
     planner: Arc<dyn Planner>,
     scheduler: Arc<Scheduler>,
     providers: llm::Providers,
+    accounts: AccountSettings,
+    limiters: Limiters,
+    retention: Retention,
+    /// The key that signs preview links, loaded (or made) on first use.
+    preview_key: tokio::sync::OnceCell<Vec<u8>>,
+}
+
+/// How long old rows are kept before the maintenance pass deletes them.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Audit entries.
+    pub audit: Duration,
+    /// Coordination events.
+    pub events: Duration,
+    /// Measurements.
+    pub metrics: Duration,
+    /// Files and zips of finished builds.
+    pub artifacts: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        let year = Duration::from_secs(365 * 86_400);
+        Self {
+            audit: year,
+            events: year,
+            metrics: year,
+            artifacts: year,
+        }
+    }
 }
 
 /// Builds an [`Orchestrator`].
@@ -77,6 +112,9 @@ pub struct OrchestratorBuilder {
     handlers: Handlers,
     bus_capacity: usize,
     providers: Option<llm::Providers>,
+    accounts: AccountSettings,
+    limits: LimitSettings,
+    retention: Retention,
 }
 
 impl OrchestratorBuilder {
@@ -110,6 +148,24 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// Sign-up rules.
+    pub fn accounts(mut self, accounts: AccountSettings) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Rate limits and ceilings.
+    pub fn limits(mut self, limits: LimitSettings) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How long old rows are kept.
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
     /// How far a bus subscriber may fall behind before it must resync.
     pub fn bus_capacity(mut self, capacity: usize) -> Self {
         self.bus_capacity = capacity;
@@ -128,6 +184,10 @@ impl OrchestratorBuilder {
                 providers: self
                     .providers
                     .unwrap_or_else(|| llm::Providers::offline(Duration::ZERO)),
+                accounts: self.accounts,
+                limiters: Limiters::new(self.limits),
+                retention: self.retention,
+                preview_key: tokio::sync::OnceCell::new(),
             }),
         }
     }
@@ -154,6 +214,9 @@ impl Orchestrator {
             handlers: default_handlers(),
             bus_capacity: 4096,
             providers: None,
+            accounts: AccountSettings::default(),
+            limits: LimitSettings::default(),
+            retention: Retention::default(),
         }
     }
 
@@ -195,6 +258,14 @@ impl Orchestrator {
         &self.inner.scheduler
     }
 
+    pub(crate) fn limiters(&self) -> &Limiters {
+        &self.inner.limiters
+    }
+
+    pub(crate) fn retention(&self) -> &Retention {
+        &self.inner.retention
+    }
+
     pub(crate) fn planner(&self) -> &dyn Planner {
         self.inner.planner.as_ref()
     }
@@ -225,6 +296,15 @@ impl Orchestrator {
     /// Database errors.
     pub async fn maintain(&self) -> Result<()> {
         scheduler::maintain(self, true).await
+    }
+
+    /// Deletes what is older than the retention settings keep, now (the maintenance pass
+    /// does this every ten minutes); returns how many rows went.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn prune_old(&self) -> Result<u64> {
+        scheduler::prune(self, self.now()).await
     }
 
     /// Wakes this process's claimer (after moving a `ManualClock`, for instance).

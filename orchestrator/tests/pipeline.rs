@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use common::{fast_config, Process};
 use domain::{
     api::{BuildConfig, BuildView, StartBuildRequest},
-    ids::{BuildId, LOCAL_USER_ID},
+    ids::BuildId,
     spec::AppSpec,
     status::{BuildStatus, TaskState},
 };
@@ -19,7 +19,7 @@ use orchestrator::{
         resilient::{BreakerConfig, Resilient, RetryConfig},
         Providers, SecretString,
     },
-    Orchestrator,
+    Actor, Orchestrator,
 };
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -129,7 +129,7 @@ async fn build(p: &Process, config: BuildConfig) -> BuildId {
                 prompt: PROMPT.into(),
                 config,
             },
-            LOCAL_USER_ID,
+            &Actor::system(),
         )
         .await
         .unwrap()
@@ -138,7 +138,7 @@ async fn build(p: &Process, config: BuildConfig) -> BuildId {
 
 async fn wait_build(orch: &Orchestrator, id: BuildId) -> BuildView {
     for _ in 0..600 {
-        let b = orch.get_build(id, None).await.unwrap();
+        let b = orch.get_build(id, &Actor::system()).await.unwrap();
         if b.status.is_terminal() && b.tasks.iter().all(|t| t.state != TaskState::Running) {
             return b;
         }
@@ -158,7 +158,7 @@ async fn fallbacks(pool: &PgPool, id: BuildId) -> Vec<Value> {
 }
 
 async fn file(orch: &Orchestrator, id: BuildId, path: &str) -> String {
-    String::from_utf8(orch.build_file(id, None, path).await.unwrap().content).unwrap()
+    String::from_utf8(orch.build_file(id, &Actor::system(), path).await.unwrap().content).unwrap()
 }
 
 fn openai() -> BuildConfig {
@@ -192,7 +192,7 @@ async fn an_offline_build_produces_a_checked_packaged_app(pool: PgPool) {
         };
         generator::check_file(&f).unwrap_or_else(|e| panic!("{}: {e:?}", a.path));
     }
-    let zip = p.orch.build_package(id, None).await.unwrap();
+    let zip = p.orch.build_package(id, &Actor::system()).await.unwrap();
     let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.content)).unwrap();
     assert_eq!(archive.len(), b.artifacts.len());
     assert!(fallbacks(&pool, id).await.is_empty());
@@ -450,12 +450,12 @@ async fn cancelling_a_build_stops_it(pool: PgPool) {
     let p = start(&pool, Providers::offline(Duration::from_millis(400))).await;
     let id = build(&p, BuildConfig::default()).await;
     for _ in 0..100 {
-        if p.orch.get_build(id, None).await.unwrap().status == BuildStatus::Running {
+        if p.orch.get_build(id, &Actor::system()).await.unwrap().status == BuildStatus::Running {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let view = p.orch.cancel_build(id, None).await.unwrap();
+    let view = p.orch.cancel_build(id, &Actor::system()).await.unwrap();
     assert_eq!(view.status, BuildStatus::Cancelled);
     let b = wait_build(&p.orch, id).await;
     assert_eq!(b.status, BuildStatus::Cancelled);
@@ -469,11 +469,11 @@ async fn cancelling_a_build_stops_it(pool: PgPool) {
     assert!(b.download_url.is_none());
     // Nothing runs on after the cancel.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let later = p.orch.get_build(id, None).await.unwrap();
+    let later = p.orch.get_build(id, &Actor::system()).await.unwrap();
     assert_eq!(later.tasks.len(), b.tasks.len());
     assert_eq!(later.artifacts.len(), b.artifacts.len());
     assert!(matches!(
-        p.orch.cancel_build(id, None).await,
+        p.orch.cancel_build(id, &Actor::system()).await,
         Err(orchestrator::Error::Conflict(_))
     ));
     p.stop().await;
@@ -494,7 +494,7 @@ async fn a_build_survives_its_server_dying_mid_way(pool: PgPool) {
     .await;
     let id = build(&a, BuildConfig::default()).await;
     for _ in 0..200 {
-        if a.orch.get_build(id, None).await.unwrap().phase >= domain::status::BuildPhase::Generation {
+        if a.orch.get_build(id, &Actor::system()).await.unwrap().phase >= domain::status::BuildPhase::Generation {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

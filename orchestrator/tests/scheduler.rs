@@ -26,7 +26,7 @@ use orchestrator::{
         tasks::{Completion, Outcome},
         workflows::TaskLimits,
     },
-    Orchestrator,
+    Actor, Orchestrator,
 };
 use sqlx::PgPool;
 
@@ -66,7 +66,9 @@ async fn a_thousand_tasks_on_eight_workers_each_complete_exactly_once(pool: PgPo
     let wf = create(&orch, tasks, TaskLimits::default(), None).await;
 
     // Act
-    orch.execute_workflow(wf, None, ExecutionMode::Parallel).await.unwrap();
+    orch.execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
+        .await
+        .unwrap();
     let done = wait_finished(&orch, wf, Duration::from_secs(120)).await;
 
     // Assert: all succeeded, each ran once, none lost.
@@ -105,7 +107,7 @@ async fn a_killed_workers_task_runs_again_elsewhere_and_completes_once(pool: PgP
     let a = Process::start(a).await;
     let wf = create(&a.orch, vec![spec("only", "work", &[])], TaskLimits::default(), None).await;
     a.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     let mut claimed = false;
@@ -169,7 +171,7 @@ async fn a_killed_workers_task_runs_again_elsewhere_and_completes_once(pool: PgP
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(late.lost, vec![done.tasks[0].id]);
-    let again = b.orch.get_workflow(wf, None).await.unwrap();
+    let again = b.orch.get_workflow(wf, &Actor::system()).await.unwrap();
     assert_eq!(again.tasks[0].output, Some(serde_json::json!({ "by": "b" })));
     b.stop().await;
 }
@@ -231,7 +233,7 @@ async fn a_failing_task_is_retried_with_exponential_backoff_on_the_clock(pool: P
     )
     .await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
 
@@ -286,7 +288,7 @@ async fn exhausted_retries_fail_the_task_and_skip_what_depends_on_it(pool: PgPoo
     )
     .await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     wait_state(&pool, wf, "a", TaskState::Ready, 1).await;
@@ -322,7 +324,7 @@ async fn a_fatal_error_is_not_retried(pool: PgPool) {
     )
     .await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     let done = wait_finished(&p.orch, wf, Duration::from_secs(10)).await;
@@ -348,7 +350,7 @@ async fn an_attempt_that_runs_past_its_timeout_fails(pool: PgPool) {
     };
     let wf = create(&p.orch, vec![spec("slow", "hang", &[])], limits, None).await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     let done = wait_finished(&p.orch, wf, Duration::from_secs(10)).await;
@@ -381,12 +383,12 @@ async fn cancelling_stops_running_tasks_and_cancels_pending_ones(pool: PgPool) {
     )
     .await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     wait_state(&pool, wf, "long", TaskState::Running, 1).await;
 
-    let view = p.orch.cancel_workflow(wf, None).await.unwrap();
+    let view = p.orch.cancel_workflow(wf, &Actor::system()).await.unwrap();
     assert_eq!(view.status, WorkflowStatus::Cancelled);
     assert_eq!(
         view.tasks.iter().find(|t| t.key == "after").unwrap().state,
@@ -397,7 +399,7 @@ async fn cancelling_stops_running_tasks_and_cancels_pending_ones(pool: PgPool) {
     let done = wait_finished(&p.orch, wf, Duration::from_secs(10)).await;
     assert_eq!(done.status, WorkflowStatus::Cancelled);
     assert!(*stopped.lock().unwrap() || done.tasks[0].state == TaskState::Cancelled);
-    let again = p.orch.cancel_workflow(wf, None).await.unwrap_err();
+    let again = p.orch.cancel_workflow(wf, &Actor::system()).await.unwrap_err();
     assert!(matches!(again, orchestrator::Error::Conflict(_)), "{again}");
     p.stop().await;
 }
@@ -422,7 +424,7 @@ async fn a_workflow_past_its_deadline_times_out(pool: PgPool) {
     )
     .await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     wait_state(&pool, wf, "w", TaskState::Running, 1).await;
@@ -465,7 +467,7 @@ async fn run_recorded(pool: &PgPool, mode: ExecutionMode) -> Vec<(String, std::t
         spec("d", "record", &[]),
     ];
     let wf = create(&p.orch, tasks, TaskLimits::default(), None).await;
-    p.orch.execute_workflow(wf, None, mode).await.unwrap();
+    p.orch.execute_workflow(wf, &Actor::system(), mode).await.unwrap();
     let done = wait_finished(&p.orch, wf, Duration::from_secs(20)).await;
     assert_eq!(done.status, WorkflowStatus::Completed);
     assert_eq!(done.mode, mode);
@@ -524,7 +526,7 @@ async fn an_offline_agent_gets_no_work_until_it_comes_back(pool: PgPool) {
     p.orch.maintain().await.unwrap();
     let imagen = p
         .orch
-        .list_agents()
+        .list_agents(&Actor::system())
         .await
         .unwrap()
         .into_iter()
@@ -538,7 +540,7 @@ async fn an_offline_agent_gets_no_work_until_it_comes_back(pool: PgPool) {
     ];
     let wf = create(&p.orch, tasks, TaskLimits::default(), None).await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     wait_state(&pool, wf, "code", TaskState::Succeeded, 1).await;
@@ -592,7 +594,7 @@ async fn an_agent_never_runs_more_than_its_concurrency(pool: PgPool) {
     let wf = create(&procs[0].orch, tasks, TaskLimits::default(), None).await;
     procs[0]
         .orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
     let done = wait_finished(&procs[0].orch, wf, Duration::from_secs(60)).await;
@@ -618,7 +620,7 @@ async fn events_arrive_in_order_on_the_bus_and_the_log_agrees_with_the_final_sta
     ];
     let wf = create(&p.orch, tasks, TaskLimits::default(), None).await;
     p.orch
-        .execute_workflow(wf, None, ExecutionMode::Parallel)
+        .execute_workflow(wf, &Actor::system(), ExecutionMode::Parallel)
         .await
         .unwrap();
 
@@ -655,7 +657,7 @@ async fn events_arrive_in_order_on_the_bus_and_the_log_agrees_with_the_final_sta
     assert_eq!(bus_ids, log_ids[log_ids.len() - bus_ids.len()..]);
 
     // Replaying the log gives each task's final state.
-    let view = p.orch.get_workflow(wf, None).await.unwrap();
+    let view = p.orch.get_workflow(wf, &Actor::system()).await.unwrap();
     let mut last_state: HashMap<TaskId, TaskState> = HashMap::new();
     for e in &logged {
         let state = match e.kind {

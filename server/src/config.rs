@@ -1,9 +1,15 @@
 //! Configuration: every setting is a flag with an environment variable, and has a default
-//! that runs the product locally (local Postgres, offline provider).
+//! that runs the product locally (local Postgres, offline provider). API keys are the
+//! exception: they come only from the environment or a file (`GEMINI_API_KEY` or
+//! `GEMINI_API_KEY_FILE`, `OPENAI_API_KEY` or `OPENAI_API_KEY_FILE`), never from a flag
+//! that `ps` would show.
+//!
+//! The same binary has scripted set-up commands (`nexus-forge admin create-user`,
+//! `nexus-forge admin create-token`), which use the same `DATABASE_URL`.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use orchestrator::llm::{
     gemini::GeminiConfig, openai::OpenAiConfig, resilient::RetryConfig, LlmSettings, SecretString,
 };
@@ -11,6 +17,154 @@ use orchestrator::llm::{
 /// Nexus Forge: type the app you want; a team of AI agents builds it while you watch.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "nexus-forge", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (without one: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The server's settings.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// The binary's commands besides serving.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Set up people without a browser (migrates the database first if needed).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `nexus-forge admin …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account.
+    CreateUser {
+        /// The sign-in name (letters, digits, `_`, `.`, `-`).
+        #[arg(long)]
+        username: String,
+        /// A file holding the password (its first line; use `-` for standard input).
+        #[arg(long)]
+        password_file: PathBuf,
+        /// Make the account an admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Create an API token for an account and print it (the only line on standard output).
+    CreateToken {
+        /// Whose token.
+        #[arg(long)]
+        username: String,
+        /// What to call it.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Who may connect, from where, and how sessions are kept.
+#[derive(Debug, Clone, Args)]
+pub struct SecurityConfig {
+    /// The address people use to reach this server (`https://forge.example.com`). Requests
+    /// for any other host are refused (DNS rebinding), and its origin is the one allowed
+    /// to make changes. Without it, only localhost names and the listen address are served.
+    #[arg(long, env = "NF_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// More origins allowed to make changes and open /ws (comma separated).
+    #[arg(long, env = "NF_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origin: Vec<String>,
+
+    /// Mark session cookies `Secure` (also on when --public-url is https).
+    #[arg(long, env = "NF_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Let anyone sign up without an invitation.
+    #[arg(long, env = "NF_OPEN_SIGNUP")]
+    pub open_signup: bool,
+
+    /// Requests one signed-in person may make per minute.
+    #[arg(long, env = "NF_RATE_PER_PERSON", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_per_person: u32,
+
+    /// Requests one address may make per minute.
+    #[arg(long, env = "NF_RATE_PER_IP", default_value_t = 2400, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_per_ip: u32,
+
+    /// Builds one person may start per hour.
+    #[arg(long, env = "NF_BUILDS_PER_HOUR", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub builds_per_hour: u32,
+
+    /// Builds one person may have queued or running at once.
+    #[arg(long, env = "NF_MAX_CONCURRENT_BUILDS", default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_concurrent_builds: i64,
+
+    /// The largest token budget a build may have.
+    #[arg(long, env = "NF_MAX_BUILD_TOKENS", default_value_t = 2_000_000)]
+    pub max_build_tokens: u64,
+
+    /// The most model calls a build may make.
+    #[arg(long, env = "NF_MAX_BUILD_LLM_CALLS", default_value_t = 500)]
+    pub max_build_llm_calls: u32,
+
+    /// Sign-in attempts one address may make per minute.
+    #[arg(long, env = "NF_LOGINS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub logins_per_minute: u32,
+
+    /// /ws connections one person may hold open.
+    #[arg(long, env = "NF_WS_PER_PERSON", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ws_per_person: u32,
+
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, env = "NF_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
+
+    /// Milliseconds one SQL statement may run (Postgres `statement_timeout`).
+    #[arg(long, env = "NF_STATEMENT_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub statement_timeout_ms: u64,
+
+    /// Days audit entries are kept.
+    #[arg(long, env = "NF_RETAIN_AUDIT_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_audit_days: u64,
+
+    /// Days coordination events are kept.
+    #[arg(long, env = "NF_RETAIN_EVENTS_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_events_days: u64,
+
+    /// Days measurements are kept.
+    #[arg(long, env = "NF_RETAIN_METRICS_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_metrics_days: u64,
+
+    /// Days the files of a finished build are kept.
+    #[arg(long, env = "NF_RETAIN_ARTIFACTS_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_artifacts_days: u64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            allowed_origin: vec![],
+            secure_cookies: false,
+            open_signup: false,
+            rate_per_person: 1200,
+            rate_per_ip: 2400,
+            builds_per_hour: 60,
+            max_concurrent_builds: 4,
+            max_build_tokens: 2_000_000,
+            max_build_llm_calls: 500,
+            logins_per_minute: 10,
+            ws_per_person: 16,
+            request_timeout_secs: 30,
+            statement_timeout_ms: 30_000,
+            retain_audit_days: 365,
+            retain_events_days: 365,
+            retain_metrics_days: 365,
+            retain_artifacts_days: 365,
+        }
+    }
+}
+
+/// The server's settings.
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Postgres to use. The database is created if it does not exist, and migrated.
     #[arg(
@@ -59,8 +213,9 @@ pub struct Config {
     #[arg(long, env = "NF_LLM_PROVIDER", default_value = "offline")]
     pub llm_provider: String,
 
-    /// Google Gemini API key; enables the gemini provider.
-    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true, value_parser = secret)]
+    /// Google Gemini API key (from `GEMINI_API_KEY` or `GEMINI_API_KEY_FILE` only); enables
+    /// the gemini provider.
+    #[arg(skip)]
     pub gemini_api_key: Option<SecretString>,
 
     /// Gemini model.
@@ -80,8 +235,9 @@ pub struct Config {
     #[arg(long, env = "OPENAI_BASE_URL")]
     pub openai_base_url: Option<String>,
 
-    /// Key for the OpenAI-compatible endpoint (local servers need none).
-    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true, value_parser = secret)]
+    /// Key for the OpenAI-compatible endpoint (from `OPENAI_API_KEY` or
+    /// `OPENAI_API_KEY_FILE` only; local servers need none).
+    #[arg(skip)]
     pub openai_api_key: Option<SecretString>,
 
     /// Model for the OpenAI-compatible endpoint.
@@ -99,13 +255,64 @@ pub struct Config {
     /// Milliseconds each offline answer takes, so a build's phases can be watched.
     #[arg(long, env = "NF_OFFLINE_DELAY_MS", default_value_t = 250)]
     pub offline_delay_ms: u64,
+
+    /// Accounts, origins, limits and retention.
+    #[command(flatten)]
+    pub security: SecurityConfig,
 }
 
-fn secret(s: &str) -> Result<SecretString, String> {
-    Ok(SecretString::new(s.trim()))
+/// A secret from the environment: `NAME`, or the first line of the file `NAME_FILE`.
+///
+/// # Errors
+/// The file is named but cannot be read.
+pub fn secret_from_env(name: &str) -> Result<Option<SecretString>, String> {
+    if let Ok(path) = std::env::var(format!("{name}_FILE")) {
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}_FILE ({path}): {e}"))?;
+        let line = text.lines().next().unwrap_or("").trim().to_owned();
+        return Ok((!line.is_empty()).then(|| SecretString::new(line)));
+    }
+    Ok(std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .map(SecretString::new))
 }
 
 impl Config {
+    /// Fills in what flags do not carry: the API keys, from the environment or files.
+    ///
+    /// # Errors
+    /// A key file that cannot be read.
+    pub fn with_secrets_from_env(mut self) -> Result<Self, String> {
+        self.gemini_api_key = secret_from_env("GEMINI_API_KEY")?;
+        self.openai_api_key = secret_from_env("OPENAI_API_KEY")?;
+        Ok(self)
+    }
+
+    /// The rate limits and ceilings the orchestrator enforces.
+    pub fn limits(&self) -> orchestrator::LimitSettings {
+        let s = &self.security;
+        orchestrator::LimitSettings {
+            builds_per_hour: s.builds_per_hour,
+            max_concurrent_builds: s.max_concurrent_builds,
+            logins_per_minute: s.logins_per_minute,
+            max_build_tokens: s.max_build_tokens,
+            max_build_llm_calls: s.max_build_llm_calls,
+        }
+    }
+
+    /// How long old rows are kept.
+    pub fn retention(&self) -> orchestrator::Retention {
+        let days = |d: u64| Duration::from_secs(d.saturating_mul(86_400));
+        let s = &self.security;
+        orchestrator::Retention {
+            audit: days(s.retain_audit_days),
+            events: days(s.retain_events_days),
+            metrics: days(s.retain_metrics_days),
+            artifacts: days(s.retain_artifacts_days),
+        }
+    }
+
     /// The LLM settings these flags describe.
     pub fn llm(&self) -> LlmSettings {
         let timeout = Duration::from_secs(self.llm_timeout_secs);

@@ -1,7 +1,8 @@
 //! [`ApiError`]: what every REST handler returns on failure, rendered as
 //! `{"error": "<kind>", "message": "<for a person>"}` with the matching status. 4xx carry
 //! the orchestrator's message; 5xx are logged here with their cause and say nothing more.
-//! [`ApiJson`] is axum's `Json` with its rejections turned into the same shape.
+//! [`ApiJson`] is axum's `Json` with its rejections turned into the same shape. A 401 says
+//! `WWW-Authenticate: Bearer`; a 429 says `Retry-After` (seconds) when the limit knows.
 
 use axum::{
     extract::{rejection::JsonRejection, FromRequest},
@@ -20,6 +21,10 @@ pub enum ApiError {
     BadRequest(String),
     /// No route.
     NotFound(String),
+    /// No (valid) credentials.
+    Unauthorized(String),
+    /// Any other refusal: status, kind and message.
+    Status(StatusCode, String, String),
 }
 
 impl From<orchestrator::Error> for ApiError {
@@ -52,6 +57,15 @@ impl IntoResponse for ApiError {
         match self {
             ApiError::BadRequest(m) => body(StatusCode::BAD_REQUEST, "bad_request", m, vec![]),
             ApiError::NotFound(m) => body(StatusCode::NOT_FOUND, "not_found", m, vec![]),
+            ApiError::Unauthorized(m) => {
+                let mut res = body(StatusCode::UNAUTHORIZED, "unauthorized", m, vec![]);
+                res.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer"),
+                );
+                res
+            }
+            ApiError::Status(status, kind, m) => body(status, &kind, m, vec![]),
             ApiError::Orchestrator(e) => match e {
                 E::BadRequest(m) => body(StatusCode::BAD_REQUEST, "bad_request", m, vec![]),
                 E::Validation(v) => {
@@ -60,7 +74,19 @@ impl IntoResponse for ApiError {
                 }
                 e @ E::NotFound { .. } => body(StatusCode::NOT_FOUND, "not_found", e.to_string(), vec![]),
                 E::Conflict(m) => body(StatusCode::CONFLICT, "conflict", m, vec![]),
-                E::LimitExceeded(m) => body(StatusCode::TOO_MANY_REQUESTS, "limit_exceeded", m, vec![]),
+                E::Unauthorized(m) => ApiError::Unauthorized(m).into_response(),
+                E::Forbidden(m) => body(StatusCode::FORBIDDEN, "forbidden", m, vec![]),
+                E::LimitExceeded { message, retry_after } => {
+                    let mut res = body(StatusCode::TOO_MANY_REQUESTS, "limit_exceeded", message, vec![]);
+                    if let Some(wait) = retry_after {
+                        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                        res.headers_mut().insert(
+                            axum::http::header::RETRY_AFTER,
+                            axum::http::HeaderValue::from(secs.max(1)),
+                        );
+                    }
+                    res
+                }
                 e if e.is_unavailable() => {
                     tracing::warn!(error.message = %e, "request failed: database unavailable");
                     body(

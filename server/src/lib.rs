@@ -9,17 +9,21 @@
 //! - [`ws`]: the `/ws` live feed.
 //! - [`error`]: [`error::ApiError`], the JSON error every REST handler returns.
 //! - [`telemetry`]: where the logs go and how they are filtered.
-//! - [`audit`]: the audit-trail middleware.
 //! - [`sessions`]: browser sessions (tower-sessions, stored in Postgres).
+//! - [`auth`]: who is calling (token or session) and the sign-in gate for pages.
+//! - [`guard`]: hosts, origins, JSON-only changes, NUL, rates, security headers.
+//! - [`admin`]: `nexus-forge admin create-user | create-token`.
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
 //! server on a random port against their own database.
 
 #![recursion_limit = "256"] // Leptos view types of the dashboard are deeply nested.
 
-pub mod audit;
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod error;
+pub mod guard;
 pub mod routes;
 pub mod sessions;
 pub mod startup;

@@ -1,21 +1,40 @@
-//! `nexus-forge`: parse the configuration, start the server, report a failure in one line.
+//! `nexus-forge`: parse the command line; serve (the default), or run an `admin` set-up
+//! command; report a failure in one line.
 #![recursion_limit = "256"]
 
 use clap::Parser;
-use server::{config::Config, startup::Application, telemetry};
+use server::{
+    admin,
+    config::{Cli, Command},
+    startup::Application,
+    telemetry,
+};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
-    telemetry::init(&config.log);
-    match Application::build(config).await {
-        Ok(app) => match app.run_until_stopped(server::startup::shutdown_signal()).await {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                std::process::ExitCode::FAILURE
+    let cli = Cli::parse();
+    let config = match cli.config.with_secrets_from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Admin(cmd)) => {
+            telemetry::init(&std::env::var("NF_LOG").unwrap_or_else(|_| "warn".into()));
+            admin::run(&config, cmd).await
+        }
+        None => {
+            telemetry::init(&config.log);
+            match Application::build(config).await {
+                Ok(app) => app.run_until_stopped(server::startup::shutdown_signal()).await,
+                Err(e) => Err(e),
             }
-        },
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

@@ -1,30 +1,27 @@
 //! Browser sessions: tower-sessions with its records in Postgres (`sessions`), so every
 //! server process sees the same sessions and they survive restarts.
 //!
-//! Until accounts exist, a browser that loads a page gets a session holding the local
-//! user's id ([`USER_KEY`]); server functions read the person from it
-//! (`app::api::ssr::me`). Sign-in will only have to put another id there. API clients
-//! without a cookie get no session (only page loads create one). Expired sessions are
-//! deleted by the orchestrator's maintenance pass.
+//! Signing in puts the person's id in the session ([`USER_KEY`]) after rotating the
+//! session id; signing out deletes the session; a password change ends the person's other
+//! sessions. `crate::auth::identify` reads the id back on every request. Expired sessions
+//! are deleted by the orchestrator's maintenance pass.
+//!
+//! Why our own store rather than `tower-sessions-sqlx-store`: that crate keeps each session
+//! as an opaque MessagePack blob in a schema it migrates itself, so a person's sessions
+//! cannot be found to end them at a password change, and a second migration system would
+//! run at start-up. Ours is ~100 lines over the orchestrator's session calls, in the
+//! schema's own `sessions` table with a `user_id` column.
 
-use axum::{
-    extract::Request,
-    http::{header::ACCEPT, Method},
-    middleware::Next,
-    response::Response,
-};
 use chrono::{DateTime, Utc};
-use domain::ids::LOCAL_USER_ID;
 use orchestrator::{Orchestrator, SessionRecord};
 use tower_sessions::{
     cookie::{time::Duration, SameSite},
     session::{Id, Record},
     session_store::{self, SessionStore},
-    Expiry, Session, SessionManagerLayer,
+    Expiry, SessionManagerLayer,
 };
 
-/// The session key that holds the signed-in person's id.
-pub const USER_KEY: &str = "user_id";
+pub use app::api::USER_KEY;
 
 /// The store: sessions in Postgres.
 #[derive(Clone)]
@@ -96,36 +93,14 @@ impl SessionStore for PgSessionStore {
     }
 }
 
-/// The session layer: a `nf_session` cookie (HttpOnly, SameSite=Lax), 30 days of
-/// inactivity.
-pub fn layer(orchestrator: Orchestrator) -> SessionManagerLayer<PgSessionStore> {
+/// The session layer: a `nf_session` cookie (HttpOnly, SameSite=Lax, `Secure` when
+/// `secure`), 30 days of inactivity. A session is stored only once something is put in it,
+/// that is at sign-in; anonymous page loads create none.
+pub fn layer(orchestrator: Orchestrator, secure: bool) -> SessionManagerLayer<PgSessionStore> {
     SessionManagerLayer::new(PgSessionStore { orchestrator })
         .with_name("nf_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(false)
+        .with_secure(secure)
         .with_expiry(Expiry::OnInactivity(Duration::days(30)))
-}
-
-/// Middleware: a page load (GET accepting HTML) without a person in its session gets the
-/// local user. Failures are logged; the page is served either way.
-pub async fn ensure_person(session: Session, req: Request, next: Next) -> Response {
-    let page_load = req.method() == Method::GET
-        && req
-            .headers()
-            .get(ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"));
-    if page_load {
-        match session.get::<String>(USER_KEY).await {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                if let Err(e) = session.insert(USER_KEY, LOCAL_USER_ID.to_string()).await {
-                    tracing::warn!(error.message = %e, "cannot start a session");
-                }
-            }
-            Err(e) => tracing::warn!(error.message = %e, "cannot read the session"),
-        }
-    }
-    next.run(req).await
 }

@@ -1,22 +1,29 @@
 //! Start-up and shutdown: connect and migrate, bind, assemble the router, serve until a
 //! signal, then stop the background work within the grace period.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use app::{shell, App};
-use axum::{serve::ListenerExt, Router};
+use axum::{http::StatusCode, serve::ListenerExt, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use orchestrator::{
     db::{self, DbConfig},
-    Orchestrator,
+    AccountSettings, Orchestrator,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::trace::TraceLayer;
+use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::{audit, config::Config, routes, sessions, state::AppState, ws};
+use crate::{
+    auth,
+    config::Config,
+    guard::{self, Guard},
+    routes, sessions,
+    state::{AppState, Sockets},
+    ws,
+};
 
 /// A server that is connected, migrated and bound, but not serving yet.
 pub struct Application {
@@ -38,6 +45,7 @@ impl Application {
             url: config.database_url.clone(),
             max_connections: config.db_max_connections,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_millis(config.security.statement_timeout_ms),
         })
         .await?;
         Self::from_pool(config, pool).await
@@ -50,9 +58,15 @@ impl Application {
     pub async fn from_pool(config: Config, pool: sqlx::PgPool) -> anyhow::Result<Self> {
         let providers = orchestrator::llm::Providers::from_settings(&config.llm()).map_err(anyhow::Error::msg)?;
         tracing::info!(default = providers.default_name(), configured = ?providers.names(), "LLM providers");
+        let guard = Arc::new(Guard::new(&config.security).map_err(anyhow::Error::msg)?);
         let orchestrator = Orchestrator::builder(pool)
             .scheduler(config.scheduler())
             .providers(providers)
+            .accounts(AccountSettings {
+                open_signup: config.security.open_signup,
+            })
+            .limits(config.limits())
+            .retention(config.retention())
             .build();
 
         let mut leptos_options = get_configuration(None)
@@ -65,14 +79,23 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let shutdown = CancellationToken::new();
+        let secure_cookies = config.security.secure_cookies
+            || config
+                .security
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"));
         let state = AppState {
             leptos_options: leptos_options.clone(),
             orchestrator: orchestrator.clone(),
             shutdown: shutdown.clone(),
+            guard,
+            sockets: Arc::new(Sockets::new(config.security.ws_per_person as usize)),
         };
+        let timeout = Duration::from_secs(config.security.request_timeout_secs);
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, secure_cookies, timeout),
             orchestrator,
             shutdown,
             grace: Duration::from_secs(config.shutdown_grace_secs),
@@ -100,7 +123,19 @@ impl Application {
             grace,
         } = self;
         let mut background = orchestrator.spawn_background(shutdown.clone());
-        tracing::info!("serving on http://{}", listener.local_addr()?);
+        let addr = listener.local_addr()?;
+        tracing::info!("serving on http://{addr}");
+        if orchestrator.setup_needed().await.unwrap_or(false) {
+            let host = if addr.ip().is_unspecified() {
+                format!("127.0.0.1:{}", addr.port())
+            } else {
+                addr.to_string()
+            };
+            eprintln!(
+                "No account can sign in yet: open http://{host}/setup to create the first admin \
+                 (or run `nexus-forge admin create-user --username NAME --password-file FILE --admin`)."
+            );
+        }
 
         let stop = shutdown.clone();
         let listener = listener.tap_io(|tcp| {
@@ -127,8 +162,11 @@ impl Application {
     }
 }
 
-/// The whole router: REST, `/ws`, server functions, SSR pages, static files.
-pub fn router(state: AppState) -> Router {
+/// The whole router: REST, `/ws`, server functions, SSR pages, static files, and the layers
+/// every request passes (outermost first): tracing, the guard (host, origin, JSON, NUL,
+/// per-address rate, headers), a time limit, the session, who is calling, the per-person
+/// rate, and the sign-in gate for pages.
+pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let orchestrator = state.orchestrator.clone();
@@ -142,12 +180,12 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            audit::record_mutations,
-        ))
-        .layer(axum::middleware::from_fn(sessions::ensure_person))
-        .layer(sessions::layer(state.orchestrator.clone()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate_pages))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::per_person))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
+        .layer(sessions::layer(state.orchestrator.clone(), secure_cookies))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::check))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

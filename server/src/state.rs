@@ -1,9 +1,14 @@
 //! State shared by every handler: cheap clones of long-lived handles.
 
+use std::{collections::HashMap, sync::Arc};
+
 use axum::extract::FromRef;
+use domain::ids::UserId;
 use leptos::prelude::LeptosOptions;
 use orchestrator::Orchestrator;
 use tokio_util::sync::CancellationToken;
+
+use crate::guard::SharedGuard;
 
 /// What handlers get through `State`.
 #[derive(Clone, FromRef)]
@@ -14,4 +19,59 @@ pub struct AppState {
     pub orchestrator: Orchestrator,
     /// Cancelled when the process is shutting down; long-lived handlers (WebSockets) end.
     pub shutdown: CancellationToken,
+    /// The request policy (hosts, origins, rates).
+    pub guard: SharedGuard,
+    /// Open `/ws` connections per person, and the most one may hold.
+    pub sockets: Arc<Sockets>,
+}
+
+/// Open `/ws` connections per person.
+#[derive(Debug, Default)]
+pub struct Sockets {
+    /// The most one person may hold.
+    pub per_person: usize,
+    open: std::sync::Mutex<HashMap<UserId, usize>>,
+}
+
+/// One counted connection; dropping it frees the slot.
+#[derive(Debug)]
+pub struct SocketSlot {
+    sockets: Arc<Sockets>,
+    person: UserId,
+}
+
+impl Sockets {
+    /// Sockets with a per-person cap.
+    pub fn new(per_person: usize) -> Self {
+        Self {
+            per_person,
+            open: Default::default(),
+        }
+    }
+
+    /// A slot for `person`, unless they already hold as many as allowed.
+    pub fn take(self: &Arc<Self>, person: UserId) -> Option<SocketSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(person).or_default();
+        if *n >= self.per_person {
+            return None;
+        }
+        *n += 1;
+        Some(SocketSlot {
+            sockets: self.clone(),
+            person,
+        })
+    }
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut open = self.sockets.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.person) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.person);
+            }
+        }
+    }
 }

@@ -1,30 +1,42 @@
 //! `/ws`: the live feed. The protocol is in `domain::ws` and the README.
 //!
-//! One task per socket runs a `select!` over the client's messages, the process's event bus,
-//! a keep-alive timer and shutdown. Replay-then-live: the bus receiver is created before the
-//! replay reads the table up to the bus's watermark `W`, and live events at or below `W`
-//! are dropped, so every event is sent once and in id order. A socket that cannot keep up
-//! lags on its own receiver and is told to resync; the bus never waits for it.
+//! Only a signed-in caller (session cookie or bearer token) may connect, from an allowed
+//! origin (`crate::guard`); it gets only the events it may see (its own; an admin, all),
+//! replay included. One task per socket runs a `select!` over the client's messages, the
+//! process's event bus, a keep-alive timer and shutdown. Replay-then-live: the bus receiver
+//! is created before the replay reads the table up to the bus's watermark `W`, and live
+//! events at or below `W` are dropped, so every event is sent once and in id order. A
+//! socket that cannot keep up lags on its own receiver and is told to resync; the bus never
+//! waits for it.
+//!
+//! Bounds: [`MAX_MESSAGE_BYTES`] per client message; [`MAX_TOPICS`] per subscribe; a
+//! person holds at most `--ws-per-person` sockets (more are closed with 1008); a client
+//! sending faster than [`CLIENT_RATE`] messages a second is closed with 1008; a send that
+//! does not complete within [`SEND_TIMEOUT`] drops the client.
 
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, num::NonZeroU32, time::Duration};
 
 use axum::{
     extract::{
-        ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
         State,
     },
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
-    Router,
+    Extension, Router,
 };
 use domain::{
-    event::CoordinationEvent,
-    ids::{EventId, LOCAL_USER_ID},
+    ids::EventId,
     ws::{ClientMessage, ServerMessage, Topic},
 };
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use orchestrator::{visible_to, Actor};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::AppState;
+use crate::{
+    error::ApiError,
+    state::{AppState, SocketSlot},
+};
 
 /// Keep-alive ping interval.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -32,30 +44,79 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const MAX_REPLAY: i64 = 5_000;
 /// Events read per replay query.
 const REPLAY_PAGE: i64 = 500;
+/// Largest message (and frame) a client may send.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Most topics one subscribe may name.
+pub const MAX_TOPICS: usize = 64;
+/// Messages a client may send per second (with a burst of twice that).
+pub const CLIENT_RATE: u32 = 20;
+/// Longest one send may take before the client is dropped.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `/ws`.
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
 }
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, state))
+async fn upgrade(State(state): State<AppState>, actor: Option<Extension<Actor>>, ws: WebSocketUpgrade) -> Response {
+    let Some(Extension(actor)) = actor else {
+        return ApiError::Unauthorized("sign in, or send an API token (Authorization: Bearer …), to open /ws".into())
+            .into_response();
+    };
+    let slot = state.sockets.take(actor.id());
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |mut socket| async move {
+            match slot {
+                Some(slot) => serve(socket, state, actor, slot).await,
+                None => {
+                    let reason = format!("at most {} open connections per person", state.sockets.per_person);
+                    close(&mut socket, close_code::POLICY, reason).await;
+                }
+            }
+        })
 }
 
-/// Whether the (future) signed-in person may see `event`. Until accounts exist everything
-/// belongs to the local user; system events (agents) have no owner and are for everyone.
-fn visible(event: &CoordinationEvent) -> bool {
-    event.owner_id.is_none_or(|o| o == LOCAL_USER_ID)
+async fn close(socket: &mut WebSocket, code: u16, reason: String) {
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason),
+    };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+}
+
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(Utf8Bytes::from(text)))).await,
+        Ok(Ok(()))
+    )
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
     match serde_json::to_string(msg) {
-        Ok(text) => socket.send(Message::Text(Utf8Bytes::from(text))).await.is_ok(),
+        Ok(text) => send_text(socket, text).await,
         Err(_) => false,
     }
 }
 
-async fn serve(mut socket: WebSocket, state: AppState) {
+/// Why a subscribe is refused, if it is.
+fn refuse_subscribe(topics: &[Topic], last_event_id: Option<EventId>) -> Option<String> {
+    if topics.len() > MAX_TOPICS {
+        return Some(format!(
+            "at most {MAX_TOPICS} topics per subscribe, not {}",
+            topics.len()
+        ));
+    }
+    match last_event_id {
+        Some(id) if id.0 < 0 => Some(format!("last_event_id must be an event id (0 or more), not {}", id.0)),
+        _ => None,
+    }
+}
+
+async fn serve(mut socket: WebSocket, state: AppState, actor: Actor, _slot: SocketSlot) {
+    let burst = NonZeroU32::new(CLIENT_RATE * 2).unwrap_or(NonZeroU32::MIN);
+    let rate = NonZeroU32::new(CLIENT_RATE).unwrap_or(NonZeroU32::MIN);
+    let flood: DefaultDirectRateLimiter = RateLimiter::direct(Quota::per_second(rate).allow_burst(burst));
     let bus = state.orchestrator.bus().clone();
     let mut rx = bus.subscribe();
     let hello = ServerMessage::Hello {
@@ -75,7 +136,7 @@ async fn serve(mut socket: WebSocket, state: AppState) {
     loop {
         tokio::select! {
             _ = state.shutdown.cancelled() => {
-                let _ = socket.send(Message::Close(None)).await;
+                close(&mut socket, close_code::AWAY, "the server is shutting down".into()).await;
                 return;
             }
             incoming = socket.recv() => {
@@ -84,16 +145,24 @@ async fn serve(mut socket: WebSocket, state: AppState) {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => continue,
                 };
+                if flood.check().is_err() {
+                    close(&mut socket, close_code::POLICY, format!("too many messages: at most {CLIENT_RATE} a second")).await;
+                    return;
+                }
                 match serde_json::from_str::<ClientMessage>(text.as_str()) {
                     Ok(ClientMessage::Ping) => {
                         if !send(&mut socket, &ServerMessage::Pong).await { return; }
                     }
                     Ok(ClientMessage::Subscribe { topics: wanted, last_event_id }) => {
+                        if let Some(message) = refuse_subscribe(&wanted, last_event_id) {
+                            if !send(&mut socket, &ServerMessage::Error { message }).await { return; }
+                            continue;
+                        }
                         let wanted: HashSet<Topic> = wanted.into_iter().collect();
                         let watermark = bus.watermark();
                         let mut replayed = 0;
                         if let Some(since) = last_event_id.filter(|s| *s < watermark) {
-                            match replay(&mut socket, &state, &wanted, since, watermark).await {
+                            match replay(&mut socket, &state, &actor, &wanted, since, watermark).await {
                                 Replay::Sent(n) => replayed = n,
                                 Replay::TooMany => {
                                     let msg = ServerMessage::Resync { reason: "too many events were missed".into() };
@@ -117,7 +186,7 @@ async fn serve(mut socket: WebSocket, state: AppState) {
                 match event {
                     Ok(event) => {
                         let Some(wanted) = &topics else { continue };
-                        if event.id <= floor || !visible(&event) || !wanted.iter().any(|t| t.matches(&event)) {
+                        if event.id <= floor || !visible_to(&event, &actor) || !wanted.iter().any(|t| t.matches(&event)) {
                             continue;
                         }
                         if !send(&mut socket, &ServerMessage::Event { event: (*event).clone() }).await { return; }
@@ -131,7 +200,8 @@ async fn serve(mut socket: WebSocket, state: AppState) {
                 }
             }
             _ = ping.tick() => {
-                if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
+                let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Default::default()))).await;
+                if !matches!(sent, Ok(Ok(()))) { return; }
             }
         }
     }
@@ -147,17 +217,22 @@ enum Replay {
 async fn replay(
     socket: &mut WebSocket,
     state: &AppState,
+    actor: &Actor,
     topics: &HashSet<Topic>,
     since: EventId,
     until: EventId,
 ) -> Replay {
-    if until.0 - since.0 > MAX_REPLAY {
+    if until.0.saturating_sub(since.0) > MAX_REPLAY {
         return Replay::TooMany;
     }
     let mut cursor = since;
     let mut sent = 0;
     loop {
-        let page = match state.orchestrator.replay_events(cursor, until, REPLAY_PAGE).await {
+        let page = match state
+            .orchestrator
+            .replay_events(cursor, until, REPLAY_PAGE, actor)
+            .await
+        {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error.message = %e, "websocket replay failed");
@@ -168,7 +243,7 @@ async fn replay(
             return Replay::Sent(sent);
         };
         for event in page {
-            if visible(&event) && topics.iter().any(|t| t.matches(&event)) {
+            if topics.iter().any(|t| t.matches(&event)) {
                 if !send(socket, &ServerMessage::Event { event }).await {
                     return Replay::Closed;
                 }

@@ -1,6 +1,9 @@
 //! One module per route, plus the pieces pages share.
 
+pub(crate) mod account;
+pub(crate) mod admin;
 pub(crate) mod agents;
+pub(crate) mod auth;
 pub(crate) mod builds;
 pub(crate) mod events;
 pub(crate) mod metrics;

@@ -14,16 +14,27 @@ use crate::{
     api::{get_status, list_agents, list_builds, recent_events},
     components::{Empty, ErrorNote, Loading, Metric, ProgressBar, StatusBadge, Time},
     live::{use_live_feed, use_live_version},
+    session::{use_person_resource, AdminOnly},
 };
 
 /// The overview page.
 #[component]
 pub(crate) fn Overview() -> impl IntoView {
     let version = use_live_version(|_| true);
-    let status = Resource::new(move || version.get(), |_| get_status());
+    let person = use_person_resource();
+    // The orchestrator's numbers are the whole server's: admins only.
+    let status = Resource::new(
+        move || version.get(),
+        move |_| async move {
+            let admin = person.await.ok().flatten().is_some_and(|p| p.is_admin);
+            if admin {
+                get_status().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     let builds = Resource::new(move || version.get(), |_| list_builds(None));
-    let agents_version = use_live_version(|e| e.kind.area() == "agent");
-    let agents = Resource::new(move || agents_version.get(), |_| list_agents());
 
     view! {
         <Title text="Overview"/>
@@ -40,9 +51,11 @@ pub(crate) fn Overview() -> impl IntoView {
                             <section class="metrics-row" aria-label="Key numbers">
                                 <Metric id="m-active-builds" label="active builds" value=Signal::derive(move || active.to_string())/>
                                 <Metric id="m-completed" label="completed builds" value=Signal::derive(move || completed.to_string())/>
-                                <Metric id="m-agents" label="agents active / registered" value=Signal::derive(move || format!("{} / {}", s.agents_active, s.agents_registered))/>
-                                <Metric id="m-throughput" label="tasks per second (1 min)" value=Signal::derive(move || format!("{:.2}", s.throughput_per_sec))/>
-                                <Metric id="m-queue" label="queue depth" value=Signal::derive(move || s.queue_depth.to_string())/>
+                                {s.map(|s| view! {
+                                    <Metric id="m-agents" label="agents active / registered" value=Signal::derive(move || format!("{} / {}", s.agents_active, s.agents_registered))/>
+                                    <Metric id="m-throughput" label="tasks per second (1 min)" value=Signal::derive(move || format!("{:.2}", s.throughput_per_sec))/>
+                                    <Metric id="m-queue" label="queue depth" value=Signal::derive(move || s.queue_depth.to_string())/>
+                                })}
                             </section>
                             <ActiveBuilds builds=b.builds/>
                         }
@@ -53,6 +66,20 @@ pub(crate) fn Overview() -> impl IntoView {
             })}
         </Transition>
         <div class="two-col">
+            <AdminOnly>
+                <AgentsPanel/>
+            </AdminOnly>
+            <ActivityFeed/>
+        </div>
+    }
+}
+
+/// The agents with their state (admins: the registry is the server's).
+#[component]
+fn AgentsPanel() -> impl IntoView {
+    let agents_version = use_live_version(|e| e.kind.area() == "agent");
+    let agents = Resource::new(move || agents_version.get(), |_| list_agents());
+    view! {
             <section class="panel" aria-labelledby="agents-heading">
                 <div class="panel-head">
                     <h2 id="agents-heading">"Agents"</h2>
@@ -72,8 +99,6 @@ pub(crate) fn Overview() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-            <ActivityFeed/>
-        </div>
     }
 }
 

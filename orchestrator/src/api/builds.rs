@@ -5,7 +5,7 @@
 use domain::{
     api::{BuildView, BuildsPage, StartBuildRequest, StartBuildResponse},
     dag,
-    ids::{BuildId, UserId},
+    ids::BuildId,
     limits::{check_prompt, BUILDS_PAGE},
     status::{BuildStatus, ExecutionMode, WorkflowStatus},
 };
@@ -17,7 +17,7 @@ use crate::{
         artifacts::{ArtifactKind, Stored},
         workflows::NewWorkflow,
     },
-    Error, Orchestrator, Result,
+    Actor, Error, Orchestrator, Result,
 };
 
 impl Orchestrator {
@@ -25,10 +25,12 @@ impl Orchestrator {
     /// transaction, and returns at once.
     ///
     /// # Errors
-    /// [`Error::BadRequest`] for an empty or oversized prompt, an unknown provider or bad
-    /// limits.
-    pub async fn start_build(&self, req: &StartBuildRequest, owner: UserId) -> Result<StartBuildResponse> {
+    /// [`Error::BadRequest`] for an empty or oversized prompt, an unknown provider or
+    /// budgets above the server's ceilings; [`Error::LimitExceeded`] when the person starts
+    /// builds too fast or has too many running.
+    pub async fn start_build(&self, req: &StartBuildRequest, actor: &Actor) -> Result<StartBuildResponse> {
         let prompt = check_prompt(&req.prompt)?;
+        let owner = actor.id();
         let mut config = req.config.clone();
         if let Some(p) = &config.provider {
             let p = p.trim().to_lowercase();
@@ -40,16 +42,33 @@ impl Orchestrator {
             }
             config.provider = Some(p);
         }
-        if config.max_tokens.is_some_and(|t| !(1_000..=100_000_000).contains(&t)) {
-            return Err(Error::BadRequest(
-                "config.max_tokens must be from 1,000 to 100,000,000".into(),
+        let ceilings = &self.limiters().settings;
+        if config
+            .max_tokens
+            .is_some_and(|t| !(1_000..=ceilings.max_build_tokens).contains(&t))
+        {
+            return Err(Error::BadRequest(format!(
+                "config.max_tokens must be from 1000 to {} (this server's ceiling)",
+                ceilings.max_build_tokens
+            )));
+        }
+        if config
+            .max_llm_calls
+            .is_some_and(|c| c == 0 || c > ceilings.max_build_llm_calls)
+        {
+            return Err(Error::BadRequest(format!(
+                "config.max_llm_calls must be from 1 to {} (this server's ceiling)",
+                ceilings.max_build_llm_calls
+            )));
+        }
+        let running = store::builds::active_count(self.pool(), owner).await?;
+        if running >= ceilings.max_concurrent_builds {
+            return Err(Error::limit(
+                format!("you have {running} builds queued or running, the most at once; wait for one to finish"),
+                Some(std::time::Duration::from_secs(10)),
             ));
         }
-        if config.max_llm_calls.is_some_and(|c| c == 0 || c > 10_000) {
-            return Err(Error::BadRequest(
-                "config.max_llm_calls must be from 1 to 10,000".into(),
-            ));
-        }
+        self.limiters().build_started(owner.0)?;
         let dag = dag::validate(pipeline::first_tasks()).map_err(|e| Error::Internal(e.to_string()))?;
         let mut tx = self.pool().begin().await?;
         let build = store::builds::create(&mut tx, owner, prompt, &config).await?;
@@ -72,6 +91,9 @@ impl Orchestrator {
         )
         .await?;
         store::workflows::start(&mut tx, workflow, None, ExecutionMode::Parallel, self.now()).await?;
+        let mut audit = actor.audit("build.start", "build", build);
+        audit.details["provider"] = config.provider.clone().into();
+        store::audit::record(&mut *tx, &audit).await?;
         tx.commit().await?;
         self.wake_scheduler();
         Ok(StartBuildResponse {
@@ -81,40 +103,45 @@ impl Orchestrator {
         })
     }
 
-    /// A build with its tasks and files.
+    /// A build with its tasks and files; its `preview_url` is a signed link (see
+    /// [`Orchestrator::preview_link`]).
     ///
     /// # Errors
-    /// [`Error::NotFound`].
-    pub async fn get_build(&self, id: BuildId, owner: Option<UserId>) -> Result<BuildView> {
+    /// [`Error::NotFound`] when it does not exist or is not the actor's.
+    pub async fn get_build(&self, id: BuildId, actor: &Actor) -> Result<BuildView> {
         let mut conn = self.pool().acquire().await?;
-        store::builds::get(&mut conn, id, owner, self.now()).await
+        let mut view = store::builds::get(&mut conn, id, actor.scope(), self.now()).await?;
+        if view.preview_url.is_some() {
+            view.preview_url = Some(self.preview_link(id).await?);
+        }
+        Ok(view)
     }
 
-    /// A page of `owner`'s builds, newest first, after `cursor` (from the previous page).
+    /// A page of the actor's builds, newest first, after `cursor` (from the previous page).
     ///
     /// # Errors
     /// [`Error::BadRequest`] for a cursor that is not from a previous page or a page size
     /// outside [`BUILDS_PAGE`].
-    pub async fn list_builds(&self, owner: UserId, cursor: Option<&str>, limit: Option<i64>) -> Result<BuildsPage> {
+    pub async fn list_builds(&self, actor: &Actor, cursor: Option<&str>, limit: Option<i64>) -> Result<BuildsPage> {
         let limit = BUILDS_PAGE.resolve(limit)?;
         let before = cursor
             .filter(|c| !c.is_empty())
             .map(store::builds::parse_cursor)
             .transpose()?;
-        store::builds::list(self.pool(), owner, before, limit).await
+        store::builds::list(self.pool(), actor.id(), before, limit).await
     }
 
     /// Cancels a build (its workflow): queued work stops at once, running tasks are told to.
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] when it has already finished.
-    pub async fn cancel_build(&self, id: BuildId, owner: Option<UserId>) -> Result<BuildView> {
-        let workflow = store::builds::workflow_of(self.pool(), id, owner).await?;
+    pub async fn cancel_build(&self, id: BuildId, actor: &Actor) -> Result<BuildView> {
+        let workflow = store::builds::workflow_of(self.pool(), id, actor.scope()).await?;
         let mut tx = self.pool().begin().await?;
         let stopped = store::workflows::stop(
             &mut tx,
             workflow,
-            owner,
+            actor.scope(),
             WorkflowStatus::Cancelled,
             "cancelled on request",
             self.now(),
@@ -123,7 +150,7 @@ impl Orchestrator {
         match stopped {
             Ok(()) => {}
             Err(Error::Conflict(_)) => {
-                let view = self.get_build(id, owner).await?;
+                let view = self.get_build(id, actor).await?;
                 return Err(Error::Conflict(format!(
                     "build {id} has already finished ({})",
                     view.status
@@ -131,22 +158,40 @@ impl Orchestrator {
             }
             Err(e) => return Err(e),
         }
+        store::audit::record(&mut *tx, &actor.audit("build.cancel", "build", id)).await?;
         tx.commit().await?;
         self.scheduler().cancel_local(workflow);
-        self.get_build(id, owner).await
+        self.get_build(id, actor).await
     }
 
-    /// One file of a build's app (`""` means `index.html`).
+    /// One file of a build's app (`""` means `index.html`), for its owner (the code viewer).
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown build or path.
-    pub async fn build_file(&self, id: BuildId, owner: Option<UserId>, path: &str) -> Result<Stored> {
+    /// [`Error::NotFound`] for an unknown (or someone else's) build or path.
+    pub async fn build_file(&self, id: BuildId, actor: &Actor, path: &str) -> Result<Stored> {
+        self.ensure_build(id, actor).await?;
+        self.stored_file(id, path).await
+    }
+
+    /// One file of a build's app, for whoever holds a valid preview link: the sandboxed
+    /// preview's requests carry no cookies, so the link itself is the permission.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for a bad or expired link, an unknown build or path (the same
+    /// answer, so a link cannot be probed).
+    pub async fn preview_file(&self, id: BuildId, capability: &str, path: &str) -> Result<Stored> {
+        if !self.preview_allows(id, capability).await? {
+            return Err(Error::not_found("preview", id));
+        }
+        self.stored_file(id, path).await
+    }
+
+    async fn stored_file(&self, id: BuildId, path: &str) -> Result<Stored> {
         let path = if path.is_empty() || path.ends_with('/') {
             format!("{path}index.html")
         } else {
             path.to_owned()
         };
-        self.ensure_build(id, owner).await?;
         store::artifacts::get(self.pool(), id, ArtifactKind::File, &path)
             .await?
             .ok_or_else(|| Error::not_found("file", format!("{path} of build {id}")))
@@ -156,8 +201,8 @@ impl Orchestrator {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] when it is not packaged yet.
-    pub async fn build_package(&self, id: BuildId, owner: Option<UserId>) -> Result<Stored> {
-        self.ensure_build(id, owner).await?;
+    pub async fn build_package(&self, id: BuildId, actor: &Actor) -> Result<Stored> {
+        self.ensure_build(id, actor).await?;
         let mut all = store::artifacts::all(self.pool(), id, ArtifactKind::Package).await?;
         all.pop().ok_or_else(|| {
             Error::Conflict(format!(
@@ -166,8 +211,8 @@ impl Orchestrator {
         })
     }
 
-    async fn ensure_build(&self, id: BuildId, owner: Option<UserId>) -> Result<()> {
-        if store::builds::exists(self.pool(), id, owner).await? {
+    async fn ensure_build(&self, id: BuildId, actor: &Actor) -> Result<()> {
+        if store::builds::exists(self.pool(), id, actor.scope()).await? {
             Ok(())
         } else {
             Err(Error::not_found("build", id))

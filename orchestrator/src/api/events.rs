@@ -1,5 +1,6 @@
 //! The coordination event log as the doors read it: filtered pages (REST, the events page)
-//! and the replay a `/ws` client gets after a reconnect.
+//! and the replay a `/ws` client gets after a reconnect. A person reads only the events of
+//! their own things; an admin reads all, including the agents' (which belong to nobody).
 
 use domain::{
     api::{EventQuery, EventsPage},
@@ -8,7 +9,7 @@ use domain::{
     limits::{check_text, EVENTS_PAGE},
 };
 
-use crate::{store, store::events::EventFilter, Error, Orchestrator, Result};
+use crate::{store, store::events::EventFilter, Actor, Error, Orchestrator, Result};
 
 impl Orchestrator {
     /// A page of events matching `query`: with `since`, the events after it, oldest first
@@ -17,9 +18,10 @@ impl Orchestrator {
     /// # Errors
     /// [`Error::BadRequest`] for a bad id, an unknown agent, a negative `since`, or a page
     /// size outside [`EVENTS_PAGE`].
-    pub async fn events(&self, query: &EventQuery) -> Result<EventsPage> {
+    pub async fn events(&self, query: &EventQuery, actor: &Actor) -> Result<EventsPage> {
         let limit = EVENTS_PAGE.resolve(query.limit)?;
-        let filter = self.event_filter(query).await?;
+        let mut filter = self.event_filter(query).await?;
+        filter.owner = actor.scope();
         let events = store::events::page(self.pool(), &filter, limit).await?;
         let next_since = (events.len() as i64 == limit && filter.since.is_some())
             .then(|| events.last().map(|e| e.id))
@@ -27,15 +29,22 @@ impl Orchestrator {
         Ok(EventsPage { events, next_since })
     }
 
-    /// Up to `limit` stored events in `(since, until]`, oldest first: what a `/ws` client
-    /// that reconnects missed.
+    /// Up to `limit` stored events in `(since, until]` that the actor may see, oldest
+    /// first: what a `/ws` client that reconnects missed.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn replay_events(&self, since: EventId, until: EventId, limit: i64) -> Result<Vec<CoordinationEvent>> {
+    pub async fn replay_events(
+        &self,
+        since: EventId,
+        until: EventId,
+        limit: i64,
+        actor: &Actor,
+    ) -> Result<Vec<CoordinationEvent>> {
         let filter = EventFilter {
             since: Some(since),
             until: Some(until),
+            owner: actor.scope(),
             ..Default::default()
         };
         store::events::page(self.pool(), &filter, limit).await
@@ -67,6 +76,13 @@ impl Orchestrator {
                 .transpose()?,
             kind_prefix,
             agent_id,
+            owner: None,
         })
     }
+}
+
+/// Whether `actor` may see `event` (the live counterpart of the store's owner filter):
+/// their own events, or every event for an admin.
+pub fn visible_to(event: &CoordinationEvent, actor: &Actor) -> bool {
+    actor.is_admin() || event.owner_id == Some(actor.id())
 }

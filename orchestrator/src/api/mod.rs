@@ -2,9 +2,11 @@
 //! server functions in `app/`), one module per area, all as methods on
 //! [`crate::Orchestrator`]:
 //!
-//! - `agents`: list and register agents.
+//! - `accounts`: set-up, sign-in, sign-up, passwords, tokens, invitations, people, audit.
+//! - `agents`: list, register and delete agents (admins).
 //! - `workflows`: decompose, execute, cancel, read and list workflows.
 //! - `builds`: start, read, list and cancel builds; their files and zip.
+//! - `preview`: signed, expiring preview links (the sandboxed app carries no cookies).
 //! - `events`: pages of the coordination event log, and the `/ws` replay.
 //! - `sessions`: browser session records (for the server's session store).
 //! - `status`: the orchestrator's status, metric series, the audit trail.
@@ -14,14 +16,24 @@
 //! A door parses its transport (path, query, JSON), calls one method, and maps
 //! [`crate::Error`] to its status; the same bad input gets the same message from both.
 
+mod accounts;
 mod agents;
 mod builds;
 mod events;
+mod preview;
 mod sessions;
 mod status;
 mod workflows;
 
+pub use events::visible_to;
 pub use sessions::SessionRecord;
+
+/// Who may make an account.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountSettings {
+    /// Anyone may sign up, without an invitation.
+    pub open_signup: bool,
+}
 
 use domain::limits::LimitError;
 

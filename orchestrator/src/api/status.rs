@@ -1,19 +1,20 @@
-//! The orchestrator's status and metrics, and the audit trail.
+//! The orchestrator's status and metrics: the whole server's, so for admins only.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::api::{MetricPoint, OrchestratorStatus};
 
-use crate::{store, store::audit::AuditEntry, Orchestrator, Result};
+use crate::{store, Actor, Orchestrator, Result};
 
 impl Orchestrator {
     /// Agents, workflows and tasks by state, queue depth, and throughput and latency over
-    /// the last `window`.
+    /// the last `window` (the whole server's: admins only).
     ///
     /// # Errors
-    /// Database errors.
-    pub async fn status(&self, window: Duration) -> Result<OrchestratorStatus> {
+    /// [`crate::Error::Forbidden`] for a non-admin.
+    pub async fn status(&self, window: Duration, actor: &Actor) -> Result<OrchestratorStatus> {
+        actor.require_admin("see the orchestrator's status")?;
         let now = self.now();
         let counts = store::status::counts(self.pool(), now).await?;
         let since = Utc::now() - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
@@ -34,24 +35,18 @@ impl Orchestrator {
         })
     }
 
-    /// `metric` bucketed by `bucket_secs` since `since`.
+    /// `metric` bucketed by `bucket_secs` since `since` (the whole server's: admins only).
     ///
     /// # Errors
-    /// Database errors.
+    /// [`crate::Error::Forbidden`] for a non-admin.
     pub async fn metric_series(
         &self,
         metric: &str,
         since: DateTime<Utc>,
         bucket_secs: i64,
+        actor: &Actor,
     ) -> Result<Vec<MetricPoint>> {
+        actor.require_admin("see the metrics")?;
         store::metrics::series(self.pool(), metric, since, bucket_secs).await
-    }
-
-    /// Appends an audit entry.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn audit(&self, entry: &AuditEntry) -> Result<()> {
-        store::audit::record(self.pool(), entry).await
     }
 }

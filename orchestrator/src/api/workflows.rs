@@ -1,5 +1,5 @@
 //! Workflows: decomposing a description into a validated task DAG, executing and cancelling
-//! it, and reading it back.
+//! it, and reading it back. A person sees and acts on their own workflows; an admin on all.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::{
     api::{AgentView, DecomposeRequest, DecomposeResponse, Decomposition, Subtask, WorkflowSummary, WorkflowView},
     dag,
-    ids::{UserId, WorkflowId},
+    ids::WorkflowId,
     limits::{check_text, MAX_DESCRIPTION_CHARS, MAX_REQUIREMENTS, WORKFLOWS_PAGE},
     status::{ExecutionMode, WorkflowStatus},
 };
@@ -17,7 +17,7 @@ use crate::{
         self,
         workflows::{NewWorkflow, TaskLimits},
     },
-    Error, Orchestrator, Result,
+    Actor, Error, Orchestrator, Result,
 };
 
 impl Orchestrator {
@@ -26,7 +26,7 @@ impl Orchestrator {
     /// # Errors
     /// [`Error::BadRequest`] for an empty description or bad constraints;
     /// [`Error::Validation`] when the plan is not a valid DAG.
-    pub async fn decompose(&self, req: &DecomposeRequest, owner: UserId) -> Result<DecomposeResponse> {
+    pub async fn decompose(&self, req: &DecomposeRequest, actor: &Actor) -> Result<DecomposeResponse> {
         let chars = req.description.chars().count();
         if chars > MAX_DESCRIPTION_CHARS {
             return Err(Error::BadRequest(format!(
@@ -53,7 +53,7 @@ impl Orchestrator {
             ExecutionMode::Sequential
         };
 
-        let agents = self.list_agents().await?;
+        let agents = store::agents::list(self.pool()).await?;
         let mut required_agents: Vec<String> = Vec::new();
         let mut uncovered = 0;
         for t in dag.tasks() {
@@ -81,7 +81,7 @@ impl Orchestrator {
         let workflow_id = store::workflows::create(
             &mut tx,
             NewWorkflow {
-                owner_id: owner,
+                owner_id: actor.id(),
                 build_id: None,
                 name: plan.name,
                 description: req.description.trim().to_owned(),
@@ -95,6 +95,7 @@ impl Orchestrator {
             },
         )
         .await?;
+        store::audit::record(&mut *tx, &actor.audit("workflow.decompose", "workflow", workflow_id)).await?;
         tx.commit().await?;
 
         let subtasks = dag
@@ -140,46 +141,43 @@ impl Orchestrator {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] when it is not pending.
-    pub async fn execute_workflow(
-        &self,
-        id: WorkflowId,
-        owner: Option<UserId>,
-        mode: ExecutionMode,
-    ) -> Result<WorkflowView> {
+    pub async fn execute_workflow(&self, id: WorkflowId, actor: &Actor, mode: ExecutionMode) -> Result<WorkflowView> {
         let mut tx = self.pool().begin().await?;
-        store::workflows::start(&mut tx, id, owner, mode, self.now()).await?;
+        store::workflows::start(&mut tx, id, actor.scope(), mode, self.now()).await?;
+        store::audit::record(&mut *tx, &actor.audit("workflow.execute", "workflow", id)).await?;
         tx.commit().await?;
         self.wake_scheduler();
-        self.get_workflow(id, owner).await
+        self.get_workflow(id, actor).await
     }
 
     /// Cancels a workflow: pending tasks now, running ones as soon as their workers hear.
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] when it has already finished.
-    pub async fn cancel_workflow(&self, id: WorkflowId, owner: Option<UserId>) -> Result<WorkflowView> {
+    pub async fn cancel_workflow(&self, id: WorkflowId, actor: &Actor) -> Result<WorkflowView> {
         let mut tx = self.pool().begin().await?;
         store::workflows::stop(
             &mut tx,
             id,
-            owner,
+            actor.scope(),
             WorkflowStatus::Cancelled,
             "cancelled on request",
             self.now(),
         )
         .await?;
+        store::audit::record(&mut *tx, &actor.audit("workflow.cancel", "workflow", id)).await?;
         tx.commit().await?;
         self.scheduler().cancel_local(id);
-        self.get_workflow(id, owner).await
+        self.get_workflow(id, actor).await
     }
 
     /// A workflow with every task.
     ///
     /// # Errors
     /// [`Error::NotFound`]; database errors.
-    pub async fn get_workflow(&self, id: WorkflowId, owner: Option<UserId>) -> Result<WorkflowView> {
+    pub async fn get_workflow(&self, id: WorkflowId, actor: &Actor) -> Result<WorkflowView> {
         let mut conn = self.pool().acquire().await?;
-        store::workflows::get(&mut conn, id, owner).await
+        store::workflows::get(&mut conn, id, actor.scope()).await
     }
 
     /// A page of workflows, newest first, older than `before` (the last one's `created_at`).
@@ -188,14 +186,18 @@ impl Orchestrator {
     /// [`Error::BadRequest`] for a page size outside [`WORKFLOWS_PAGE`].
     pub async fn list_workflows(
         &self,
-        owner: Option<UserId>,
+        actor: &Actor,
         before: Option<DateTime<Utc>>,
         limit: Option<i64>,
     ) -> Result<Vec<WorkflowSummary>> {
         let limit = WORKFLOWS_PAGE.resolve(limit)?;
-        store::workflows::list(self.pool(), owner, before, limit).await
+        store::workflows::list(self.pool(), actor.scope(), before, limit).await
     }
 }
+
+/// The most attempts a decomposed task may have: each one of a `generic` task is a model
+/// call, so this is the server's ceiling on what one task may spend.
+const MAX_GENERIC_ATTEMPTS: u64 = 10;
 
 /// Limits taken from a decomposition's constraints.
 struct Limits {
@@ -216,7 +218,7 @@ fn constraint_limits(c: &serde_json::Map<String, serde_json::Value>) -> Result<L
         }
     };
     let mut task = TaskLimits::default();
-    if let Some(n) = positive("max_attempts", 100)? {
+    if let Some(n) = positive("max_attempts", MAX_GENERIC_ATTEMPTS)? {
         task.max_attempts = n as i32;
     }
     if let Some(n) = positive("task_timeout_seconds", 86_400)? {

@@ -132,6 +132,8 @@ pub(crate) struct Scheduler {
     running: Mutex<HashMap<TaskId, Running>>,
     /// The ids of `config.agents`, resolved once and refreshed at each heartbeat.
     hosted: Mutex<Option<Vec<AgentId>>>,
+    /// When this process last pruned old rows (retention).
+    last_prune: Mutex<Option<std::time::Instant>>,
 }
 
 impl Scheduler {
@@ -143,7 +145,18 @@ impl Scheduler {
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
             hosted: Mutex::new(None),
+            last_prune: Mutex::new(None),
         }
+    }
+
+    /// Whether a retention sweep is due (one every ten minutes per process).
+    fn prune_due(&self) -> bool {
+        let mut last = self.last_prune.lock().unwrap_or_else(|e| e.into_inner());
+        let due = last.is_none_or(|t| t.elapsed() >= Duration::from_secs(600));
+        if due {
+            *last = Some(std::time::Instant::now());
+        }
+        due
     }
 
     /// Wakes the claimer (new ready tasks, freed slots).
@@ -556,9 +569,33 @@ pub(crate) async fn maintain(orch: &Orchestrator, heartbeat: bool) -> Result<()>
         store::metrics::sample_queue_depth(&mut tx, now, Duration::from_secs(5)).await?;
         tx.commit().await?;
         store::sessions::delete_expired(orch.pool()).await?;
+        if s.prune_due() {
+            prune(orch, now).await?;
+        }
     }
     finish_workflows(orch, touched).await;
     Ok(())
+}
+
+/// Deletes rows older than the retention settings keep, and forgets idle rate-limit keys.
+pub(crate) async fn prune(orch: &Orchestrator, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let r = orch.retention();
+    let ago = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    let cutoffs = store::retention::Cutoffs {
+        audit: ago(r.audit),
+        events: ago(r.events),
+        metrics: ago(r.metrics),
+        artifacts: ago(r.artifacts),
+    };
+    orch.limiters().forget_idle();
+    let mut total = 0;
+    loop {
+        let n = store::retention::prune(orch.pool(), &cutoffs, 5_000).await?;
+        total += n;
+        if n < 5_000 {
+            return Ok(total);
+        }
+    }
 }
 
 async fn bus_listener(orch: Orchestrator, shutdown: CancellationToken) {

@@ -123,6 +123,46 @@ pub async fn register(conn: &mut PgConnection, spec: &AgentSpec, owner: UserId) 
     Ok(AgentId(id))
 }
 
+/// Deletes a registered (not built-in) agent that runs nothing, and appends
+/// `agent.deleted`; returns its name.
+///
+/// # Errors
+/// [`Error::NotFound`]; [`Error::Conflict`] for a built-in agent or one running tasks.
+pub async fn delete(conn: &mut PgConnection, id: AgentId) -> Result<String> {
+    // language=PostgreSQL
+    let row: Option<(String, bool, bool)> = sqlx::query_as(
+        "select a.name, a.builtin, exists (select 1 from tasks t where t.agent_id = a.id and t.state = 'running')
+         from agents a where a.id = $1 for update",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((name, builtin, busy)) = row else {
+        return Err(Error::not_found("agent", id));
+    };
+    if builtin {
+        return Err(Error::Conflict(format!("{name} is built in and cannot be deleted")));
+    }
+    if busy {
+        return Err(Error::Conflict(format!(
+            "{name} is running tasks; cancel them or wait before deleting it"
+        )));
+    }
+    // language=PostgreSQL
+    sqlx::query("delete from agents where id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    events::append(
+        conn,
+        &[NewEvent::new(EventKind::AgentDeleted)
+            .agent(id)
+            .payload(json!({ "agent": name }))],
+    )
+    .await?;
+    Ok(name)
+}
+
 /// One agent with its live state.
 ///
 /// # Errors

@@ -422,3 +422,17 @@ pub async fn exists(db: impl PgExecutor<'_>, id: BuildId, owner: Option<UserId>)
     .fetch_one(db)
     .await?)
 }
+
+/// How many of `owner`'s builds are queued or running.
+///
+/// # Errors
+/// Database errors.
+pub async fn active_count(db: impl PgExecutor<'_>, owner: UserId) -> Result<i64> {
+    // language=PostgreSQL
+    Ok(
+        sqlx::query_scalar("select count(*) from projects where owner_id = $1 and status in ('queued', 'running')")
+            .bind(owner.0)
+            .fetch_one(db)
+            .await?,
+    )
+}

@@ -172,6 +172,8 @@ pub struct EventFilter {
     pub kind_prefix: Option<String>,
     /// Only events that concern this agent.
     pub agent_id: Option<AgentId>,
+    /// Only this person's events (events that belong to nobody are left out too).
+    pub owner: Option<UserId>,
 }
 
 /// Up to `limit` events matching `filter`, oldest first when `since` is given, else the
@@ -191,6 +193,7 @@ pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> 
           and ($4::uuid is null or project_id = $4)
           and ($5::text is null or starts_with(kind, $5))
           and ($6::uuid is null or agent_id = $6)
+          and ($8::uuid is null or owner_id = $8)
         order by id {}
         limit $7
         "#,
@@ -204,6 +207,7 @@ pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> 
         .bind(filter.kind_prefix.as_deref())
         .bind(filter.agent_id.map(|i| i.0))
         .bind(limit)
+        .bind(filter.owner.map(|o| o.0))
         .fetch_all(db)
         .await?;
     let mut events = rows

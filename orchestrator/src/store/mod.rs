@@ -13,6 +13,8 @@
 //! | `metrics`   | `performance_metrics`                    | metric        |
 //! | `audit`     | `audit_logs`                             | audit entry   |
 //! | `sessions`  | `sessions`                               | session       |
+//! | `users`     | `users`, `api_tokens`, `invitations`, `server_keys` | person, token |
+//! | `retention` | deletes old rows of the logs and files   |               |
 //! | `status`    | counts across the tables above           |               |
 //!
 //! Modules only point one way (`workflows` -> `builds`, `tasks`, `events`; `builds` ->
@@ -34,9 +36,11 @@ pub mod audit;
 pub mod builds;
 pub mod events;
 pub mod metrics;
+pub mod retention;
 pub mod sessions;
 pub mod status;
 pub mod tasks;
+pub mod users;
 pub mod workflows;
 
 use crate::error::{Error, Result};

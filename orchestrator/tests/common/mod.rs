@@ -13,7 +13,7 @@ use domain::{
 use orchestrator::{
     scheduler::SchedulerConfig,
     store::workflows::{NewWorkflow, TaskLimits},
-    Orchestrator,
+    Actor, Orchestrator,
 };
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -106,7 +106,7 @@ impl Process {
 pub async fn wait_finished(orch: &Orchestrator, id: WorkflowId, within: Duration) -> WorkflowView {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let wf = orch.get_workflow(id, None).await.expect("get workflow");
+        let wf = orch.get_workflow(id, &Actor::system()).await.expect("get workflow");
         if wf.status.is_terminal() && wf.counts.running == 0 {
             return wf;
         }

@@ -13,18 +13,23 @@ use axum::{
 };
 use domain::{
     api::{BuildView, BuildsPage, StartBuildRequest, StartBuildResponse},
-    ids::{BuildId, LOCAL_USER_ID},
+    ids::BuildId,
 };
 use serde::Deserialize;
 
 use super::orchestrator::parse_id;
 use crate::{
+    auth::Caller,
     error::{ApiError, ApiJson},
     state::AppState,
 };
 
 /// The CSP every preview response carries.
-pub const PREVIEW_CSP: &str = "sandbox allow-scripts allow-forms";
+/// The preview's policy: an opaque origin (no cookies, no dashboard API), scripts and
+/// forms allowed for the app itself, nothing fetched from anywhere but its own files, no
+/// network calls, no form submissions leaving the page, no framing by other sites.
+pub const PREVIEW_CSP: &str = "sandbox allow-scripts allow-forms; default-src 'self'; img-src 'self' data:; \
+     connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'";
 
 /// Build routes and the preview.
 pub fn router() -> Router<AppState> {
@@ -34,34 +39,40 @@ pub fn router() -> Router<AppState> {
         .route("/api/nexus-forge/build/{id}/cancel", post(cancel_build))
         .route("/api/nexus-forge/build/{id}/download", get(download))
         .route("/api/nexus-forge/builds", get(list_builds))
-        .route("/preview/{id}", get(preview_root))
-        .route("/preview/{id}/", get(preview_index))
-        .route("/preview/{id}/{*path}", get(preview_file))
+        .route("/preview/{id}/{cap}", get(preview_root))
+        .route("/preview/{id}/{cap}/", get(preview_index))
+        .route("/preview/{id}/{cap}/{*path}", get(preview_file))
 }
 
 async fn start_build(
     State(state): State<AppState>,
+    Caller(me): Caller,
     ApiJson(req): ApiJson<StartBuildRequest>,
 ) -> Result<(StatusCode, Json<StartBuildResponse>), ApiError> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(state.orchestrator.start_build(&req, LOCAL_USER_ID).await?),
+        Json(state.orchestrator.start_build(&req, &me).await?),
     ))
 }
 
-async fn get_build(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<BuildView>, ApiError> {
+async fn get_build(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<BuildView>, ApiError> {
     let id: BuildId = parse_id("build", &id)?;
-    Ok(Json(state.orchestrator.get_build(id, Some(LOCAL_USER_ID)).await?))
+    Ok(Json(state.orchestrator.get_build(id, &me).await?))
 }
 
 async fn cancel_build(
     State(state): State<AppState>,
+    Caller(me): Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<BuildView>), ApiError> {
     let id: BuildId = parse_id("build", &id)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(state.orchestrator.cancel_build(id, Some(LOCAL_USER_ID)).await?),
+        Json(state.orchestrator.cancel_build(id, &me).await?),
     ))
 }
 
@@ -73,20 +84,25 @@ struct ListQuery {
 
 async fn list_builds(
     State(state): State<AppState>,
+    Caller(me): Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<BuildsPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     Ok(Json(
         state
             .orchestrator
-            .list_builds(LOCAL_USER_ID, q.cursor.as_deref(), q.limit)
+            .list_builds(&me, q.cursor.as_deref(), q.limit)
             .await?,
     ))
 }
 
-async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn download(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id: BuildId = parse_id("build", &id)?;
-    let zip = state.orchestrator.build_package(id, Some(LOCAL_USER_ID)).await?;
+    let zip = state.orchestrator.build_package(id, &me).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
     let disposition = format!("attachment; filename=\"{}\"", zip.path.replace(['"', '\\'], ""));
@@ -96,20 +112,24 @@ async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     Ok((headers, zip.content).into_response())
 }
 
-async fn preview_root(Path(id): Path<String>) -> Redirect {
-    Redirect::permanent(&format!("/preview/{id}/"))
+async fn preview_root(Path((id, cap)): Path<(String, String)>) -> Redirect {
+    Redirect::permanent(&format!("/preview/{id}/{cap}/"))
 }
 
-async fn preview_index(state: State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    serve_preview(state, id, String::new(), headers).await
+async fn preview_index(
+    state: State<AppState>,
+    Path((id, cap)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    serve_preview(state, id, cap, String::new(), headers).await
 }
 
 async fn preview_file(
     state: State<AppState>,
-    Path((id, path)): Path<(String, String)>,
+    Path((id, cap, path)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    serve_preview(state, id, path, headers).await
+    serve_preview(state, id, cap, path, headers).await
 }
 
 /// A plain-text error that still carries the sandbox CSP.
@@ -125,11 +145,19 @@ fn preview_error(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-async fn serve_preview(State(state): State<AppState>, id: String, path: String, req_headers: HeaderMap) -> Response {
+/// A preview file, authorised by the signed link (`cap`), not by the session: the sandboxed
+/// app's own requests carry no cookies.
+async fn serve_preview(
+    State(state): State<AppState>,
+    id: String,
+    cap: String,
+    path: String,
+    req_headers: HeaderMap,
+) -> Response {
     let Ok(id) = uuid::Uuid::parse_str(&id).map(BuildId) else {
         return preview_error(StatusCode::NOT_FOUND, format!("{id:?} is not a build id"));
     };
-    match state.orchestrator.build_file(id, Some(LOCAL_USER_ID), &path).await {
+    match state.orchestrator.preview_file(id, &cap, &path).await {
         Ok(file) => {
             let etag = format!("\"{}\"", file.sha256);
             let fresh = req_headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
@@ -149,6 +177,10 @@ async fn serve_preview(State(state): State<AppState>, id: String, path: String, 
             }
             (headers, file.content).into_response()
         }
+        Err(orchestrator::Error::NotFound { what: "preview", .. }) => preview_error(
+            StatusCode::NOT_FOUND,
+            "this preview link is not valid (or has expired); open the build again for a fresh one".into(),
+        ),
         Err(orchestrator::Error::NotFound { .. }) => {
             preview_error(StatusCode::NOT_FOUND, format!("this build has no file {path:?} (yet)"))
         }

@@ -1,4 +1,5 @@
-//! `GET /healthz`: 200 when Postgres answers, 503 (and why) when it does not. The server
+//! `GET /healthz`: 200 when Postgres answers, 503 when it does not (the cause is logged,
+//! never echoed). The server
 //! keeps running either way; the pool reconnects once Postgres is back.
 
 use std::time::Duration;
@@ -25,14 +26,18 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
                 version,
             }),
         ),
-        Err(why) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
-                status: "degraded".into(),
-                database: "down".into(),
-                database_error: Some(why),
-                version,
-            }),
-        ),
+        Err(why) => {
+            // The cause goes to the log, not to whoever asks.
+            tracing::warn!(error.message = %why, "health check: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "degraded".into(),
+                    database: "down".into(),
+                    database_error: None,
+                    version,
+                }),
+            )
+        }
     }
 }

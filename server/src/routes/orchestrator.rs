@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    routing::{get, post},
+    routing::{delete, get, post},
     Json, Router,
 };
 use domain::{
@@ -15,12 +15,13 @@ use domain::{
         AgentView, DecomposeRequest, DecomposeResponse, EventQuery, EventsPage, ExecuteRequest, OrchestratorStatus,
         RegisterAgentResponse, WorkflowSummary, WorkflowView,
     },
-    ids::{self, WorkflowId, LOCAL_USER_ID},
+    ids::{self, WorkflowId},
     status::ExecutionMode,
 };
 use serde::Deserialize;
 
 use crate::{
+    auth::Caller,
     error::{ApiError, ApiJson},
     state::AppState,
 };
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/orchestrator/status", get(status))
         .route("/api/orchestrator/agents", get(list_agents))
         .route("/api/orchestrator/agents/register", post(register_agent))
+        .route("/api/orchestrator/agents/{name}", delete(delete_agent))
         .route("/api/orchestrator/tasks/decompose", post(decompose))
         .route("/api/orchestrator/workflows", get(list_workflows))
         .route("/api/orchestrator/workflows/{id}", get(get_workflow))
@@ -45,8 +47,8 @@ pub(crate) fn parse_id<T: From<uuid::Uuid>>(what: &'static str, raw: &str) -> Re
     ids::parse(what, raw).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-async fn status(State(state): State<AppState>) -> Result<Json<OrchestratorStatus>, ApiError> {
-    Ok(Json(state.orchestrator.status(Duration::from_secs(60)).await?))
+async fn status(State(state): State<AppState>, Caller(me): Caller) -> Result<Json<OrchestratorStatus>, ApiError> {
+    Ok(Json(state.orchestrator.status(Duration::from_secs(60), &me).await?))
 }
 
 #[derive(serde::Serialize)]
@@ -54,17 +56,27 @@ struct Agents {
     agents: Vec<AgentView>,
 }
 
-async fn list_agents(State(state): State<AppState>) -> Result<Json<Agents>, ApiError> {
+async fn list_agents(State(state): State<AppState>, Caller(me): Caller) -> Result<Json<Agents>, ApiError> {
     Ok(Json(Agents {
-        agents: state.orchestrator.list_agents().await?,
+        agents: state.orchestrator.list_agents(&me).await?,
     }))
+}
+
+async fn delete_agent(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.orchestrator.delete_agent(&name, &me).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn register_agent(
     State(state): State<AppState>,
+    Caller(me): Caller,
     ApiJson(req): ApiJson<RegisterAgentRequest>,
 ) -> Result<(StatusCode, Json<RegisterAgentResponse>), ApiError> {
-    let agent = state.orchestrator.register_agent(&req, LOCAL_USER_ID).await?;
+    let agent = state.orchestrator.register_agent(&req, &me).await?;
     Ok((
         StatusCode::CREATED,
         Json(RegisterAgentResponse {
@@ -77,11 +89,12 @@ async fn register_agent(
 
 async fn decompose(
     State(state): State<AppState>,
+    Caller(me): Caller,
     ApiJson(req): ApiJson<DecomposeRequest>,
 ) -> Result<(StatusCode, Json<DecomposeResponse>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(state.orchestrator.decompose(&req, LOCAL_USER_ID).await?),
+        Json(state.orchestrator.decompose(&req, &me).await?),
     ))
 }
 
@@ -98,23 +111,26 @@ struct Workflows {
 
 async fn list_workflows(
     State(state): State<AppState>,
+    Caller(me): Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Workflows>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let workflows = state
-        .orchestrator
-        .list_workflows(Some(LOCAL_USER_ID), q.before, q.limit)
-        .await?;
+    let workflows = state.orchestrator.list_workflows(&me, q.before, q.limit).await?;
     Ok(Json(Workflows { workflows }))
 }
 
-async fn get_workflow(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WorkflowView>, ApiError> {
+async fn get_workflow(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<WorkflowView>, ApiError> {
     let id: WorkflowId = parse_id("workflow", &id)?;
-    Ok(Json(state.orchestrator.get_workflow(id, Some(LOCAL_USER_ID)).await?))
+    Ok(Json(state.orchestrator.get_workflow(id, &me).await?))
 }
 
 async fn execute_workflow(
     State(state): State<AppState>,
+    Caller(me): Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<WorkflowView>), ApiError> {
@@ -137,28 +153,27 @@ async fn execute_workflow(
             }))
         })?,
     };
-    let view = state
-        .orchestrator
-        .execute_workflow(id, Some(LOCAL_USER_ID), mode)
-        .await?;
+    let view = state.orchestrator.execute_workflow(id, &me, mode).await?;
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
 async fn cancel_workflow(
     State(state): State<AppState>,
+    Caller(me): Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<WorkflowView>), ApiError> {
     let id: WorkflowId = parse_id("workflow", &id)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(state.orchestrator.cancel_workflow(id, Some(LOCAL_USER_ID)).await?),
+        Json(state.orchestrator.cancel_workflow(id, &me).await?),
     ))
 }
 
 async fn events(
     State(state): State<AppState>,
+    Caller(me): Caller,
     q: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<EventsPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    Ok(Json(state.orchestrator.events(&q).await?))
+    Ok(Json(state.orchestrator.events(&q, &me).await?))
 }

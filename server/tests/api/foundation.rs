@@ -35,24 +35,27 @@ async fn healthz_reports_postgres_going_away_and_coming_back(pool: PgPool) {
         .await
         .unwrap();
     let app = spawn_app_with(test_config(proxied.to_url_lossy().to_string()), server_pool).await;
-    assert_eq!(app.get("/healthz").await.status(), 200);
+    let health = || app.anon.get(app.url("/healthz")).send();
+    assert_eq!(health().await.unwrap().status(), 200);
 
     // Act: Postgres disappears.
     proxy.cut();
-    let res = app.get("/healthz").await;
+    let res = health().await.unwrap();
 
-    // Assert: reported, and the server still answers.
+    // Assert: reported (without the database's error text, which is for the log), and the
+    // server still answers.
     assert_eq!(res.status(), 503);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["database"], "down");
-    assert!(body["database_error"].as_str().is_some_and(|s| !s.is_empty()), "{body}");
-    assert_eq!(app.get("/api/no-such-thing").await.status(), 404);
+    assert!(body["database_error"].is_null(), "{body}");
+    let lost = app.anon.get(app.url("/api/no-such-thing")).send().await.unwrap();
+    assert_eq!(lost.status(), 404);
 
     // Postgres is back: health recovers without a restart.
     proxy.restore();
     let mut recovered = false;
     for _ in 0..50 {
-        if app.get("/healthz").await.status() == 200 {
+        if health().await.unwrap().status() == 200 {
             recovered = true;
             break;
         }
@@ -105,9 +108,27 @@ async fn unknown_api_paths_are_json_404s(pool: PgPool) {
     app.stop().await;
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn next_message(ws: &mut Ws) -> ServerMessage {
+/// Opens `/ws` with `token` (and, when given, an `Origin`).
+pub async fn ws_connect(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    origin: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/ws", app.addr).into_client_request().unwrap();
+    if !token.is_empty() {
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+}
+
+pub async fn next_message(ws: &mut Ws) -> ServerMessage {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -144,9 +165,7 @@ async fn insert_event(pool: &PgPool, kind: &str) -> i64 {
 #[sqlx::test(migrations = "../migrations")]
 async fn the_websocket_greets_then_streams_new_events_in_order(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
-        .await
-        .unwrap();
+    let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
     assert!(matches!(next_message(&mut ws).await, ServerMessage::Hello { .. }));
     subscribe(&mut ws, None).await;
     assert!(matches!(
@@ -182,9 +201,7 @@ async fn a_reconnecting_client_gets_what_it_missed_exactly_once(pool: PgPool) {
     // Let the bus catch up so the replay has a watermark above the missed events.
     tokio::time::sleep(Duration::from_millis(700)).await;
 
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
-        .await
-        .unwrap();
+    let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
     next_message(&mut ws).await;
     subscribe(&mut ws, Some(domain::ids::EventId(seen))).await;
     let mut got = Vec::new();
@@ -211,9 +228,7 @@ async fn a_reconnecting_client_gets_what_it_missed_exactly_once(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn the_websocket_answers_pings_and_reports_garbage(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
-        .await
-        .unwrap();
+    let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
     next_message(&mut ws).await;
     ws.send(Message::Text("{\"type\":\"ping\"}".into())).await.unwrap();
     assert_eq!(next_message(&mut ws).await, ServerMessage::Pong);
@@ -224,50 +239,96 @@ async fn the_websocket_answers_pings_and_reports_garbage(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_page_load_starts_a_session_for_the_local_user_and_api_calls_do_not(pool: PgPool) {
+async fn a_session_starts_only_at_sign_in_with_a_fresh_id_and_ends_at_sign_out(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
-    // An API call without a cookie: no session.
-    app.get("/api/orchestrator/agents").await;
-    let none: i64 = sqlx::query_scalar("select count(*) from sessions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(none, 0);
-
-    // A page load: a session holding the local user, in Postgres, sent as an HttpOnly cookie.
-    let res = app
-        .client
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    // A signed-out page load: sent to sign in, and no session is stored.
+    let page = app
+        .anon
         .get(app.url("/agents"))
         .header("accept", "text/html")
         .send()
         .await
         .unwrap();
+    assert!(
+        page.url().path() == "/sign-in" || page.status() == 303,
+        "{}",
+        page.url()
+    );
+    assert_eq!(sessions().await, 0);
+
+    // Signing in: a session in Postgres for that person, as an HttpOnly, SameSite=Lax cookie.
+    let planted = "nf_session=planted-by-someone-else";
+    let res = app
+        .anon
+        .post(app.url("/api/fn/sign_in"))
+        .header("origin", format!("http://{}", app.addr))
+        .header("cookie", planted)
+        .json(&serde_json::json!({ "username": "admin", "password": crate::helpers::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("nf_session="), "{cookie}");
+    assert!(!cookie.starts_with(planted), "the session id must be new: {cookie}");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http without --secure-cookies: {cookie}"
     );
     let (user, data): (Option<uuid::Uuid>, serde_json::Value) = sqlx::query_as("select user_id, data from sessions")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(user, Some(domain::ids::LOCAL_USER_ID.0));
-    assert_eq!(data["user_id"], domain::ids::LOCAL_USER_ID.to_string());
-
-    // The same browser again: the same session, no new row.
-    let session = cookie.split(';').next().unwrap().to_owned();
-    app.client
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap();
-    let rows: i64 = sqlx::query_scalar("select count(*) from sessions")
+    let admin: uuid::Uuid = sqlx::query_scalar("select id from users where username = 'admin'")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(rows, 1);
+    assert_eq!(user, Some(admin));
+    assert_eq!(data["user_id"], admin.to_string());
+
+    // The cookie signs the browser in: the page renders.
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let page = app
+        .anon
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.url().path(), "/");
+    assert_eq!(sessions().await, 1);
+
+    // Signing out deletes it; the old cookie is worth nothing.
+    let out = app
+        .anon
+        .post(app.url("/api/fn/sign_out"))
+        .header("origin", format!("http://{}", app.addr))
+        .header("cookie", &session)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200, "{}", out.text().await.unwrap());
+    assert_eq!(sessions().await, 0);
+    let after = app
+        .anon
+        .get(app.url("/api/nexus-forge/builds"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
     app.stop().await;
 }

@@ -19,7 +19,12 @@ use tokio::{
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// A client that signs every request with [`TestApp::token`] (an admin's).
     pub client: reqwest::Client,
+    /// A client without credentials.
+    pub anon: reqwest::Client,
+    /// An admin's API token (`admin` / [`PASSWORD`]).
+    pub token: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -40,6 +45,19 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// The same requests as another person: a client with that person's token.
+    pub fn client_for(token: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("a client")
     }
 
     /// Stops the server gracefully and waits for it.
@@ -75,16 +93,32 @@ pub fn test_config(database_url: String) -> Config {
         llm_timeout_secs: 5,
         llm_max_retries: 1,
         offline_delay_ms: 0,
+        security: server::config::SecurityConfig::default(),
     }
 }
 
-/// The server on `pool`'s database (already migrated by `#[sqlx::test]`).
+/// The password every test account has.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Makes an account on `pool`'s database and an API token for it; returns the token.
+pub async fn person(pool: &PgPool, username: &str, admin: bool) -> String {
+    let orch = orchestrator::Orchestrator::new(pool.clone());
+    orch.create_account(username, PASSWORD, admin)
+        .await
+        .expect("an account");
+    let actor = orch.console_actor(username).await.expect("the account");
+    orch.create_token(&actor, "tests").await.expect("a token").secret
+}
+
+/// The server on `pool`'s database (already migrated by `#[sqlx::test]`), with an admin
+/// called `admin` whose token [`TestApp::client`] sends.
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(test_config(String::new()), pool).await
 }
 
 /// The server with `config`, using `server_pool` to talk to Postgres.
 pub async fn spawn_app_with(config: Config, server_pool: PgPool) -> TestApp {
+    let token = person(&server_pool, "admin", true).await;
     let app = Application::from_pool(config, server_pool)
         .await
         .expect("build the app");
@@ -95,7 +129,9 @@ pub async fn spawn_app_with(config: Config, server_pool: PgPool) -> TestApp {
     }));
     TestApp {
         addr,
-        client: reqwest::Client::new(),
+        client: TestApp::client_for(&token),
+        anon: reqwest::Client::new(),
+        token,
         stop: Some(tx),
         handle: Some(handle),
     }

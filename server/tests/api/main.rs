@@ -8,3 +8,4 @@ mod doors;
 mod foundation;
 mod helpers;
 mod orchestrator;
+mod security;
