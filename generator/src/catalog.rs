@@ -72,6 +72,7 @@ pub(crate) fn parse_field(src: &str) -> Option<FieldSpec> {
         kind,
         required,
         options,
+        entity: None,
     })
 }
 
@@ -88,6 +89,7 @@ pub(crate) fn kind_from_str(s: &str) -> Option<FieldKind> {
         "select" => FieldKind::Select,
         "rating" => FieldKind::Rating,
         "color" => FieldKind::Color,
+        "reference" => FieldKind::Reference,
         _ => return None,
     })
 }
@@ -97,9 +99,13 @@ pub(crate) fn blueprint(name: &str) -> Option<&'static Blueprint> {
     BLUEPRINTS.iter().find(|b| b.name == name)
 }
 
-/// The blueprint a prompt word (singular, lowercase) names.
+/// The blueprint a prompt word (singular, lowercase) names: by name first, then by alias
+/// ("medication" is the medication blueprint, not the pet-care log that lists it).
 pub(crate) fn blueprint_for_word(word: &str) -> Option<&'static Blueprint> {
-    BLUEPRINTS.iter().find(|b| b.name == word || b.aliases.contains(&word))
+    BLUEPRINTS
+        .iter()
+        .find(|b| b.name == word)
+        .or_else(|| BLUEPRINTS.iter().find(|b| b.aliases.contains(&word)))
 }
 
 /// Every entity blueprint.
