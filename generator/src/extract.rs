@@ -170,6 +170,8 @@ struct Np {
     single_det: bool,
     /// Ends in a possessive ("car's").
     possessive: bool,
+    /// The object of a verb of keeping ("track orders", "keep track of loans").
+    kept: bool,
 }
 
 impl Reader<'_> {
@@ -189,10 +191,12 @@ impl Reader<'_> {
         let mut prep: Option<String> = None;
         let mut single = false;
         let mut last_np_before_prep: Option<usize> = None;
+        let mut kept = false;
         let flush = |out: &mut Vec<Np>,
                      cur: &mut Vec<Token>,
                      prep: &mut Option<String>,
                      single: &mut bool,
+                     kept: &mut bool,
                      after: Option<usize>| {
             if !cur.is_empty() {
                 let possessive = cur.last().is_some_and(|t| t.possessive);
@@ -202,7 +206,9 @@ impl Reader<'_> {
                     after,
                     single_det: *single,
                     possessive,
+                    kept: *kept,
                 });
+                *kept = false;
             }
             *single = false;
         };
@@ -211,12 +217,28 @@ impl Reader<'_> {
                 cur.push(t.clone());
                 if t.possessive {
                     let after = if prep.is_some() { last_np_before_prep } else { None };
-                    flush(&mut out, &mut cur, &mut prep, &mut single, after);
+                    flush(&mut out, &mut cur, &mut prep, &mut single, &mut kept, after);
                 }
                 continue;
             }
             let after = if prep.is_some() { last_np_before_prep } else { None };
-            flush(&mut out, &mut cur, &mut prep, &mut single, after);
+            flush(&mut out, &mut cur, &mut prep, &mut single, &mut kept, after);
+            if t.word
+                && matches!(
+                    t.lower.as_str(),
+                    "track"
+                        | "manage"
+                        | "log"
+                        | "record"
+                        | "organize"
+                        | "organise"
+                        | "collect"
+                        | "catalog"
+                        | "catalogue"
+                )
+            {
+                kept = true;
+            }
             if !t.word {
                 if matches!(t.lower.as_str(), "," | "(" | ")" | ":") {
                     prep = None;
@@ -255,13 +277,13 @@ impl Reader<'_> {
             }
         }
         let after = if prep.is_some() { last_np_before_prep } else { None };
-        flush(&mut out, &mut cur, &mut prep, &mut single, after);
+        flush(&mut out, &mut cur, &mut prep, &mut single, &mut kept, after);
         out
     }
 
     /// The words of a noun phrase without noise and app words; and whether app words were
     /// stripped (an app phrase).
-    fn strip(&mut self, np: &Np) -> (Vec<Token>, bool) {
+    fn strip(&mut self, np: &Np, in_head: bool) -> (Vec<Token>, bool) {
         let mut words: Vec<Token> = np
             .words
             .iter()
@@ -273,7 +295,7 @@ impl Reader<'_> {
         while let Some(last) = words.last() {
             if self.lang.is_app_word(&last.lower) && !self.lang.looks_plural(&last.lower) {
                 app = true;
-                if self.app_phrase.is_none() {
+                if self.app_phrase.is_none() && in_head && words.len() > 1 {
                     self.app_phrase = Some(np.words.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "));
                 }
                 words.pop();
@@ -281,7 +303,7 @@ impl Reader<'_> {
             }
             if let Some(suffix) = self.lang.app_suffix(&last.lower) {
                 app = true;
-                if self.app_phrase.is_none() {
+                if self.app_phrase.is_none() && in_head {
                     self.app_phrase = Some(last.text.clone());
                 }
                 let cut = last.text.chars().count() - suffix.chars().count();
@@ -311,11 +333,18 @@ impl Reader<'_> {
         if matches!(self.lang, Lang::Fr | Lang::Es) {
             while words.first().is_some_and(|t| self.lang.is_app_word(&t.lower)) {
                 app = true;
-                if self.app_phrase.is_none() {
-                    self.app_phrase = Some(np.words.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "));
-                }
                 words.remove(0);
             }
+        }
+        // English verbs that are also app words, before their object: "log bird sightings".
+        if self.lang == Lang::En
+            && words.len() > 1
+            && matches!(
+                words[0].lower.as_str(),
+                "log" | "list" | "schedule" | "plan" | "record" | "track" | "catalog" | "catalogue"
+            )
+        {
+            words.remove(0);
         }
         (words, app)
     }
@@ -415,7 +444,7 @@ impl Reader<'_> {
         let mut plural_np: Vec<bool> = Vec::new();
         let mut app_only_prev = false;
         for np in &nps {
-            let (words, app) = self.strip(np);
+            let (words, app) = self.strip(np, true);
             if words.is_empty() {
                 idx.push(None);
                 plural_np.push(false);
@@ -429,7 +458,7 @@ impl Reader<'_> {
             };
             let plural = self.lang.looks_plural(head_lower);
             plural_np.push(plural);
-            let subject_of_app = app || (app_only_prev && np.prep.is_some());
+            let subject_of_app = app || (app_only_prev && np.prep.as_deref().is_some_and(|p| p != "to"));
             app_only_prev = false;
             let mut at = None;
             if np.possessive {
@@ -460,8 +489,12 @@ impl Reader<'_> {
                 }
             }
         }
-        // The owner: the last entity named, unless it is tied by a preposition to an
-        // earlier, explicit one ("invoices for my clients:" lists invoice fields).
+        // The owner: what is kept ("track orders ..."), else the last entity named, unless
+        // it is tied by a preposition to an earlier, explicit one ("invoices for my
+        // clients:" lists invoice fields).
+        if let Some(i) = (0..nps.len()).find(|i| nps[*i].kept && idx[*i].is_some()) {
+            return idx[i];
+        }
         let last = (0..nps.len()).rev().find(|i| idx[*i].is_some())?;
         if let Some(from_np) = nps[last].after {
             if let Some(Some(from)) = idx.get(from_np) {
@@ -539,7 +572,7 @@ impl Reader<'_> {
                 if np.possessive {
                     self.possessive_item(&item[..w], current);
                 } else {
-                    let (words, _) = self.strip(np);
+                    let (words, _) = self.strip(np, false);
                     if let Some(e) = self.entity(&words, false) {
                         if let Some(c) = *current {
                             if self.lang.is_container(&self.entities[e].head)
@@ -613,6 +646,33 @@ impl Reader<'_> {
                 w.remove(0);
             }
             w.retain(|t| !NOISE.contains(&t.lower.as_str()) && !NAMING.contains(&t.lower.as_str()));
+            // "whether it was paid back" -> "paid back".
+            if w.first()
+                .is_some_and(|t| matches!(t.lower.as_str(), "whether" | "if" | "ob" | "si"))
+            {
+                while w.first().is_some_and(|t| {
+                    matches!(
+                        t.lower.as_str(),
+                        "whether"
+                            | "if"
+                            | "it"
+                            | "its"
+                            | "was"
+                            | "is"
+                            | "has"
+                            | "been"
+                            | "be"
+                            | "are"
+                            | "were"
+                            | "ob"
+                            | "si"
+                            | "es"
+                            | "est"
+                    )
+                }) {
+                    w.remove(0);
+                }
+            }
             while w.last().is_some_and(|t| self.is_determiner(&t.lower)) {
                 w.pop();
             }
@@ -644,8 +704,9 @@ impl Reader<'_> {
                 after: None,
                 single_det: false,
                 possessive: false,
+                kept: false,
             };
-            let (w, _) = self.strip(&np);
+            let (w, _) = self.strip(&np, false);
             if let Some(e) = self.entity(&w, false) {
                 if current.is_none() {
                     *current = Some(e);
@@ -715,7 +776,7 @@ impl Reader<'_> {
             && tail.is_empty()
             && ((*leading && plural)
                 || container
-                || (record && (plural && (first || weak_current) || first && weak_current)));
+                || (record && (plural && (first || weak_current) || first && weak_current && !*leading)));
         if as_entity {
             if let Some(e) = self.entity(main, false) {
                 if container && !*leading {
@@ -845,7 +906,10 @@ impl Reader<'_> {
                     possessive: false,
                 };
                 match self.entity(&[tok], false) {
-                    Some(e) => e,
+                    Some(e) => {
+                        self.entities[e].plural = self.lang.entry_label().1.to_string();
+                        e
+                    }
                     None => return,
                 }
             }
@@ -881,44 +945,11 @@ impl Reader<'_> {
             return;
         }
         // "with prices": each record has a price. Counts and lists stay plural ("litres",
-        // "ingredients").
+        // "pieces", "ingredients").
         if self.lang == Lang::En && words.len() == 1 {
             let w = &lower[0];
             let single = self.lang.singular(w);
-            const COUNTS: &[&str] = &[
-                "litres",
-                "liters",
-                "calories",
-                "servings",
-                "portions",
-                "pages",
-                "sets",
-                "reps",
-                "hours",
-                "minutes",
-                "points",
-                "units",
-                "frames",
-                "bottles",
-                "steps",
-                "laps",
-                "players",
-                "kg",
-                "km",
-                "miles",
-                "credits",
-                "dates",
-                "notes",
-                "details",
-                "instructions",
-                "comments",
-                "beans",
-            ];
-            if single != *w
-                && !COUNTS.contains(&w.as_str())
-                && !self.lang.is_multi_attribute(w)
-                && self.lang.is_attribute(&single)
-            {
+            if single != *w && !self.lang.is_multi_attribute(w) && self.lang.is_property(&single) {
                 shown = vec![single.clone()];
             }
         }

@@ -84,12 +84,13 @@ impl Lang {
 
     /// "with", "mit", "avec", "con", ...
     pub(crate) fn is_with(self, word: &str) -> bool {
-        matches!(word, "with" | "including" | "containing") || self.list(WITH).contains(&word)
+        matches!(word, "with" | "including" | "containing" | "by") || self.list(WITH).contains(&word)
     }
 
     /// Prepositions that tie one noun to another ("invoices for clients").
     pub(crate) fn is_relation_prep(self, word: &str) -> bool {
-        matches!(word, "for" | "of" | "from" | "per" | "in" | "by" | "at") || self.list(RELATION_PREPS).contains(&word)
+        matches!(word, "for" | "of" | "from" | "per" | "in" | "by" | "at" | "to")
+            || self.list(RELATION_PREPS).contains(&word)
     }
 
     /// Words for the app itself: "tracker", "log", "Tagebuch", "suivi", "registro".
@@ -116,14 +117,13 @@ impl Lang {
     /// language or for English.
     fn stem_in(self, word: &str, table: &'static [(Lang, &'static [&'static str])]) -> bool {
         let here = self.stem(word);
-        let en = Lang::En.stem(word);
         let hit = |lang: Lang, stem: &str| {
             table
                 .iter()
                 .filter(|(l, _)| *l == lang)
                 .any(|(_, list)| list.iter().any(|w| lang.stem(w) == stem))
         };
-        hit(self, &here) || hit(Lang::En, &en) || hit(Lang::En, word)
+        (self != Lang::En && hit(self, &here)) || en_in(word, table)
     }
 
     /// A person ("volunteer", "Kunde", "élève"): its own entity when it modifies a noun.
@@ -154,6 +154,19 @@ impl Lang {
     /// An attribute that is a list in itself ("ingredients", "allergens"): always a field.
     pub(crate) fn is_multi_attribute(self, word: &str) -> bool {
         self.stem_in(word, MULTI_ATTRIBUTES)
+    }
+
+    /// A property that is one value per record ("price", "category", "status"), as
+    /// opposed to a count ("pieces", "litres").
+    pub(crate) fn is_property(self, word: &str) -> bool {
+        self.stem_in(word, ATTRIBUTES)
+            || [FieldKind::Select, FieldKind::Date, FieldKind::Url, FieldKind::Email]
+                .iter()
+                .any(|k| {
+                    KIND_WORDS
+                        .iter()
+                        .any(|(kind, table)| kind == k && self.stem_in(word, table))
+                })
     }
 
     /// A word that names a property, not a kind of record (date, price, status, author...).
@@ -306,7 +319,12 @@ fn de_singular(w: &str) -> String {
     if ["ne", "me", "ge", "le"].iter().any(|s| lower.ends_with(s)) && lower.chars().count() > 4 {
         return keep_case(w, &lower[..lower.len() - 1]);
     }
-    if lower.ends_with('s') && !lower.ends_with("ss") && lower.chars().count() > 4 && !lower.ends_with("us") {
+    let vowel_s = lower.len() > 3 && ["as", "os", "is", "ys"].iter().any(|x| lower.ends_with(x));
+    if lower.ends_with('s')
+        && !lower.ends_with("ss")
+        && (lower.chars().count() > 4 || vowel_s)
+        && !lower.ends_with("us")
+    {
         return keep_case(w, &lower[..lower.len() - 1]);
     }
     w.to_string()
@@ -720,7 +738,8 @@ const KIND_WORDS: &[(FieldKind, WordTable)] = &[
     (FieldKind::Boolean, &[
         (Lang::En, &[
             "paid", "done", "shipped", "returned", "packed", "watched", "completed", "owned", "seen", "sent", "booked",
-            "confirmed", "visited", "delivered", "active", "archived", "attended", "checked", "taken",
+            "confirmed", "visited", "delivered", "active", "archived", "attended", "checked", "taken", "built",
+            "finished", "signed", "approved", "published", "cancelled", "canceled", "repaid", "opened", "installed",
         ]),
         (Lang::De, &["bezahlt", "erledigt", "gesehen", "gelesen", "versendet", "gebucht", "aktiv", "zurückgegeben"]),
         (Lang::Fr, &["payé", "payée", "réglé", "fait", "terminé", "vu", "envoyé", "réservé", "rendu", "actif"]),
@@ -828,6 +847,33 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
     {
         return Some((FieldKind::Number, vec![]));
     }
+    // Counted things: "glasses" of water, "cups", "slices" (the singular may be a property:
+    // a cocktail's "glass").
+    const COUNTED: &[&str] = &[
+        "glasses",
+        "cups",
+        "bottles",
+        "cans",
+        "pints",
+        "mugs",
+        "shots",
+        "slices",
+        "pieces",
+        "eggs",
+        "packs",
+        "boxes",
+        "copies",
+        "tickets",
+        "seats",
+        "visitors",
+        "guests",
+        "attendees",
+        "people",
+        "persons",
+    ];
+    if words.len() <= 2 && COUNTED.contains(&last) {
+        return Some((FieldKind::Number, vec![]));
+    }
     // How often: "times per day", "3 times a week".
     if words
         .iter()
@@ -839,7 +885,11 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
         return Some((FieldKind::Rating, vec![]));
     }
     // "fee paid" is a yes/no; "price paid" and "date paid" are what and when.
-    if !words.is_empty() && exact_in(lang, last, KIND_WORDS[PARTICIPLES].1) {
+    let first = words.first().map_or("", String::as_str);
+    if !words.is_empty()
+        && (exact_in(lang, last, KIND_WORDS[PARTICIPLES].1)
+            || words.len() <= 3 && exact_in(lang, first, KIND_WORDS[PARTICIPLES].1))
+    {
         let date = words.iter().any(|w| word_in(lang, w, KIND_WORDS[DATES].1));
         let value = words.iter().any(|w| VALUE_WORDS.contains(&w.as_str()));
         if !date && !value {
@@ -869,6 +919,16 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
     None
 }
 
+/// Whether `w` is one of `table`'s English words, in the singular. English Snowball stems
+/// merge too much for this ("booking" and "book", "rating" and "rate").
+fn en_in(w: &str, table: &[(Lang, &[&str])]) -> bool {
+    let single = singularize(w);
+    table
+        .iter()
+        .filter(|(l, _)| *l == Lang::En)
+        .any(|(_, list)| list.iter().any(|x| *x == w || *x == single || singularize(x) == single))
+}
+
 /// Whether `w` is exactly one of `table`'s words (participles: "booked" is not "books").
 fn exact_in(lang: Lang, w: &str, table: &[(Lang, &[&str])]) -> bool {
     table
@@ -880,16 +940,14 @@ fn exact_in(lang: Lang, w: &str, table: &[(Lang, &[&str])]) -> bool {
 /// compound ending in one of them ("Kaufdatum", "Kilometerstand").
 fn word_in(lang: Lang, w: &str, table: &[(Lang, &[&str])]) -> bool {
     let here = lang.stem(w);
-    let en = Lang::En.stem(w);
-    table.iter().any(|(l, list)| {
-        (*l == lang || *l == Lang::En)
-            && list.iter().any(|x| {
-                let stem = l.stem(x);
-                (*l == lang && stem == here)
-                    || (*l == Lang::En && (stem == en || *x == w))
-                    || (lang == Lang::De && *l == Lang::De && x.chars().count() >= 4 && w.ends_with(x) && w != *x)
-            })
-    })
+    en_in(w, table)
+        || (lang != Lang::En
+            && table.iter().any(|(l, list)| {
+                *l == lang
+                    && list.iter().any(|x| {
+                        l.stem(x) == here || (lang == Lang::De && x.chars().count() >= 4 && w.ends_with(x) && w != *x)
+                    })
+            }))
 }
 
 /// Options for a select field named by `words`, in the prompt's language.

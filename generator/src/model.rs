@@ -324,18 +324,14 @@ fn entity_from_words(
                 .position(|f| f.label == clean_text(&e.fields[i].label, 40))
         })
         .or_else(|| {
+            // A log (an event, the app's own subject, or only measurements) is titled by
+            // its date.
             let log = event
-                || fields.iter().all(|f| {
-                    matches!(
-                        f.kind,
-                        FieldKind::Number
-                            | FieldKind::Date
-                            | FieldKind::Boolean
-                            | FieldKind::Rating
-                            | FieldKind::Reference
-                    )
-                });
-            if log && !fields.is_empty() && !fields.iter().any(|f| f.kind == FieldKind::Text) {
+                || e.weak
+                || fields
+                    .iter()
+                    .all(|f| matches!(f.kind, FieldKind::Number | FieldKind::Date | FieldKind::Rating));
+            if log && !fields.is_empty() {
                 fields.iter().position(|f| f.kind == FieldKind::Date)
             } else {
                 None
@@ -358,7 +354,7 @@ fn entity_from_words(
                     bf.clone()
                 }
                 _ => {
-                    if event && !fields.is_empty() && !fields.iter().any(|f| f.kind == FieldKind::Date) {
+                    if (event || e.weak) && !fields.is_empty() && !fields.iter().any(|f| f.kind == FieldKind::Date) {
                         field("date", lang.date_label(), FieldKind::Date)
                     } else if fields.is_empty() {
                         field("name", lang.name_label(), FieldKind::Text)

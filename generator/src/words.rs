@@ -199,7 +199,13 @@ fn push_word_token(out: &mut Vec<Token>, text: &str) {
                 possessive: false,
             });
             text = tail;
-        } else if tail.eq_ignore_ascii_case("s") && head.chars().count() > 1 {
+        } else if tail.eq_ignore_ascii_case("s")
+            && head.chars().count() > 1
+            && !matches!(
+                head_lower.as_str(),
+                "it" | "that" | "what" | "he" | "she" | "there" | "here" | "who" | "let" | "where" | "how"
+            )
+        {
             text = head.to_string();
             possessive = true;
         } else {
