@@ -1,9 +1,11 @@
 //! Prompt analysis and the reflection pass, both deterministic and offline.
 //!
-//! [`analyze`] reads a prompt with plain heuristics: it tokenises it, scores the app types
-//! in [`super::catalog`], falls back to turning the prompt's nouns into entities, picks up
-//! features ("dark mode", "charts", "export", ...), a name ("called Sprout"), colours
-//! ("in green", else a hash of the prompt) and a font, and then runs [`reflect`] on its own
+//! [`analyze`] reads a prompt with plain heuristics: it tokenises it, detects its language,
+//! reads the entities, fields and relations its words name ([`super::extract`]), turns them
+//! into the spec's entities with the catalogue filling in only what the words leave open
+//! ([`super::model`]), picks up features ("dark mode", "charts", "export", ...), a name
+//! ("called Sprout", else the words that name the app: "Blood Pressure Log"), colours ("in
+//! green", else a hash of the prompt) and a font, and then runs [`reflect`] on its own
 //! draft. [`reflect`] takes a spec from any source (a model's JSON included), repairs what
 //! [`AppSpec::validate`] would reject and what contradicts the prompt, and says what it did.
 //!

@@ -1,5 +1,6 @@
 //! The offline generator's knowledge: entity blueprints (typed fields for common record
-//! kinds) and the app types [`super::analyze`] recognises.
+//! kinds) and the app types [`super::analyze`] recognises. It only fills in what a prompt
+//! leaves open, and only when an app type fits what the prompt names (see `model`).
 //!
 //! Fields are written in a one-line notation so the tables stay readable:
 //! `"name|Label|kind"`, a `!` after the kind for required, and for selects a fourth part

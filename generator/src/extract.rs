@@ -752,9 +752,16 @@ impl Reader<'_> {
                     return;
                 }
                 if !self.entities[e].weak {
-                    // Another entity: a reference to it.
+                    // Another entity: a reference to it, named in the singular.
                     if let Some(c) = *current {
-                        self.add_field(Some(c), &words, None);
+                        let label = self.entities[e].label.clone();
+                        let named = Token {
+                            lower: label.to_lowercase(),
+                            text: label,
+                            word: true,
+                            possessive: false,
+                        };
+                        self.add_field(Some(c), &[named], None);
                         self.relate(c, e);
                         *leading = false;
                         return;
@@ -991,12 +998,14 @@ impl Reader<'_> {
                 e.refs.retain(|r| !gone.contains(r));
             }
         }
-        // Events refer to the things listed before them; other records to the containers
-        // and people before them.
+        // Events refer to the things the prompt names with them, nearest first; other
+        // records to the containers listed before them ("beds, and plants").
         let n = self.entities.len();
         for b in 0..n {
             let mut added = 0;
-            for a in (0..b).rev() {
+            let mut others: Vec<usize> = (0..n).filter(|a| *a != b).collect();
+            others.sort_by_key(|a| (a.abs_diff(b), *a > b));
+            for a in others {
                 if added >= 2 {
                     break;
                 }
@@ -1007,9 +1016,7 @@ impl Reader<'_> {
                     continue;
                 }
                 let event_b = self.lang.is_event(&hb) && !self.lang.is_event(&ha);
-                let has_fields = !self.entities[b].fields.is_empty();
-                let contained =
-                    (self.lang.is_place(&ha) || self.lang.is_person(&ha) && has_fields) && !self.lang.is_container(&hb);
+                let contained = a < b && self.lang.is_place(&ha) && !self.lang.is_container(&hb);
                 if event_b || contained {
                     self.relate(b, a);
                     added += 1;

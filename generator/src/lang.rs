@@ -316,7 +316,7 @@ fn de_singular(w: &str) -> String {
     if lower.ends_with('n') && lower.ends_with("ln") || lower.ends_with("rn") {
         return keep_case(w, &lower[..lower.len() - 1]);
     }
-    if ["ne", "me", "ge", "le"].iter().any(|s| lower.ends_with(s)) && lower.chars().count() > 4 {
+    if ["ne", "me", "ge"].iter().any(|s| lower.ends_with(s)) && lower.chars().count() > 4 {
         return keep_case(w, &lower[..lower.len() - 1]);
     }
     let vowel_s = lower.len() > 3 && ["as", "os", "is", "ys"].iter().any(|x| lower.ends_with(x));

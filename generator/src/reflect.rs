@@ -1,6 +1,8 @@
 //! The reflection pass: checks a spec from any source (the offline analysis or a model's
-//! JSON) against its prompt, repairs what [`AppSpec::validate`] would reject and what
-//! contradicts the prompt, and says what it did, with a confidence.
+//! JSON) against its prompt, repairs what [`AppSpec::validate`] would reject (reference
+//! fields included: a target renamed or named by its label is followed, one that is no
+//! entity makes the field text) and what contradicts the prompt, and says what it did,
+//! with a confidence.
 //!
 //! Invariant: [`reflect`]'s spec passes `validate()` for any input that has at least one
 //! entity or a prompt (it invents a generic one otherwise).
