@@ -240,7 +240,7 @@ impl Reader<'_> {
                 kept = true;
             }
             if !t.word {
-                if matches!(t.lower.as_str(), "," | "(" | ")" | ":") {
+                if matches!(t.lower.as_str(), "," | "(" | ")" | ":" | "\n") {
                     prep = None;
                 }
                 continue;
@@ -495,7 +495,27 @@ impl Reader<'_> {
         if let Some(i) = (0..nps.len()).find(|i| nps[*i].kept && idx[*i].is_some()) {
             return idx[i];
         }
-        let last = (0..nps.len()).rev().find(|i| idx[*i].is_some())?;
+        let Some(last) = (0..nps.len()).rev().find(|i| idx[*i].is_some()) else {
+            // "Each plant has: ...": a singular noun that is (or, before a list, becomes)
+            // an entity.
+            let np = nps.last()?;
+            let (words, _) = self.strip(np, false);
+            let head = if matches!(self.lang, Lang::Fr | Lang::Es) {
+                words.first()
+            } else {
+                words.last()
+            }?;
+            let key = self.key(&self.lang.singular(&head.lower));
+            if let Some(e) = self.entities.iter().position(|e| e.key == key) {
+                return Some(e);
+            }
+            let before_list = toks.last().is_some_and(|t| t.word && self.lang.is_with(&t.lower));
+            return if before_list && !self.lang.is_attribute(&head.lower) {
+                self.entity(&words, false)
+            } else {
+                None
+            };
+        };
         if let Some(from_np) = nps[last].after {
             if let Some(Some(from)) = idx.get(from_np) {
                 if !self.entities[*from].weak || plural_np[from_np] {
@@ -645,7 +665,20 @@ impl Reader<'_> {
             while w.first().is_some_and(|t| self.is_determiner(&t.lower)) {
                 w.remove(0);
             }
-            w.retain(|t| !NOISE.contains(&t.lower.as_str()) && !NAMING.contains(&t.lower.as_str()));
+            // An item about the app's behaviour ("low stock alerts", "export to JSON") is
+            // no field.
+            if w.iter().any(|t| NOISE.contains(&t.lower.as_str())) {
+                w.clear();
+            }
+            w.retain(|t| !NAMING.contains(&t.lower.as_str()));
+            // "the book we discuss": the relative clause is not part of the name.
+            if let Some(i) = w
+                .iter()
+                .skip(1)
+                .position(|t| matches!(t.lower.as_str(), "we" | "i" | "you" | "they" | "he" | "she"))
+            {
+                w.truncate(i + 1);
+            }
             // "whether it was paid back" -> "paid back".
             if w.first()
                 .is_some_and(|t| matches!(t.lower.as_str(), "whether" | "if" | "ob" | "si"))
@@ -1031,11 +1064,14 @@ impl Reader<'_> {
     }
 }
 
-/// Words joined with spaces, except after an elision ("d'échéance").
+/// Words joined with spaces, except after an elision ("d'échéance") and between words of
+/// scripts written without spaces ("名前", split into characters by UAX #29).
 fn join_words(words: &[String]) -> String {
+    let unspaced = |c: char| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{0e00}'..='\u{0e7f}');
     let mut out = String::new();
     for w in words {
-        if !out.is_empty() && !out.ends_with(['\'', '\u{2019}']) {
+        let joined = out.chars().last().is_some_and(unspaced) && w.chars().next().is_some_and(unspaced);
+        if !out.is_empty() && !out.ends_with(['\'', '\u{2019}']) && !joined {
             out.push(' ');
         }
         out.push_str(w);
@@ -1076,7 +1112,7 @@ fn split_items(toks: &[Token], lang: Lang) -> Vec<Vec<Token>> {
             depth = depth.saturating_sub(1);
         }
         let sep = depth == 0
-            && ((!t.word && matches!(t.lower.as_str(), "," | "&" | "+" | ";"))
+            && ((!t.word && matches!(t.lower.as_str(), "," | "&" | "+" | ";" | "\n"))
                 || (t.word
                     && lang.is_connector(&t.lower)
                     && !(t.lower == "no" || t.lower == "o" && i > 0 && toks[i - 1].lower == "/")));

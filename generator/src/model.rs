@@ -41,7 +41,8 @@ pub(crate) struct Model {
 /// The catalogue blueprint a named entity is, if the app type (or, without one, the
 /// blueprint's own name) says so.
 fn blueprint_of(e: &NEntity, t: Option<&AppType>, lang: Lang) -> Option<&'static Blueprint> {
-    if lang != Lang::En {
+    // The entry made for fields no entity was named for is nobody's blueprint.
+    if lang != Lang::En || e.head == lang.entry_label().0.to_lowercase() {
         return None;
     }
     let words = std::iter::once(&e.head).chain(e.modifiers.iter().rev());
@@ -405,7 +406,14 @@ fn entity_from_words(
                 continue;
             }
             added.push(bf.label.to_lowercase());
-            fields.push(bf.clone());
+            let mut f = bf.clone();
+            // The catalogue's "client" text field is a reference when the app has clients.
+            if f.kind == FieldKind::Text && f.name != ident && idents.contains(&f.name) {
+                f.kind = FieldKind::Reference;
+                f.entity = Some(f.name.clone());
+                f.required = false;
+            }
+            fields.push(f);
         }
         if !added.is_empty() {
             assumed.push(join_and(&added));

@@ -27,6 +27,34 @@ pub(crate) struct Token {
     pub(crate) possessive: bool,
 }
 
+/// Tokens without list markers: a bullet ("-", "*", "•") or a number ("1.", "2)") that
+/// starts a line.
+pub(crate) fn drop_bullets(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let line_start = out.last().is_none_or(|t| t.lower == "\n");
+        let t = &tokens[i];
+        if line_start && !t.word && matches!(t.lower.as_str(), "-" | "*" | "\u{2022}" | "\u{2013}" | "+") {
+            i += 1;
+            continue;
+        }
+        if line_start
+            && t.word
+            && t.lower.chars().all(|c| c.is_ascii_digit())
+            && tokens
+                .get(i + 1)
+                .is_some_and(|n| !n.word && matches!(n.lower.as_str(), "." | ")"))
+        {
+            i += 2;
+            continue;
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    out
+}
+
 /// A prompt, clipped and tokenised.
 pub(crate) struct Prompt {
     /// The original text, clipped to [`MAX_PROMPT_CHARS`].
@@ -51,7 +79,7 @@ impl Prompt {
     pub(crate) fn new(raw: &str) -> Prompt {
         let clipped = raw.chars().count() > MAX_PROMPT_CHARS;
         let original: String = raw.chars().take(MAX_PROMPT_CHARS).collect();
-        let tokens = tokenize(&original);
+        let tokens = drop_bullets(tokenize(&original));
         let words: Vec<String> = tokens.iter().filter(|t| t.word).map(|t| t.lower.clone()).collect();
         let singular: Vec<String> = words.iter().map(|w| singularize(w)).collect();
         let joined = format!(" {} ", words.join(" "));
@@ -122,6 +150,10 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     for seg in text.split_word_bounds() {
         if seg.chars().all(char::is_whitespace) {
             space = true;
+            // A line break separates list items ("- date\n- litres").
+            if seg.contains('\n') {
+                segs.push(("\n", true));
+            }
             continue;
         }
         segs.push((seg, space));
@@ -133,6 +165,16 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     while i < segs.len() {
         let (seg, _) = segs[i];
         if !is_word(seg) {
+            if seg == "\n" {
+                out.push(Token {
+                    text: "\n".into(),
+                    lower: "\n".into(),
+                    word: false,
+                    possessive: false,
+                });
+                i += 1;
+                continue;
+            }
             for c in seg.chars() {
                 if c.is_whitespace() {
                     continue;
