@@ -143,7 +143,7 @@ pub fn analyze(prompt: &str) -> Analysis {
             ));
         }
     }
-    let name_hint = app_name(&p, &named, m.app_type, &entities);
+    let name_hint = app_name(&p, &named, m.app_type.filter(|_| m.strong_type), &entities);
     let plurals: Vec<String> = entities.iter().map(|e| e.plural.to_lowercase()).collect();
     let mut summary = match m.app_type {
         Some(t) if lang == Lang::En && named.entities.iter().all(|e| e.fields.is_empty()) => t.summary.to_string(),
@@ -152,6 +152,9 @@ pub fn analyze(prompt: &str) -> Analysis {
             Lang::De => format!("Alle {} an einem Ort.", join_and_in(&plurals, "und")),
             Lang::Fr => format!("Tous vos {} au même endroit.", join_and_in(&plurals, "et")),
             Lang::Es => format!("Tus {} en un solo lugar.", join_and_in(&plurals, "y")),
+            Lang::It => format!("{} in un unico posto.", capitalize(&join_and_in(&plurals, "e"))),
+            Lang::Pt => format!("{} num só lugar.", capitalize(&join_and_in(&plurals, "e"))),
+            Lang::Nl => format!("Al je {} op één plek.", join_and_in(&plurals, "en")),
         },
     };
     if entities.len() == 1 && entities[0].name == "item" && named.entities.is_empty() && m.app_type.is_none() {

@@ -7,7 +7,8 @@
 //!   of X's fields; `X (A, B, C)` — a parenthesised list names fields, or a select's options
 //!   when X is a single property ("priority (low, medium, high)").
 //! - Noun phrases are runs of content words; app words are stripped ("blood pressure log",
-//!   "Weinsammlung", "suivi de mes dépenses"), what remains names the app's subject.
+//!   "Weinsammlung", "wijncollectie", "suivi de mes dépenses"), what remains names the
+//!   app's subject. Romance languages put the head noun first.
 //! - A list item is an entity when it is a kind of record (the catalogue's, or a person, a
 //!   container or an event in the prompt's language) or a leading plural of a colon list
 //!   under an app phrase; otherwise it is a field of the entity the list belongs to.
@@ -77,7 +78,7 @@ const NOISE: &[&str] = &[
     "streaks", "tag", "tags", "favorite", "favorites", "favourite", "favourites", "sort", "sorting", "filter",
     "filters", "alert", "alerts", "reminders", "notification", "notifications", "dashboard", "ui",
     "design", "layout", "responsive", "mobile", "offline", "sync", "login", "pipeline", "sales", "insights",
-    "report", "reports", "colour", "color", "colours", "colors", "font", "style", "look", "préféré", "préférés",
+    "report", "reports", "colours", "colors", "font", "style", "look", "préféré", "préférés",
     "préférées", "favori", "favoris", "favorito", "favoritos", "favoritas", "lieblings", "diagramme", "suche",
 ];
 
@@ -330,7 +331,7 @@ impl Reader<'_> {
             break;
         }
         // Romance languages: app words first ("Suivi", "Registro", "Carnet").
-        if matches!(self.lang, Lang::Fr | Lang::Es) {
+        if self.lang.head_first() {
             while words.first().is_some_and(|t| self.lang.is_app_word(&t.lower)) {
                 app = true;
                 words.remove(0);
@@ -351,7 +352,7 @@ impl Reader<'_> {
 
     /// The entity for a phrase's words (found by key, or added), its index.
     fn entity(&mut self, words: &[Token], weak: bool) -> Option<usize> {
-        let romance = matches!(self.lang, Lang::Fr | Lang::Es);
+        let romance = self.lang.head_first();
         let (head_tok, mods): (&Token, &[Token]) = if romance {
             let (h, rest) = words.split_first()?;
             (h, rest)
@@ -423,7 +424,7 @@ impl Reader<'_> {
     /// "volunteer shift": the person and the rest as two entities, the rest referring to
     /// the person; the rest's index. `None` when no person modifies the phrase.
     fn person_split(&mut self, words: &[Token]) -> Option<usize> {
-        if words.len() < 2 || matches!(self.lang, Lang::Fr | Lang::Es) {
+        if words.len() < 2 || self.lang.head_first() {
             return None;
         }
         let p = words[..words.len() - 1]
@@ -451,7 +452,7 @@ impl Reader<'_> {
                 app_only_prev = app;
                 continue;
             }
-            let head_lower = if matches!(self.lang, Lang::Fr | Lang::Es) {
+            let head_lower = if self.lang.head_first() {
                 &words[0].lower
             } else {
                 &words[words.len() - 1].lower
@@ -500,7 +501,7 @@ impl Reader<'_> {
             // an entity.
             let np = nps.last()?;
             let (words, _) = self.strip(np, false);
-            let head = if matches!(self.lang, Lang::Fr | Lang::Es) {
+            let head = if self.lang.head_first() {
                 words.first()
             } else {
                 words.last()
@@ -582,10 +583,11 @@ impl Reader<'_> {
     ) {
         let top = top_level(item);
         // "photos with camera settings (...)": a new entity and its first field.
+        // ("by" introduces a list only after a verb: "organize ... by fabric, size".)
         if let Some(w) = top
             .iter()
             .copied()
-            .find(|i| item[*i].word && self.lang.is_with(&item[*i].lower) && *i > 0)
+            .find(|i| item[*i].word && self.lang.is_with(&item[*i].lower) && item[*i].lower != "by" && *i > 0)
         {
             let nps = self.phrases(&item[..w]);
             if let Some(np) = nps.last() {
@@ -706,7 +708,18 @@ impl Reader<'_> {
                     w.remove(0);
                 }
             }
-            while w.last().is_some_and(|t| self.is_determiner(&t.lower)) {
+            // "check them off each day": a clause, not a field.
+            if w.iter()
+                .any(|t| matches!(t.lower.as_str(), "them" | "it" | "us" | "him" | "her" | "something"))
+            {
+                w.clear();
+            }
+            while w.last().is_some_and(|t| {
+                matches!(
+                    t.lower.as_str(),
+                    "a" | "an" | "the" | "my" | "our" | "also" | "and" | "etc"
+                )
+            }) {
                 w.pop();
             }
             w
@@ -755,7 +768,7 @@ impl Reader<'_> {
             Some(i) if i > 0 => (&words[..i], &words[i + 1..]),
             _ => (&words[..], &[]),
         };
-        let romance = matches!(self.lang, Lang::Fr | Lang::Es);
+        let romance = self.lang.head_first();
         // "number of players", "time of day": the head is before "of".
         let of = main
             .iter()

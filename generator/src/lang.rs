@@ -1,4 +1,5 @@
-//! The languages a prompt can be read in (English, German, French, Spanish): cheap
+//! The languages a prompt can be read in (English, German, French, Spanish, Italian,
+//! Portuguese, Dutch): cheap
 //! detection from function-word counts, the Snowball stemmer of each (`rust-stemmers`),
 //! singular and plural forms for labels, and the small per-language word lists the phrase
 //! reader needs: function words, list connectors, "with" words, prepositions, app words
@@ -21,6 +22,9 @@ pub(crate) enum Lang {
     De,
     Fr,
     Es,
+    It,
+    Pt,
+    Nl,
 }
 
 /// Function words that are (almost) only in one language, to tell them apart.
@@ -28,8 +32,11 @@ pub(crate) enum Lang {
 const MARKERS: &[(Lang, &[&str])] = &[
     (Lang::En, &["the", "and", "with", "for", "my", "of", "to", "a", "an", "i", "want", "app", "track", "each", "that", "keep", "list", "our", "your", "in", "log"]),
     (Lang::De, &["der", "die", "das", "und", "mit", "für", "ein", "eine", "meine", "meiner", "meinen", "mein", "ich", "von", "zu", "pro", "den", "dem", "des", "unser", "unseren", "möchte", "will", "nach", "oder", "zum", "zur", "im", "sowie"]),
-    (Lang::Fr, &["le", "la", "les", "et", "avec", "pour", "des", "du", "un", "une", "mes", "ma", "mon", "à", "je", "suivi", "gérer", "chez", "au", "aux", "ou", "par", "veux", "mon", "nos", "notre"]),
-    (Lang::Es, &["el", "los", "las", "y", "con", "para", "del", "un", "una", "mis", "mi", "que", "quiero", "registro", "por", "o", "nuestro", "nuestra", "al", "lista", "mis"]),
+    (Lang::Fr, &["le", "la", "les", "et", "avec", "pour", "des", "du", "de", "un", "une", "mes", "ma", "mon", "à", "je", "suivi", "gérer", "chez", "au", "aux", "ou", "par", "veux", "mon", "nos", "notre"]),
+    (Lang::Es, &["el", "los", "las", "y", "con", "para", "del", "de", "un", "una", "mis", "mi", "que", "quiero", "registro", "por", "o", "nuestro", "nuestra", "al", "lista", "mis"]),
+    (Lang::It, &["il", "lo", "gli", "di", "della", "delle", "dei", "degli", "dello", "per", "con", "e", "ed", "mie", "miei", "mio", "mia", "che", "voglio", "gestire", "un", "una", "nel", "nella", "sono", "registro"]),
+    (Lang::Pt, &["o", "os", "as", "do", "da", "dos", "das", "com", "para", "de", "e", "meu", "minha", "meus", "minhas", "um", "uma", "quero", "controlar", "não", "no", "na", "em", "registro", "ou"]),
+    (Lang::Nl, &["de", "het", "een", "en", "met", "voor", "van", "mijn", "onze", "ons", "ik", "wil", "bijhouden", "beheren", "of", "per", "bij", "naar", "mijn", "wat"]),
 ];
 
 impl Lang {
@@ -46,7 +53,9 @@ impl Lang {
                         Lang::De => matches!(c, 'ä' | 'ö' | 'ü' | 'ß'),
                         Lang::Fr => matches!(c, 'è' | 'ê' | 'ç' | 'à' | 'â' | 'ô' | 'û' | 'î' | 'œ'),
                         Lang::Es => matches!(c, 'ñ' | 'á' | 'ó' | 'ú' | 'í' | '¿' | '¡'),
-                        Lang::En => false,
+                        Lang::Pt => matches!(c, 'ã' | 'õ' | 'ç' | 'á' | 'ê' | 'ô'),
+                        Lang::It => matches!(c, 'ò' | 'ù' | 'ì'),
+                        Lang::En | Lang::Nl => false,
                     })
                 })
                 .count();
@@ -63,12 +72,20 @@ impl Lang {
             Lang::De => Algorithm::German,
             Lang::Fr => Algorithm::French,
             Lang::Es => Algorithm::Spanish,
+            Lang::It => Algorithm::Italian,
+            Lang::Pt => Algorithm::Portuguese,
+            Lang::Nl => Algorithm::Dutch,
         }
     }
 
     /// The Snowball stem of a lowercase word.
     pub(crate) fn stem(self, word: &str) -> String {
         Stemmer::create(self.algorithm()).stem(word).into_owned()
+    }
+
+    /// Whether noun phrases put their head first ("films préférés", "fecha de salida").
+    pub(crate) fn head_first(self) -> bool {
+        matches!(self, Lang::Fr | Lang::Es | Lang::It | Lang::Pt)
     }
 
     /// Whether `word` (lowercase) is a function word or a verb of asking in this language
@@ -100,10 +117,12 @@ impl Lang {
 
     /// The app word a German compound ends with ("Blutdrucktagebuch" -> "tagebuch").
     pub(crate) fn app_suffix(self, word: &str) -> Option<&'static str> {
-        if self != Lang::De {
-            return None;
-        }
-        DE_APP_SUFFIXES
+        let suffixes = match self {
+            Lang::De => DE_APP_SUFFIXES,
+            Lang::Nl => NL_APP_SUFFIXES,
+            _ => return None,
+        };
+        suffixes
             .iter()
             .find(|s| word.len() > s.len() + 2 && word.ends_with(*s))
             .copied()
@@ -188,6 +207,9 @@ impl Lang {
             Lang::De => de_singular(w),
             Lang::Fr => fr_singular(w),
             Lang::Es => es_singular(w),
+            Lang::It => it_singular(w),
+            Lang::Pt => pt_singular(w),
+            Lang::Nl => nl_singular(w),
         }
     }
 
@@ -235,6 +257,36 @@ impl Lang {
                     format!("{w}es")
                 }
             }
+            Lang::It => {
+                let chars = lower.chars().count();
+                if chars < 3 || !lower.ends_with(['o', 'a', 'e']) {
+                    w.to_string()
+                } else if lower.ends_with('a') {
+                    format!("{}e", &w[..w.len() - 1])
+                } else {
+                    format!("{}i", &w[..w.len() - 1])
+                }
+            }
+            Lang::Pt => {
+                if let Some(stem) = w.strip_suffix("ão") {
+                    format!("{stem}ões")
+                } else if lower.ends_with(['r', 'z', 's']) {
+                    format!("{w}es")
+                } else if let Some(stem) = w.strip_suffix('m') {
+                    format!("{stem}ns")
+                } else {
+                    format!("{w}s")
+                }
+            }
+            Lang::Nl => {
+                if ["el", "er", "em", "je", "ie"].iter().any(|x| lower.ends_with(x))
+                    || lower.ends_with(['a', 'o', 'u', 'i', 'y'])
+                {
+                    format!("{w}s")
+                } else {
+                    format!("{w}en")
+                }
+            }
         }
     }
 
@@ -250,6 +302,9 @@ impl Lang {
             Lang::De => "Notizen",
             Lang::Fr => "Notes",
             Lang::Es => "Notas",
+            Lang::It => "Note",
+            Lang::Pt => "Notas",
+            Lang::Nl => "Notities",
         }
     }
 
@@ -260,6 +315,8 @@ impl Lang {
             Lang::De => "Name",
             Lang::Fr => "Nom",
             Lang::Es => "Nombre",
+            Lang::It | Lang::Pt => "Nome",
+            Lang::Nl => "Naam",
         }
     }
 
@@ -270,6 +327,8 @@ impl Lang {
             Lang::De => "Datum",
             Lang::Fr => "Date",
             Lang::Es => "Fecha",
+            Lang::It | Lang::Pt => "Data",
+            Lang::Nl => "Datum",
         }
     }
 
@@ -280,6 +339,9 @@ impl Lang {
             Lang::De => ("Eintrag", "Einträge"),
             Lang::Fr => ("Entrée", "Entrées"),
             Lang::Es => ("Registro", "Registros"),
+            Lang::It => ("Voce", "Voci"),
+            Lang::Pt => ("Registro", "Registros"),
+            Lang::Nl => ("Item", "Items"),
         }
     }
 }
@@ -390,6 +452,92 @@ fn es_singular(w: &str) -> String {
     w.to_string()
 }
 
+/// `w` with the first of `pairs`' plural endings it has replaced by the singular one.
+fn swap_ending(w: &str, lower: &str, pairs: &[(&str, &str)]) -> Option<String> {
+    pairs.iter().find_map(|(plural, single)| {
+        lower
+            .strip_suffix(plural)
+            .map(|stem| keep_case(w, &format!("{stem}{single}")))
+    })
+}
+
+fn it_singular(w: &str) -> String {
+    const SAME: &[&str] = &[
+        "serie", "specie", "città", "film", "sport", "bar", "caffè", "foto", "auto", "moto", "radio", "crisi",
+        "analisi", "tesi",
+    ];
+    let Some(lower) = changes_in_plural(w, SAME) else {
+        return w.to_string();
+    };
+    const ENDINGS: &[(&str, &str)] = &[
+        ("chi", "co"),
+        ("ghi", "go"),
+        ("che", "ca"),
+        ("ghe", "ga"),
+        ("ioni", "ione"),
+        ("i", "o"),
+        ("e", "a"),
+    ];
+    swap_ending(w, &lower, ENDINGS).unwrap_or_else(|| w.to_string())
+}
+
+fn pt_singular(w: &str) -> String {
+    const SAME: &[&str] = &["lápis", "ônibus", "vírus", "mês", "país", "gás", "três"];
+    let Some(lower) = changes_in_plural(w, SAME) else {
+        return w.to_string();
+    };
+    const ENDINGS: &[(&str, &str)] = &[
+        ("ões", "ão"),
+        ("ães", "ão"),
+        ("ais", "al"),
+        ("éis", "el"),
+        ("óis", "ol"),
+        ("ns", "m"),
+        ("res", "r"),
+        ("zes", "z"),
+        ("ses", "s"),
+    ];
+    if let Some(s) = swap_ending(w, &lower, ENDINGS) {
+        return s;
+    }
+    if lower.ends_with('s') {
+        return keep_case(w, &lower[..lower.len() - 1]);
+    }
+    w.to_string()
+}
+
+fn nl_singular(w: &str) -> String {
+    #[rustfmt::skip]
+    const IRREGULAR: &[(&str, &str)] = &[
+        ("leden", "lid"), ("kinderen", "kind"), ("taken", "taak"), ("dagen", "dag"), ("wegen", "weg"), ("schepen", "schip"),
+        ("steden", "stad"), ("spellen", "spel"), ("boten", "boot"), ("klanten", "klant"), ("uitgaven", "uitgave"),
+        ("namen", "naam"), ("jaren", "jaar"), ("uren", "uur"), ("regels", "regel"), ("vragen", "vraag"),
+    ];
+    const SAME: &[&str] = &["data", "media"];
+    let Some(lower) = changes_in_plural(w, SAME) else {
+        return w.to_string();
+    };
+    if let Some((_, s)) = IRREGULAR.iter().find(|(p, _)| *p == lower) {
+        return keep_case(w, s);
+    }
+    if let Some(stem) = lower.strip_suffix("en") {
+        // "wijnen" -> "wijn", "boeken" -> "boek", "projecten" -> "project".
+        let chars: Vec<char> = stem.chars().collect();
+        let n = chars.len();
+        let undouble = n >= 2 && chars[n - 1] == chars[n - 2] && !"aeiou".contains(chars[n - 1]);
+        let stem: String = if undouble {
+            chars[..n - 1].iter().collect()
+        } else {
+            stem.to_string()
+        };
+        return keep_case(w, &stem);
+    }
+    if lower.ends_with('s') && !lower.ends_with("ss") {
+        return keep_case(w, &lower[..lower.len() - 1]);
+    }
+    w.to_string()
+}
+
 /// `lower` with the first letter upper-case when `like` starts with one.
 fn keep_case(like: &str, lower: &str) -> String {
     if like.chars().next().is_some_and(char::is_uppercase) {
@@ -449,6 +597,30 @@ const FUNCTION: &[(Lang, &[&str])] = &[
         "he", "leído", "visto", "app", "aplicación", "simple", "sencilla", "pequeño", "pequeña", "nuevo", "nueva",
         "todos", "todas", "cada", "también", "solo", "se", "me", "te", "diario", "diaria", "semanal", "mensual",
     ]),
+    (Lang::It, &[
+        "il", "lo", "la", "i", "gli", "le", "l", "un", "uno", "una", "di", "del", "dello", "della", "dei", "degli",
+        "delle", "dell", "a", "al", "alla", "ai", "agli", "alle", "all", "da", "dal", "dalla", "in", "nel", "nella",
+        "nei", "nelle", "nell", "su", "sul", "sulla", "per", "con", "e", "ed", "o", "mio", "mia", "miei", "mie", "tuo",
+        "tua", "nostro", "nostra", "nostri", "nostre", "che", "chi", "io", "noi", "voglio", "vorrei", "gestire",
+        "tenere", "traccia", "registrare", "salvare", "organizzare", "vedere", "app", "applicazione", "semplice",
+        "piccolo", "piccola", "nuovo", "nuova", "tutti", "tutte", "ogni", "anche", "solo", "mi", "ti", "si", "ho",
+        "letti", "letto", "visti", "visto", "quotidiano", "settimanale", "mensile", "un'",
+    ]),
+    (Lang::Pt, &[
+        "o", "a", "os", "as", "um", "uma", "uns", "umas", "de", "do", "da", "dos", "das", "em", "no", "na", "nos",
+        "nas", "para", "por", "pelo", "pela", "com", "e", "ou", "meu", "minha", "meus", "minhas", "seu", "sua",
+        "nosso", "nossa", "que", "eu", "nós", "quero", "queria", "preciso", "controlar", "gerenciar", "gerir",
+        "registrar", "registar", "guardar", "organizar", "ver", "app", "aplicativo", "aplicação", "simples",
+        "pequeno", "pequena", "novo", "nova", "todos", "todas", "cada", "também", "só", "me", "te", "se", "lidos",
+        "lido", "diário", "semanal", "mensal",
+    ]),
+    (Lang::Nl, &[
+        "de", "het", "een", "en", "of", "met", "voor", "van", "in", "op", "aan", "bij", "naar", "per", "uit", "mijn",
+        "onze", "ons", "jouw", "je", "ik", "wij", "we", "die", "dat", "wat", "wil", "wil", "graag", "moet", "kan",
+        "bijhouden", "beheren", "bewaren", "opslaan", "organiseren", "plannen", "zien", "app", "applicatie",
+        "eenvoudig", "eenvoudige", "klein", "kleine", "nieuw", "nieuwe", "alle", "elke", "ook", "alleen", "dagelijks",
+        "wekelijks", "maandelijks",
+    ]),
 ];
 
 #[rustfmt::skip]
@@ -456,6 +628,9 @@ const CONNECTORS: &[(Lang, &[&str])] = &[
     (Lang::De, &["und", "oder", "sowie"]),
     (Lang::Fr, &["et", "ou"]),
     (Lang::Es, &["y", "e", "o", "u"]),
+    (Lang::It, &["e", "ed", "o"]),
+    (Lang::Pt, &["e", "ou"]),
+    (Lang::Nl, &["en", "of"]),
 ];
 
 #[rustfmt::skip]
@@ -464,6 +639,9 @@ const WITH: &[(Lang, &[&str])] = &[
     (Lang::De, &["mit", "inklusive"]),
     (Lang::Fr, &["avec", "comprenant"]),
     (Lang::Es, &["con", "incluyendo"]),
+    (Lang::It, &["con"]),
+    (Lang::Pt, &["com"]),
+    (Lang::Nl, &["met"]),
 ];
 
 #[rustfmt::skip]
@@ -471,6 +649,9 @@ const RELATION_PREPS: &[(Lang, &[&str])] = &[
     (Lang::De, &["für", "von", "an", "pro", "je", "zu", "im", "in"]),
     (Lang::Fr, &["pour", "de", "des", "du", "d", "par", "chez", "dans"]),
     (Lang::Es, &["para", "de", "del", "por", "en"]),
+    (Lang::It, &["per", "di", "del", "della", "dei", "degli", "delle", "dello", "dell", "da", "in", "nel", "nella"]),
+    (Lang::Pt, &["para", "de", "do", "da", "dos", "das", "por", "em", "no", "na"]),
+    (Lang::Nl, &["voor", "van", "bij", "per", "in", "aan"]),
 ];
 
 /// English words for the app itself.
@@ -500,6 +681,25 @@ const APP_WORDS: &[(Lang, &[&str])] = &[
         "app", "aplicación", "lista", "registro", "diario", "control", "seguimiento", "gestión", "planificador",
         "agenda", "colección", "inventario", "catálogo", "calendario", "herramienta", "gestor", "tienda",
     ]),
+    (Lang::It, &[
+        "app", "applicazione", "lista", "elenco", "registro", "diario", "gestione", "gestore", "agenda",
+        "collezione", "inventario", "catalogo", "calendario", "tracker", "monitoraggio", "archivio", "rubrica",
+    ]),
+    (Lang::Pt, &[
+        "app", "aplicativo", "aplicação", "lista", "registro", "registo", "diário", "controle", "controlo", "gestão",
+        "agenda", "coleção", "inventário", "catálogo", "planejador", "planeador", "calendário", "acompanhamento",
+    ]),
+    (Lang::Nl, &[
+        "app", "applicatie", "lijst", "logboek", "dagboek", "tracker", "planner", "overzicht", "beheer",
+        "verzameling", "collectie", "inventaris", "register", "agenda", "boek", "administratie", "kalender",
+    ]),
+];
+
+/// Dutch compounds end in an app word: "wijncollectie", "takenlijst".
+#[rustfmt::skip]
+const NL_APP_SUFFIXES: &[&str] = &[
+    "administratie", "verzameling", "collectie", "logboek", "dagboek", "overzicht", "lijst", "planner", "tracker",
+    "beheer", "boek", "app", "register", "inventaris", "kalender",
 ];
 
 /// German compounds end in an app word: "Weinsammlung", "Trainingstagebuch".
@@ -529,6 +729,18 @@ const PERSONS: &[(Lang, &[&str])] = &[
         "cliente", "socio", "alumno", "empleado", "paciente", "jugador", "inquilino", "invitado", "voluntario",
         "niño", "amigo", "proveedor", "profesor", "participante", "contacto", "persona", "estudiante", "miembro",
     ]),
+    (Lang::It, &[
+        "cliente", "socio", "membro", "studente", "alunno", "dipendente", "paziente", "giocatore", "inquilino",
+        "ospite", "volontario", "bambino", "amico", "fornitore", "insegnante", "contatto", "persona",
+    ]),
+    (Lang::Pt, &[
+        "cliente", "sócio", "membro", "aluno", "estudante", "funcionário", "paciente", "jogador", "inquilino",
+        "convidado", "voluntário", "criança", "amigo", "fornecedor", "professor", "contato", "contacto", "pessoa",
+    ]),
+    (Lang::Nl, &[
+        "klant", "lid", "leerling", "student", "medewerker", "patiënt", "speler", "huurder", "gast", "vrijwilliger",
+        "kind", "vriend", "leverancier", "leraar", "docent", "contact", "persoon", "deelnemer",
+    ]),
 ];
 
 #[rustfmt::skip]
@@ -551,6 +763,9 @@ const CONTAINERS: &[(Lang, &[&str])] = &[
         "proyecto", "álbum", "carpeta", "categoría", "curso", "asignatura", "materia", "sala", "equipo", "grupo",
         "casa", "coche", "viaje", "evento", "cuenta", "mascota", "perro",
     ]),
+    (Lang::It, &["progetto", "album", "cartella", "corso", "materia", "stanza", "squadra", "gruppo", "casa", "auto", "viaggio", "evento", "conto", "cane"]),
+    (Lang::Pt, &["projeto", "projecto", "álbum", "pasta", "curso", "disciplina", "matéria", "sala", "equipe", "equipa", "grupo", "casa", "carro", "viagem", "evento", "conta", "cão", "cachorro"]),
+    (Lang::Nl, &["project", "album", "map", "cursus", "vak", "kamer", "team", "groep", "huis", "auto", "reis", "evenement", "rekening", "hond"]),
 ];
 
 #[rustfmt::skip]
@@ -578,6 +793,9 @@ const EVENTS: &[(Lang, &[&str])] = &[
         "cita", "pago", "visita", "reserva", "sesión", "turno", "reunión", "medición", "lectura", "factura",
         "pedido", "nota", "examen", "préstamo", "vacuna", "reparación", "gasto", "partido", "entrenamiento",
     ]),
+    (Lang::It, &["appuntamento", "pagamento", "visita", "prenotazione", "sessione", "turno", "riunione", "misurazione", "lettura", "fattura", "ordine", "esame", "prestito", "vaccino", "riparazione", "spesa", "partita", "allenamento"]),
+    (Lang::Pt, &["consulta", "pagamento", "visita", "reserva", "sessão", "turno", "reunião", "medição", "leitura", "fatura", "factura", "pedido", "exame", "empréstimo", "vacina", "reparo", "despesa", "jogo", "treino"]),
+    (Lang::Nl, &["afspraak", "betaling", "bezoek", "boeking", "reservering", "sessie", "dienst", "vergadering", "meting", "factuur", "bestelling", "cijfer", "examen", "lening", "vaccinatie", "reparatie", "uitgave", "wedstrijd", "training"]),
 ];
 
 /// Generic English record nouns ("items", "products").
@@ -598,6 +816,9 @@ const RECORDS: &[(Lang, &[&str])] = &[
         "tarea", "producto", "libro", "película", "receta", "planta", "vino", "herramienta", "ejercicio", "artículo",
         "aparato", "idea", "objetivo", "hábito", "contacto", "canción", "juego", "serie",
     ]),
+    (Lang::It, &["attività", "compito", "prodotto", "libro", "film", "ricetta", "pianta", "vino", "attrezzo", "esercizio", "articolo", "idea", "obiettivo", "abitudine", "canzone", "gioco"]),
+    (Lang::Pt, &["tarefa", "produto", "livro", "filme", "receita", "planta", "vinho", "ferramenta", "exercício", "artigo", "ideia", "objetivo", "hábito", "música", "jogo"]),
+    (Lang::Nl, &["taak", "product", "boek", "film", "recept", "plant", "wijn", "gereedschap", "oefening", "artikel", "idee", "doel", "gewoonte", "liedje", "spel"]),
 ];
 
 #[rustfmt::skip]
@@ -609,6 +830,9 @@ const MULTI_ATTRIBUTES: &[(Lang, &[&str])] = &[
     (Lang::De, &["zutat", "allergen", "symptom", "schritt", "kommentar", "notiz"]),
     (Lang::Fr, &["ingrédient", "allergène", "symptôme", "étape", "commentaire"]),
     (Lang::Es, &["ingrediente", "alérgeno", "síntoma", "paso", "comentario", "vacuna"]),
+    (Lang::It, &["ingrediente", "allergene", "sintomo", "passo", "commento"]),
+    (Lang::Pt, &["ingrediente", "alérgeno", "sintoma", "passo", "comentário"]),
+    (Lang::Nl, &["ingrediënt", "allergeen", "symptoom", "stap", "opmerking"]),
 ];
 
 /// Words that name a property (besides the kind words below).
@@ -639,6 +863,21 @@ const ATTRIBUTES: &[(Lang, &[&str])] = &[
         "nombre", "título", "autor", "fuente", "empresa", "ubicación", "región", "género", "fabricante", "marca",
         "tipo", "categoría", "tamaño", "color", "lugar", "destino", "uva", "hora", "teléfono", "dirección",
         "prioridad", "estado", "director", "plataforma", "raza", "servicio", "método", "frecuencia", "número",
+    ]),
+    (Lang::It, &[
+        "nome", "titolo", "autore", "fonte", "azienda", "posizione", "regione", "genere", "produttore", "marca",
+        "tipo", "categoria", "taglia", "colore", "luogo", "destinazione", "vitigno", "ora", "telefono", "indirizzo",
+        "priorità", "stato", "regista", "numero", "voto",
+    ]),
+    (Lang::Pt, &[
+        "nome", "título", "autor", "fonte", "empresa", "local", "região", "gênero", "género", "fabricante", "marca",
+        "tipo", "categoria", "tamanho", "cor", "lugar", "destino", "uva", "hora", "telefone", "endereço", "morada",
+        "prioridade", "estado", "status", "diretor", "número", "forma", "nota",
+    ]),
+    (Lang::Nl, &[
+        "naam", "titel", "auteur", "bron", "bedrijf", "locatie", "regio", "genre", "fabrikant", "merk", "type",
+        "categorie", "maat", "kleur", "plaats", "bestemming", "druif", "tijd", "telefoon", "adres", "prioriteit",
+        "status", "regisseur", "nummer",
     ]),
 ];
 
@@ -679,24 +918,36 @@ const KIND_WORDS: &[(FieldKind, WordTable)] = &[
         (Lang::De, &["e-mail", "mail", "email"]),
         (Lang::Fr, &["e-mail", "courriel", "mail"]),
         (Lang::Es, &["correo", "e-mail", "email"]),
+        (Lang::It, &["email", "e-mail", "posta"]),
+        (Lang::Pt, &["email", "e-mail", "correio"]),
+        (Lang::Nl, &["e-mail", "email", "mail"]),
     ]),
     (FieldKind::Url, &[
         (Lang::En, &["link", "url", "website", "homepage", "webpage"]),
         (Lang::De, &["link", "webseite", "website", "url"]),
         (Lang::Fr, &["lien", "url", "site"]),
         (Lang::Es, &["enlace", "url", "web"]),
+        (Lang::It, &["link", "url", "sito"]),
+        (Lang::Pt, &["link", "url", "site"]),
+        (Lang::Nl, &["link", "url", "website"]),
     ]),
     (FieldKind::Color, &[
         (Lang::En, &["colour", "color"]),
         (Lang::De, &["farbe"]),
         (Lang::Fr, &["couleur"]),
         (Lang::Es, &["color"]),
+        (Lang::It, &["colore"]),
+        (Lang::Pt, &["cor"]),
+        (Lang::Nl, &["kleur"]),
     ]),
     (FieldKind::Date, &[
         (Lang::En, &["date", "deadline", "due", "birthday", "anniversary", "dob"]),
         (Lang::De, &["datum", "frist", "geburtstag", "fälligkeit", "zuletzt"]),
         (Lang::Fr, &["date", "échéance", "anniversaire", "dernier", "dernière"]),
         (Lang::Es, &["fecha", "vencimiento", "cumpleaños", "último", "última"]),
+        (Lang::It, &["data", "scadenza", "compleanno"]),
+        (Lang::Pt, &["data", "vencimento", "aniversário", "prazo"]),
+        (Lang::Nl, &["datum", "deadline", "verjaardag", "vervaldatum"]),
     ]),
     (FieldKind::Number, &[
         (Lang::En, &[
@@ -728,12 +979,31 @@ const KIND_WORDS: &[(FieldKind, WordTable)] = &[
             "temperatura", "calorías", "año", "añada", "edad", "páginas", "porciones", "raciones", "series",
             "repeticiones", "pulso", "sistólica", "diastólica", "puntos", "puntuación", "horas", "minutos",
         ]),
+        (Lang::It, &[
+            "prezzo", "costo", "importo", "totale", "valore", "stipendio", "budget", "affitto", "quantità", "litri",
+            "chilometri", "chilometraggio", "distanza", "durata", "peso", "temperatura", "calorie", "anno", "annata",
+            "età", "pagine", "porzioni", "serie", "ripetizioni", "battito", "punti", "punteggio", "ore", "minuti",
+        ]),
+        (Lang::Pt, &[
+            "preço", "custo", "valor", "total", "salário", "orçamento", "aluguel", "renda", "quantidade", "litros",
+            "quilômetros", "quilometragem", "distância", "duração", "peso", "temperatura", "calorias", "ano", "safra",
+            "idade", "páginas", "porções", "séries", "repetições", "pulso", "pontos", "pontuação", "horas", "minutos",
+        ]),
+        (Lang::Nl, &[
+            "prijs", "kosten", "bedrag", "totaal", "waarde", "salaris", "budget", "huur", "hoeveelheid", "aantal",
+            "liter", "kilometer", "kilometerstand", "afstand", "duur", "gewicht", "temperatuur", "calorieën", "jaar",
+            "jaargang", "leeftijd", "pagina", "porties", "herhalingen", "sets", "hartslag", "punten", "score", "uren",
+            "minuten",
+        ]),
     ]),
     (FieldKind::Select, &[
         (Lang::En, &["status", "state", "stage", "priority", "severity", "rsvp"]),
         (Lang::De, &["status", "priorität", "zustand", "stufe"]),
         (Lang::Fr, &["statut", "état", "priorité", "étape"]),
         (Lang::Es, &["estado", "prioridad", "etapa"]),
+        (Lang::It, &["stato", "priorità", "fase"]),
+        (Lang::Pt, &["estado", "status", "prioridade", "etapa", "fase"]),
+        (Lang::Nl, &["status", "prioriteit", "fase"]),
     ]),
     (FieldKind::Boolean, &[
         (Lang::En, &[
@@ -744,6 +1014,9 @@ const KIND_WORDS: &[(FieldKind, WordTable)] = &[
         (Lang::De, &["bezahlt", "erledigt", "gesehen", "gelesen", "versendet", "gebucht", "aktiv", "zurückgegeben"]),
         (Lang::Fr, &["payé", "payée", "réglé", "fait", "terminé", "vu", "envoyé", "réservé", "rendu", "actif"]),
         (Lang::Es, &["pagado", "pagada", "hecho", "visto", "leído", "enviado", "entregado", "reservado", "devuelto", "activo"]),
+        (Lang::It, &["pagato", "pagata", "fatto", "fatta", "visto", "letto", "inviato", "consegnato", "prenotato", "restituito", "attivo"]),
+        (Lang::Pt, &["pago", "paga", "feito", "feita", "visto", "lido", "enviado", "entregue", "reservado", "devolvido", "ativo"]),
+        (Lang::Nl, &["betaald", "gedaan", "gezien", "gelezen", "verzonden", "geleverd", "geboekt", "teruggebracht", "actief", "klaar"]),
     ]),
     (FieldKind::LongText, &[
         (Lang::En, &[
@@ -753,6 +1026,9 @@ const KIND_WORDS: &[(FieldKind, WordTable)] = &[
         (Lang::De, &["notiz", "notizen", "beschreibung", "bemerkung", "bemerkungen", "kommentar", "anleitung"]),
         (Lang::Fr, &["notes", "description", "commentaire", "commentaires", "remarques", "instructions"]),
         (Lang::Es, &["notas", "descripción", "comentarios", "observaciones", "instrucciones"]),
+        (Lang::It, &["note", "descrizione", "commenti", "osservazioni", "istruzioni"]),
+        (Lang::Pt, &["notas", "descrição", "comentários", "observações", "instruções"]),
+        (Lang::Nl, &["notities", "notitie", "beschrijving", "opmerkingen", "instructies"]),
     ]),
 ];
 
@@ -820,13 +1096,30 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
         }
         return Some((FieldKind::Number, vec![]));
     }
-    if has("number of") || has("how many") || has("nombre de") || has("número de") || has("anzahl") {
+    if has("number of")
+        || has("how many")
+        || has("nombre de")
+        || has("número de")
+        || has("anzahl")
+        || has("numero di")
+        || has("aantal")
+    {
         return Some((FieldKind::Number, vec![]));
     }
     // A count of things left: "bottles left", "botellas restantes".
     if matches!(
         last,
-        "left" | "remaining" | "restantes" | "restant" | "restants" | "übrig"
+        "left"
+            | "remaining"
+            | "restantes"
+            | "restant"
+            | "restants"
+            | "übrig"
+            | "rimaste"
+            | "rimasti"
+            | "restanti"
+            | "resterend"
+            | "over"
     ) && words.len() > 1
     {
         return Some((FieldKind::Number, vec![]));
@@ -834,7 +1127,21 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
     // "last watered", "zuletzt gegossen", "último riego": a date.
     if matches!(
         words.first().map(String::as_str),
-        Some("last" | "next" | "zuletzt" | "letzte" | "letzter" | "último" | "última" | "dernier" | "dernière")
+        Some(
+            "last"
+                | "next"
+                | "zuletzt"
+                | "letzte"
+                | "letzter"
+                | "último"
+                | "última"
+                | "dernier"
+                | "dernière"
+                | "ultimo"
+                | "ultima"
+                | "laatst"
+                | "laatste"
+        )
     ) && words.len() > 1
     {
         return Some((FieldKind::Date, vec![]));
@@ -843,7 +1150,7 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
     // duration; a bare time ("start time", "Uhrzeit") is text.
     if words.len() >= 2
         && (matches!(last, "time") && words[words.len() - 2].ends_with("ing")
-            || matches!(words[0].as_str(), "temps" | "tiempo") && words.len() >= 3)
+            || matches!(words[0].as_str(), "temps" | "tiempo" | "tempo") && words.len() >= 3)
     {
         return Some((FieldKind::Number, vec![]));
     }
@@ -870,6 +1177,7 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
         "attendees",
         "people",
         "persons",
+        "shares",
     ];
     if words.len() <= 2 && COUNTED.contains(&last) {
         return Some((FieldKind::Number, vec![]));
@@ -886,7 +1194,9 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
     }
     // "fee paid" is a yes/no; "price paid" and "date paid" are what and when.
     let first = words.first().map_or("", String::as_str);
+    let by_whom = matches!(last, "by" | "to" | "with" | "for" | "von" | "par" | "por");
     if !words.is_empty()
+        && !by_whom
         && (exact_in(lang, last, KIND_WORDS[PARTICIPLES].1)
             || words.len() <= 3 && exact_in(lang, first, KIND_WORDS[PARTICIPLES].1))
     {
@@ -903,7 +1213,8 @@ pub(crate) fn kind_of(lang: Lang, words: &[String], entity: &[String]) -> Option
     }
     for (kind, table) in KIND_WORDS {
         let hit = if *kind == FieldKind::Boolean {
-            words.iter().any(|w| exact_in(lang, w, table))
+            // "booked by" names who booked, not whether.
+            !by_whom && words.iter().any(|w| exact_in(lang, w, table))
         } else {
             words.iter().any(|w| word_in(lang, w, table))
         };
@@ -964,6 +1275,9 @@ fn select_options(lang: Lang, words: &[String], entity: &[String]) -> Vec<String
             Lang::De => &["Niedrig", "Mittel", "Hoch"],
             Lang::Fr => &["Basse", "Moyenne", "Haute"],
             Lang::Es => &["Baja", "Media", "Alta"],
+            Lang::It => &["Bassa", "Media", "Alta"],
+            Lang::Pt => &["Baixa", "Média", "Alta"],
+            Lang::Nl => &["Laag", "Gemiddeld", "Hoog"],
         }
     } else if words.iter().any(|w| w == "severity") {
         &["Low", "Medium", "High", "Critical"]
@@ -973,24 +1287,33 @@ fn select_options(lang: Lang, words: &[String], entity: &[String]) -> Vec<String
             Lang::De => &["Eingeladen", "Zugesagt", "Vielleicht", "Abgesagt"],
             Lang::Fr => &["Invité", "Présent", "Peut-être", "Absent"],
             Lang::Es => &["Invitado", "Asiste", "Quizás", "No asiste"],
+            Lang::It => &["Invitato", "Presente", "Forse", "Assente"],
+            Lang::Pt => &["Convidado", "Confirmado", "Talvez", "Recusou"],
+            Lang::Nl => &["Uitgenodigd", "Komt", "Misschien", "Komt niet"],
         }
-    } else if any(&["invoice", "rechnung", "factur", "bill"]) {
+    } else if any(&["invoice", "rechnung", "factur", "bill", "fattur", "fatur", "factuur"]) {
         match lang {
             Lang::En => &["Draft", "Sent", "Paid", "Overdue"],
             Lang::De => &["Entwurf", "Gesendet", "Bezahlt", "Überfällig"],
             Lang::Fr => &["Brouillon", "Envoyée", "Payée", "En retard"],
             Lang::Es => &["Borrador", "Enviada", "Pagada", "Vencida"],
+            Lang::It => &["Bozza", "Inviata", "Pagata", "Scaduta"],
+            Lang::Pt => &["Rascunho", "Enviada", "Paga", "Vencida"],
+            Lang::Nl => &["Concept", "Verzonden", "Betaald", "Te laat"],
         }
     } else if any(&["application", "bewerbung", "candidature", "solicitud"]) {
         &["Applied", "Interviewing", "Offer", "Rejected"]
     } else if any(&["lead", "deal"]) || words.iter().any(|w| w == "stage") {
         &["New", "Contacted", "Proposal", "Won", "Lost"]
-    } else if any(&["order", "bestellung", "commande", "pedido"]) {
+    } else if any(&["order", "bestellung", "commande", "pedido", "ordine", "bestelling"]) {
         match lang {
             Lang::En => &["New", "Paid", "Shipped", "Delivered"],
             Lang::De => &["Neu", "Bezahlt", "Versendet", "Zugestellt"],
             Lang::Fr => &["Nouvelle", "Payée", "Expédiée", "Livrée"],
             Lang::Es => &["Nuevo", "Pagado", "Enviado", "Entregado"],
+            Lang::It => &["Nuovo", "Pagato", "Spedito", "Consegnato"],
+            Lang::Pt => &["Novo", "Pago", "Enviado", "Entregue"],
+            Lang::Nl => &["Nieuw", "Betaald", "Verzonden", "Geleverd"],
         }
     } else {
         match lang {
@@ -998,6 +1321,9 @@ fn select_options(lang: Lang, words: &[String], entity: &[String]) -> Vec<String
             Lang::De => &["Offen", "In Arbeit", "Erledigt"],
             Lang::Fr => &["À faire", "En cours", "Terminé"],
             Lang::Es => &["Pendiente", "En curso", "Hecho"],
+            Lang::It => &["Da fare", "In corso", "Fatto"],
+            Lang::Pt => &["A fazer", "Em andamento", "Feito"],
+            Lang::Nl => &["Te doen", "Bezig", "Klaar"],
         }
     };
     opts.iter().map(|s| (*s).to_string()).collect()
@@ -1023,6 +1349,18 @@ mod tests {
             Lang::Fr
         );
         assert_eq!(Lang::detect(&words("Colección de vinos con añada y región")), Lang::Es);
+        assert_eq!(
+            Lang::detect(&words("Collezione di vini con annata, regione e prezzo")),
+            Lang::It
+        );
+        assert_eq!(
+            Lang::detect(&words("Quero controlar as minhas despesas com data e valor")),
+            Lang::Pt
+        );
+        assert_eq!(
+            Lang::detect(&words("Een app voor mijn wijnen met jaargang en prijs")),
+            Lang::Nl
+        );
     }
 
     #[test]
@@ -1054,5 +1392,12 @@ mod tests {
         assert_eq!(Lang::Es.singular("películas"), "película");
         assert_eq!(Lang::Es.singular("lecturas"), "lectura");
         assert_eq!(Lang::Es.plural("canción"), "canciones");
+        assert_eq!(Lang::It.singular("spese"), "spesa");
+        assert_eq!(Lang::It.singular("libri"), "libro");
+        assert_eq!(Lang::Pt.singular("despesas"), "despesa");
+        assert_eq!(Lang::Pt.singular("sessões"), "sessão");
+        assert_eq!(Lang::Nl.singular("wijnen"), "wijn");
+        assert_eq!(Lang::Nl.singular("projecten"), "project");
+        assert_eq!(Lang::Nl.singular("leden"), "lid");
     }
 }

@@ -5,8 +5,8 @@
 //!
 //! # Pieces
 //! - `words`: reading a prompt (Unicode word tokens, singular/plural, identifiers); `lang`:
-//!   its language (English, German, French, Spanish), Snowball stems and the word lists
-//!   that give fields their kinds.
+//!   its language (English, German, French, Spanish, Italian, Portuguese, Dutch), Snowball
+//!   stems and the word lists that give fields their kinds.
 //! - [`analyze`] (module `analyze`): prompt -> spec. The person's words win: `extract` reads
 //!   the entities, fields and relations the prompt names from its phrase structure, and
 //!   `model` turns them into the spec's entities, consulting the app types and blueprints

@@ -34,6 +34,8 @@ pub(crate) struct Model {
     pub(crate) notes: Vec<String>,
     /// The app type used, if any.
     pub(crate) app_type: Option<&'static AppType>,
+    /// Whether more than one cue pointed to it (else its name is not the app's).
+    pub(crate) strong_type: bool,
     /// How sure the analysis is, before reflection.
     pub(crate) confidence: f32,
 }
@@ -246,6 +248,7 @@ pub(crate) fn model(p: &Prompt, named: &Named) -> Model {
         entities,
         notes,
         app_type,
+        strong_type: score >= 4,
         confidence,
     }
 }
@@ -407,8 +410,13 @@ fn entity_from_words(
             }
             added.push(bf.label.to_lowercase());
             let mut f = bf.clone();
-            // The catalogue's "client" text field is a reference when the app has clients.
+            // The catalogue's "client" text field is a reference when the app has clients
+            // (and is left out when the words already gave one).
             if f.kind == FieldKind::Text && f.name != ident && idents.contains(&f.name) {
+                if fields.iter().any(|x| x.entity.as_deref() == Some(bf.name.as_str())) {
+                    added.pop();
+                    continue;
+                }
                 f.kind = FieldKind::Reference;
                 f.entity = Some(f.name.clone());
                 f.required = false;

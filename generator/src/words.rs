@@ -1,5 +1,6 @@
 //! Reading a prompt: clipping, tokenising (Unicode word boundaries via
-//! `unicode-segmentation`, with hyphenated compounds, elisions and possessives handled),
+//! `unicode-segmentation`, with hyphenated compounds, elisions, possessives, line breaks and
+//! list bullets handled),
 //! English singular and plural forms, and the identifier and text helpers every other
 //! module uses on prompt words.
 //!
@@ -219,10 +220,25 @@ fn push_word_token(out: &mut Vec<Token>, text: &str) {
         let head_lower = head.to_lowercase();
         if matches!(
             head_lower.as_str(),
-            "l" | "d" | "j" | "qu" | "n" | "s" | "m" | "t" | "c"
+            "l" | "d"
+                | "j"
+                | "qu"
+                | "n"
+                | "s"
+                | "m"
+                | "t"
+                | "c"
+                | "un"
+                | "dell"
+                | "dall"
+                | "nell"
+                | "all"
+                | "sull"
+                | "quell"
         ) && !tail.is_empty()
         {
-            // French elision: "d'échéance" is "de" + "échéance".
+            // Elision: French "d'échéance" is "de" + "échéance", Italian "un'app" is "un" +
+            // "app", "dell'auto" is "dell" + "auto".
             let full = match head_lower.as_str() {
                 "l" => "le",
                 "d" => "de",
@@ -232,7 +248,8 @@ fn push_word_token(out: &mut Vec<Token>, text: &str) {
                 "s" => "se",
                 "m" => "me",
                 "t" => "te",
-                _ => "ce",
+                "c" => "ce",
+                other => other,
             };
             out.push(Token {
                 text: format!("{head}'"),

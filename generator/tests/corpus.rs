@@ -25,6 +25,9 @@ fn stemmer(lang: &str) -> Stemmer {
         "de" => Algorithm::German,
         "fr" => Algorithm::French,
         "es" => Algorithm::Spanish,
+        "it" => Algorithm::Italian,
+        "pt" => Algorithm::Portuguese,
+        "nl" => Algorithm::Dutch,
         _ => Algorithm::English,
     })
 }
