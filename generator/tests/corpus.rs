@@ -1,6 +1,7 @@
 //! The prompt corpus (`tests/corpus.json`): how much of what people name ends up in the app.
 //!
-//! For every prompt, `generator::analyze` must give a valid spec; the test then counts the
+//! For every prompt, `generator::analyze` must give a valid spec, the same twice, that its
+//! own reflection leaves unchanged; the test then counts the
 //! named entities and fields that the spec has, and fails when recall is under 95 %, when a
 //! spec holds an entity the corpus marks as absent (another domain's), or when fewer than
 //! 80 % of the relations the words imply became reference fields.
@@ -82,6 +83,13 @@ fn corpus_recall_of_named_entities_and_fields() {
         let st = stemmer(lang);
         let a = generator::analyze(prompt);
         assert_eq!(a.spec.validate(), Vec::<String>::new(), "{prompt}");
+        assert_eq!(generator::analyze(prompt), a, "{prompt}: not deterministic");
+        let again = generator::reflect(prompt, a.spec.clone());
+        assert_eq!(
+            again.spec, a.spec,
+            "{prompt}: reflection changed the spec: {:#?}",
+            again.reflection
+        );
         let spec = &a.spec;
         let all: Vec<&EntitySpec> = spec.entities.iter().collect();
         let mut misses = Vec::new();
