@@ -29,6 +29,8 @@ string_enum! {
         Rating => "rating",
         /// A colour.
         Color => "color",
+        /// A link to one record of another entity (named by the field's `entity`).
+        Reference => "reference",
     }
 }
 
@@ -95,6 +97,9 @@ pub struct FieldSpec {
     /// Choices, for `select` only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// The entity a `reference` field points to (its `name`); for `reference` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
 }
 
 /// A kind of record the app manages.
@@ -256,6 +261,22 @@ impl AppSpec {
                         f.name, e.name
                     )),
                 }
+                match (f.kind, &f.entity) {
+                    (FieldKind::Reference, Some(target)) if self.entities.iter().any(|x| &x.name == target) => {}
+                    (FieldKind::Reference, Some(target)) => p.push(format!(
+                        "reference field {:?} of {:?} points to {target:?}, which is not an entity",
+                        f.name, e.name
+                    )),
+                    (FieldKind::Reference, None) => p.push(format!(
+                        "reference field {:?} of {:?} must name its target in `entity`",
+                        f.name, e.name
+                    )),
+                    (_, Some(_)) => p.push(format!(
+                        "field {:?} of {:?} names an entity but is not a reference",
+                        f.name, e.name
+                    )),
+                    (_, None) => {}
+                }
                 if f.options.iter().any(|o| !printable(o, 40)) {
                     p.push(format!(
                         "options of {:?}.{:?} must be 1 to 40 printable characters",
@@ -351,6 +372,7 @@ mod tests {
                         kind: FieldKind::Text,
                         required: true,
                         options: vec![],
+                        entity: None,
                     },
                     FieldSpec {
                         name: "frequency".into(),
@@ -358,6 +380,7 @@ mod tests {
                         kind: FieldKind::Select,
                         required: false,
                         options: vec!["Daily".into(), "Weekly".into()],
+                        entity: None,
                     },
                 ],
             }],
@@ -393,6 +416,31 @@ mod tests {
         );
         assert!(problems.iter().any(|p| p.contains("has no list page")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("#rrggbb")), "{problems:?}");
+    }
+
+    #[test]
+    fn reference_fields_must_point_to_an_entity() {
+        let mut s = sample();
+        let mut link = s.entities[0].fields[0].clone();
+        link.name = "partner".into();
+        link.kind = FieldKind::Reference;
+        link.required = false;
+        link.entity = Some("habit".into());
+        s.entities[0].fields.push(link);
+        assert_eq!(s.validate(), Vec::<String>::new());
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            json.contains("\"kind\":\"reference\",\"required\":false,\"entity\":\"habit\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<AppSpec>(&json).unwrap(), s);
+        s.entities[0].fields[2].entity = Some("ghost".into());
+        assert!(s
+            .validate()
+            .iter()
+            .any(|p| p.contains("\"ghost\", which is not an entity")));
+        s.entities[0].fields[2].entity = None;
+        assert!(s.validate().iter().any(|p| p.contains("must name its target")));
     }
 
     #[test]

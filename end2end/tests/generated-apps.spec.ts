@@ -1,5 +1,6 @@
-// Ten different prompts built offline, each app loaded from its sandboxed preview URL in
+// Different prompts built offline, each app loaded from its sandboxed preview URL in
 // Chromium: it loads without console errors, and create -> list -> search -> delete works.
+// One more case drives a reference field: a photo in an album, the album deleted.
 import { test, expect, startBuild, waitBuild } from './fixtures';
 
 const PROMPTS = [
@@ -13,6 +14,8 @@ const PROMPTS = [
   'a plant care app to remember when to water my houseplants, with streaks, in green',
   'an app to manage my vinyl records and the shops I buy them from',
   'a notes app called <script>alert("x")</script> & "friends" with tags',
+  "Keep track of my car's fuel fill-ups: date, litres, price and odometer",
+  'Verwaltung für unseren Sportverein: Mitglieder mit Name, Geburtsdatum, E-Mail und Beitrag bezahlt',
 ];
 
 type Field = { name: string; label: string; kind: string; required?: boolean; options?: string[] };
@@ -77,6 +80,7 @@ for (const [i, prompt] of PROMPTS.entries()) {
       if (f.kind === 'boolean') await box.locator(`input[name="${f.name}"]`).check();
       else if (f.kind === 'select') await box.locator(`select[name="${f.name}"]`).selectOption({ index: 1 });
       else if (f.kind === 'rating') await box.locator('label[for$="-4"]').click();
+      else if (f.kind === 'reference') continue; // optional; the case below drives references
       else await box.locator(`[name="${f.name}"]`).fill(valueFor(f, token)!);
     }
     await form.getByTestId('save').click();
@@ -107,4 +111,47 @@ for (const [i, prompt] of PROMPTS.entries()) {
 test('different prompts make visibly different apps', async () => {
   expect(names.size).toBe(PROMPTS.length);
   expect(colours.size).toBeGreaterThanOrEqual(6);
+});
+
+test('a reference field links a photo to its album and survives the album\'s deletion', async ({ page, request, server }) => {
+  const id = await startBuild(request, server.url, 'photography portfolio: albums and photos with camera settings (ISO, aperture, shutter)');
+  const build = await waitBuild(request, server.url, id);
+  expect(build.status, build.error ?? '').toBe('completed');
+  const photo = build.spec.entities.find((e: any) => e.name === 'photo');
+  const link = photo.fields.find((f: Field & { entity?: string }) => f.kind === 'reference');
+  expect(link.entity).toBe('album');
+
+  const problems: string[] = [];
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e}`));
+  await page.goto(`${server.url}${build.preview_url}`);
+  const records = page.getByTestId('record');
+
+  await page.getByTestId('nav-albums').click();
+  await page.getByTestId('new-album').click();
+  await page.getByTestId('form-album').locator('[name="name"]').fill('Iceland 2024');
+  await page.getByTestId('save').click();
+  await expect(records).toHaveCount(1);
+
+  await page.getByTestId('nav-photos').click();
+  await page.getByTestId('new-photo').click();
+  const form = page.getByTestId('form-photo');
+  await form.locator(`[name="${photo.fields[0].name}"]`).fill('Skogafoss');
+  const box = form.locator(`[data-field="${link.name}"]`);
+  await expect(box).toHaveAttribute('data-kind', 'reference');
+  await box.locator('select').selectOption({ label: 'Iceland 2024' });
+  await form.getByTestId('save').click();
+  await expect(records).toHaveCount(1);
+  await expect(records.first()).toContainText('Iceland 2024');
+
+  await page.getByTestId('nav-albums').click();
+  await records.first().getByTestId('delete').click();
+  await page.getByTestId('confirm-delete').click();
+  await expect(records).toHaveCount(0);
+
+  await page.getByTestId('nav-photos').click();
+  await expect(records).toHaveCount(1);
+  await expect(records.first().locator('h3')).toHaveText('Skogafoss');
+  await expect(records.first()).toContainText('Deleted album');
+  expect(problems).toEqual([]);
 });

@@ -1,9 +1,11 @@
 //! Prompt analysis and the reflection pass, both deterministic and offline.
 //!
-//! [`analyze`] reads a prompt with plain heuristics: it tokenises it, scores the app types
-//! in [`super::catalog`], falls back to turning the prompt's nouns into entities, picks up
-//! features ("dark mode", "charts", "export", ...), a name ("called Sprout"), colours
-//! ("in green", else a hash of the prompt) and a font, and then runs [`reflect`] on its own
+//! [`analyze`] reads a prompt with plain heuristics: it tokenises it, detects its language,
+//! reads the entities, fields and relations its words name ([`super::extract`]), turns them
+//! into the spec's entities with the catalogue filling in only what the words leave open
+//! ([`super::model`]), picks up features ("dark mode", "charts", "export", ...), a name
+//! ("called Sprout", else the words that name the app: "Blood Pressure Log"), colours ("in
+//! green", else a hash of the prompt) and a font, and then runs [`reflect`] on its own
 //! draft. [`reflect`] takes a spec from any source (a model's JSON included), repairs what
 //! [`AppSpec::validate`] would reject and what contradicts the prompt, and says what it did.
 //!
@@ -19,13 +21,12 @@ use domain::spec::{
 };
 
 use crate::catalog::{self, AppType, Blueprint, APP_TYPES};
+use crate::extract::{self, Named};
+use crate::lang::Lang;
+use crate::model::{self, article, join_and};
 use crate::reflect::reflect_inner;
 use crate::theme::{self, Rgb};
-use crate::words::{
-    capitalize, clean_text, pluralize, singularize, title_case, to_kebab, to_snake, Prompt, MAX_PROMPT_CHARS,
-};
-
-const MAX_ENTITIES: usize = 5;
+use crate::words::{capitalize, clean_text, pluralize, title_case, to_kebab, to_snake, Prompt, MAX_PROMPT_CHARS};
 
 pub(crate) const FONT_SYSTEM: &str =
     "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
@@ -120,86 +121,45 @@ pub fn analyze(prompt: &str) -> Analysis {
         ));
     }
 
-    let (kind, score) = best_app_type(&p);
-    let mut confidence;
-    let mut entities: Vec<EntitySpec> = Vec::new();
-    let name_hint;
-    let mut summary;
+    let lang = Lang::detect(&p.words);
+    let named = extract::read(&p.tokens, lang);
+    let m = model::model(&p, &named);
+    notes.extend(m.notes);
+    let mut confidence = m.confidence;
+    let mut entities = m.entities;
+    if entities.is_empty() {
+        notes.push("Could not tell what the app should keep track of; assumed a general list of items.".into());
+        entities.push(generic_entity("item", "Item", "Items", &p, true));
+    }
     let mut features: Vec<Feature> = Vec::new();
-
-    match kind {
-        Some(t) => {
-            let matched = matched_cues(&p, t);
+    if let Some(t) = m.app_type {
+        features.extend(t.features.iter().copied());
+        if !t.features.is_empty() {
             notes.push(format!(
-                "Recognised {} {} (matched {}).",
+                "Assumed the usual features of {} {}: {}.",
                 article(t.what),
                 t.what,
-                quote_list(&matched)
+                feature_list(t.features)
             ));
-            for e in t.entities {
-                if let Some(b) = catalog::blueprint(e) {
-                    entities.push(from_blueprint(b));
-                }
-            }
-            for (b, word) in extra_blueprints(&p, &entities) {
-                if entities.len() >= MAX_ENTITIES {
-                    break;
-                }
-                notes.push(format!(
-                    "Added {} because the prompt mentions \u{201c}{}\u{201d}.",
-                    b.plural, word
-                ));
-                entities.push(from_blueprint(b));
-            }
-            features.extend(t.features.iter().copied());
-            if !t.features.is_empty() {
-                notes.push(format!(
-                    "Default features for {} {}: {}.",
-                    article(t.what),
-                    t.what,
-                    feature_list(t.features)
-                ));
-            }
-            name_hint = t.name.to_string();
-            summary = t.summary.to_string();
-            confidence = (0.62 + 0.06 * score.min(5) as f32).min(0.93);
         }
-        None => {
-            let nouns = noun_candidates(&p);
-            if nouns.is_empty() {
-                notes.push("Could not tell what the app should keep track of; assumed a general list of items.".into());
-                entities.push(generic_entity("item", "Item", "Items", &p, true));
-                name_hint = "My Collection".into();
-                summary = "A simple place to keep a list of things, with notes and categories.".into();
-                confidence = 0.3;
-            } else {
-                let mut used = Vec::new();
-                for (i, n) in nouns.iter().take(4).enumerate() {
-                    let e = match catalog::blueprint_for_word(&n.singular) {
-                        Some(b) => from_blueprint(b),
-                        None => {
-                            let label = capitalize(&n.singular);
-                            let plural = capitalize(&n.plural);
-                            generic_entity(&n.singular, &label, &plural, &p, i == 0)
-                        }
-                    };
-                    if entities.iter().any(|x: &EntitySpec| x.name == e.name) {
-                        continue;
-                    }
-                    used.push(format!("\u{2018}{}\u{2019}", e.name));
-                    entities.push(e);
-                }
-                notes.push(format!(
-                    "No known kind of app; inferred {} from the nouns in the prompt.",
-                    join_and(&used)
-                ));
-                let head = nouns.first().map(|n| n.phrase.clone()).unwrap_or_default();
-                name_hint = format!("{} {}", title_case(&head), verb_suffix(&p));
-                let plurals: Vec<String> = entities.iter().map(|e| e.plural.to_lowercase()).collect();
-                summary = format!("Keep track of your {} in one place.", join_and(&plurals));
-                confidence = 0.5;
-            }
-        }
+    }
+    let name_hint = app_name(&p, &named, m.app_type.filter(|_| m.strong_type), &entities);
+    let plurals: Vec<String> = entities.iter().map(|e| e.plural.to_lowercase()).collect();
+    let mut summary = match m.app_type {
+        Some(t) if lang == Lang::En && named.entities.iter().all(|e| e.fields.is_empty()) => t.summary.to_string(),
+        _ => match lang {
+            Lang::En => format!("Keep track of your {} in one place.", join_and(&plurals)),
+            Lang::De => format!("Alle {} an einem Ort.", join_and_in(&plurals, "und")),
+            Lang::Fr => format!("Tous vos {} au même endroit.", join_and_in(&plurals, "et")),
+            Lang::Es => format!("Tus {} en un solo lugar.", join_and_in(&plurals, "y")),
+            Lang::It => format!("{} in un unico posto.", capitalize(&join_and_in(&plurals, "e"))),
+            Lang::Pt => format!("{} num só lugar.", capitalize(&join_and_in(&plurals, "e"))),
+            Lang::Nl => format!("Al je {} op één plek.", join_and_in(&plurals, "en")),
+        },
+    };
+    if entities.len() == 1 && entities[0].name == "item" && named.entities.is_empty() && m.app_type.is_none() {
+        summary = "A simple place to keep a list of things, with notes and categories.".into();
+        confidence = 0.3;
     }
 
     // Features the prompt asks for.
@@ -253,15 +213,6 @@ pub fn analyze(prompt: &str) -> Analysis {
     }
 }
 
-/// "a" or "an" before `word`.
-fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
 pub(crate) fn feature_order(f: Feature) -> usize {
     const ORDER: [Feature; 8] = [
         Feature::DarkMode,
@@ -278,22 +229,6 @@ pub(crate) fn feature_order(f: Feature) -> usize {
 
 fn feature_list(fs: &[Feature]) -> String {
     fs.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
-}
-
-fn quote_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|i| format!("\u{201c}{i}\u{201d}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 /// The best-scoring app type and its score.
@@ -321,7 +256,7 @@ fn score_type(p: &Prompt, t: &AppType) -> usize {
     phrases * 4 + keywords * 2
 }
 
-fn matched_cues(p: &Prompt, t: &AppType) -> Vec<String> {
+pub(crate) fn matched_cues(p: &Prompt, t: &AppType) -> Vec<String> {
     let mut out: Vec<String> = t
         .phrases
         .iter()
@@ -338,41 +273,14 @@ fn matched_cues(p: &Prompt, t: &AppType) -> Vec<String> {
     out
 }
 
-/// Blueprints a recognised app type gains because the prompt names them.
-fn extra_blueprints(p: &Prompt, have: &[EntitySpec]) -> Vec<(&'static Blueprint, String)> {
-    let mut out: Vec<(&'static Blueprint, String)> = Vec::new();
-    for (i, w) in p.singular.iter().enumerate() {
-        let Some(b) = catalog::blueprint_for_word(w) else {
-            continue;
-        };
-        if !b.extra || have.iter().any(|e| e.name == b.name) || out.iter().any(|(x, _)| x.name == b.name) {
-            continue;
-        }
-        // "a recipe book with ingredients": a field of an entity the app already has.
-        if have
-            .iter()
-            .any(|e| e.fields.iter().any(|f| f.name == *w || singularize(&f.name) == *w))
-        {
-            continue;
-        }
-        let plural_form = p.word(i) != w.as_str();
-        let after_det = i > 0 && DETERMINERS.contains(&p.word(i - 1));
-        if (plural_form || after_det) && !p.negated(i) && !is_feature_word(w) {
-            out.push((b, p.word(i).to_string()));
-        }
-    }
-    out
-}
-
 fn is_feature_word(w: &str) -> bool {
     FEATURE_CUES.iter().any(|(_, cues)| cues.contains(&w)) || theme::named_colour(w).is_some()
 }
 
-/// A noun the prompt names: its singular, plural and the phrase with its modifier.
+/// A noun the prompt names: its singular and plural.
 pub(crate) struct Noun {
     pub(crate) singular: String,
     pub(crate) plural: String,
-    pub(crate) phrase: String,
 }
 
 /// Nouns in a prompt that look like things to manage, in order of appearance.
@@ -398,23 +306,9 @@ pub(crate) fn noun_candidates(p: &Prompt) -> Vec<Noun> {
         if out.iter().any(|x| x.singular == s) {
             continue;
         }
-        let modifier = if i > 0
-            && noun_like(p.word(i - 1))
-            && !DETERMINERS.contains(&p.word(i - 1))
-            && p.word(i - 1) == p.singular[i - 1]
-        {
-            Some(p.word(i - 1))
-        } else {
-            None
-        };
-        let phrase = match modifier {
-            Some(m) => format!("{m} {s}"),
-            None => s.to_string(),
-        };
         out.push(Noun {
             singular: s.to_string(),
             plural: if plural_form { w.to_string() } else { pluralize(s) },
-            phrase,
         });
     }
     out
@@ -435,6 +329,58 @@ fn noun_like(w: &str) -> bool {
         && !ATTRIBUTE_CUES.iter().any(|(cues, _)| cues.contains(&w))
         && !w.ends_with("ing")
         && !w.ends_with("ly")
+}
+
+/// "A, B and C" with the prompt language's "and".
+fn join_and_in(items: &[String], and: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {and} {last}", init.join(", ")),
+    }
+}
+
+/// A name for the app when the prompt gives none: the words that name the app ("Blood
+/// Pressure Log", "Haushaltsbuch"), else the catalogue's, else the main entity's plural
+/// and the prompt's verb ("Bonsai Tree Manager").
+fn app_name(p: &Prompt, named: &Named, t: Option<&AppType>, entities: &[EntitySpec]) -> String {
+    const GENERIC: &[&str] = &[
+        "app",
+        "application",
+        "appli",
+        "aplicación",
+        "website",
+        "site",
+        "tool",
+        "system",
+        "program",
+        "anwendung",
+        "business",
+        "shop",
+        "store",
+        "tienda",
+        "boutique",
+    ];
+    if let Some(phrase) = &named.app_phrase {
+        let last = phrase.split_whitespace().last().unwrap_or("").to_lowercase();
+        let words = phrase.split_whitespace().count();
+        if !GENERIC.contains(&last.as_str()) && words <= 5 {
+            return match named.lang {
+                Lang::En => title_case(phrase),
+                _ => capitalize(phrase),
+            };
+        }
+    }
+    if let Some(t) = t {
+        return t.name.to_string();
+    }
+    match entities.first() {
+        Some(e) if e.name != "item" || !named.entities.is_empty() => match named.lang {
+            Lang::En => format!("{} {}", title_case(&e.label), verb_suffix(p)),
+            _ => capitalize(&e.plural),
+        },
+        _ => "My Collection".into(),
+    }
 }
 
 /// "Manager", "Tracker", ... from the prompt's verb.
@@ -472,6 +418,7 @@ pub(crate) fn generic_entity(singular: &str, label: &str, plural: &str, p: &Prom
         kind: FieldKind::Text,
         required: true,
         options: vec![],
+        entity: None,
     }];
     if main {
         for (cues, field) in ATTRIBUTE_CUES {
@@ -497,6 +444,7 @@ pub(crate) fn generic_entity(singular: &str, label: &str, plural: &str, p: &Prom
         kind: FieldKind::LongText,
         required: false,
         options: vec![],
+        entity: None,
     });
     EntitySpec {
         name,

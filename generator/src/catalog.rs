@@ -1,5 +1,6 @@
 //! The offline generator's knowledge: entity blueprints (typed fields for common record
-//! kinds) and the app types [`super::analyze`] recognises.
+//! kinds) and the app types [`super::analyze`] recognises. It only fills in what a prompt
+//! leaves open, and only when an app type fits what the prompt names (see `model`).
 //!
 //! Fields are written in a one-line notation so the tables stay readable:
 //! `"name|Label|kind"`, a `!` after the kind for required, and for selects a fourth part
@@ -72,6 +73,7 @@ pub(crate) fn parse_field(src: &str) -> Option<FieldSpec> {
         kind,
         required,
         options,
+        entity: None,
     })
 }
 
@@ -88,6 +90,7 @@ pub(crate) fn kind_from_str(s: &str) -> Option<FieldKind> {
         "select" => FieldKind::Select,
         "rating" => FieldKind::Rating,
         "color" => FieldKind::Color,
+        "reference" => FieldKind::Reference,
         _ => return None,
     })
 }
@@ -97,9 +100,13 @@ pub(crate) fn blueprint(name: &str) -> Option<&'static Blueprint> {
     BLUEPRINTS.iter().find(|b| b.name == name)
 }
 
-/// The blueprint a prompt word (singular, lowercase) names.
+/// The blueprint a prompt word (singular, lowercase) names: by name first, then by alias
+/// ("medication" is the medication blueprint, not the pet-care log that lists it).
 pub(crate) fn blueprint_for_word(word: &str) -> Option<&'static Blueprint> {
-    BLUEPRINTS.iter().find(|b| b.name == word || b.aliases.contains(&word))
+    BLUEPRINTS
+        .iter()
+        .find(|b| b.name == word)
+        .or_else(|| BLUEPRINTS.iter().find(|b| b.aliases.contains(&word)))
 }
 
 /// Every entity blueprint.

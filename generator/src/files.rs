@@ -137,6 +137,9 @@ fn field_json(f: &FieldSpec) -> Value {
     if f.kind == FieldKind::Select {
         m.insert("options".into(), json!(f.options));
     }
+    if let (FieldKind::Reference, Some(target)) = (f.kind, &f.entity) {
+        m.insert("entity".into(), json!(target));
+    }
     if let Some(u) = unit_for(f) {
         m.insert("unit".into(), json!(u));
     }
@@ -155,6 +158,7 @@ fn entity_or_fallback(spec: &AppSpec, entity: &str) -> EntitySpec {
                 kind: FieldKind::Text,
                 required: true,
                 options: vec![],
+                entity: None,
             }],
             name,
         }

@@ -4,8 +4,13 @@
 //! no LLM is configured, and the fallback and referee when one is.
 //!
 //! # Pieces
-//! - `words`: reading a prompt (tokens, singular/plural, identifiers).
-//! - [`analyze`] (module `analyze`, with the app types in `catalog`): prompt -> spec.
+//! - `words`: reading a prompt (Unicode word tokens, singular/plural, identifiers); `lang`:
+//!   its language (English, German, French, Spanish, Italian, Portuguese, Dutch), Snowball
+//!   stems and the word lists that give fields their kinds.
+//! - [`analyze`] (module `analyze`): prompt -> spec. The person's words win: `extract` reads
+//!   the entities, fields and relations the prompt names from its phrase structure, and
+//!   `model` turns them into the spec's entities, consulting the app types and blueprints
+//!   in `catalog` only for what the prompt leaves open. `tests/corpus.json` measures it.
 //! - [`reflect`] (module `reflect`): the reflection pass that checks any spec against its
 //!   prompt and repairs it.
 //! - The file builders (module `files`), one per kind of build task, so the pipeline can
@@ -43,8 +48,11 @@
 //!   plural: "Habits",              // required: string literal
 //!   fields: [                      // required: every spec field, in spec order, no others;
 //!     { name: "name", label: "Habit", kind: "text", required: true },   // first = title
-//!     { name: "frequency", label: "Frequency", kind: "select", options: ["Daily", "Weekly"] }
+//!     { name: "frequency", label: "Frequency", kind: "select", options: ["Daily", "Weekly"] },
+//!     { name: "partner", label: "Partner", kind: "reference", entity: "friend" }
 //!   ],                             // each an object literal with string-literal name and kind;
+//!                                  // a reference's `entity` (the target entity) may be left out,
+//!                                  // but when given must be the spec's;
 //!                                  // optional per field: placeholder, help, unit
 //!   icon: "assets/icons/habits.svg",           // optional
 //!   streaks: true,                             // optional: daily check-ins and a streak
@@ -55,7 +63,9 @@
 //! });
 //! ```
 //! `values` maps field names to values (`""` when empty; numbers for number and rating,
-//! booleans for boolean, `"YYYY-MM-DD"` for dates). Hooks return plain text (the shell
+//! booleans for boolean, `"YYYY-MM-DD"` for dates, the target record's id for references).
+//! The shell renders a reference as a `<select>` of the target's records (by title) in the
+//! form and as the target's title on cards, or "Deleted <label>" once that record is gone. Hooks return plain text (the shell
 //! renders with `textContent` only) and must not throw (the shell catches and ignores).
 //! Helpers a module may call: `NexusApp.daysUntil(day)`, `NexusApp.formatDate(day)`,
 //! `NexusApp.today()`. A module must not touch storage (`localStorage`, ...), the DOM
@@ -88,8 +98,11 @@
 mod analyze;
 mod catalog;
 mod check;
+mod extract;
 mod files;
 mod icons;
+mod lang;
+mod model;
 mod paths;
 mod reflect;
 mod theme;

@@ -1,6 +1,8 @@
 //! The reflection pass: checks a spec from any source (the offline analysis or a model's
-//! JSON) against its prompt, repairs what [`AppSpec::validate`] would reject and what
-//! contradicts the prompt, and says what it did, with a confidence.
+//! JSON) against its prompt, repairs what [`AppSpec::validate`] would reject (reference
+//! fields included: a target renamed or named by its label is followed, one that is no
+//! entity makes the field text) and what contradicts the prompt, and says what it did,
+//! with a confidence.
 //!
 //! Invariant: [`reflect`]'s spec passes `validate()` for any input that has at least one
 //! entity or a prompt (it invents a generic one otherwise).
@@ -114,6 +116,7 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
         );
         entities.push(e);
     }
+    repair_references(&mut entities, &renamed, &mut |n| fix(&mut notes, n));
     spec.entities = entities;
 
     // Pages.
@@ -355,7 +358,7 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
 fn covers(spec: &AppSpec, noun: &str) -> bool {
     let hit = |s: &str| {
         let s = s.to_lowercase();
-        s.split(|c: char| !c.is_alphanumeric())
+        s.split(|c: char| !c.is_alphanumeric() && c != '-')
             .any(|w| w == noun || singularize(w) == noun)
     };
     spec.entities.iter().any(|e| {
@@ -367,6 +370,62 @@ fn covers(spec: &AppSpec, noun: &str) -> bool {
                 .any(|f| hit(&f.name) || hit(&f.label) || f.options.iter().any(|o| hit(o)))
             || catalog::blueprint_for_word(noun).is_some_and(|b| b.name == e.name)
     }) || hit(&spec.name)
+}
+
+/// Reference fields point to an entity of the spec (following renames, or matching the
+/// target's label or plural); one that cannot becomes text. Other kinds name no entity.
+fn repair_references(entities: &mut [EntitySpec], renamed: &[(String, String)], fix: &mut dyn FnMut(String)) {
+    let targets: Vec<(String, String, String)> = entities
+        .iter()
+        .map(|e| (e.name.clone(), e.label.to_lowercase(), e.plural.to_lowercase()))
+        .collect();
+    for e in entities.iter_mut() {
+        for (i, f) in e.fields.iter_mut().enumerate() {
+            if f.kind != FieldKind::Reference {
+                if f.entity.take().is_some() {
+                    fix(format!(
+                        "Field {:?} of {:?} is not a reference; dropped its entity.",
+                        f.name, e.name
+                    ));
+                }
+                continue;
+            }
+            let want = f.entity.clone().unwrap_or_else(|| f.name.clone());
+            let want = renamed
+                .iter()
+                .find(|(from, _)| *from == want)
+                .map_or(want, |(_, to)| to.clone());
+            let lower = want.to_lowercase();
+            let found = targets.iter().find(|(n, _, _)| *n == want).or_else(|| {
+                targets
+                    .iter()
+                    .find(|(n, l, p)| *n == to_snake(&lower, "") || *l == lower || *p == lower)
+            });
+            match found {
+                Some((n, _, _)) if i > 0 => {
+                    if f.entity.as_deref() != Some(n.as_str()) {
+                        fix(format!("Reference {:?} of {:?} now points to {n:?}.", f.name, e.name));
+                        f.entity = Some(n.clone());
+                    }
+                }
+                _ => {
+                    fix(if i == 0 {
+                        format!(
+                            "Reference {:?} of {:?} is the title, which must be text; it is now text.",
+                            f.name, e.name
+                        )
+                    } else {
+                        format!(
+                            "Reference {:?} of {:?} points to no entity of the app; it is now text.",
+                            f.name, e.name
+                        )
+                    });
+                    f.kind = FieldKind::Text;
+                    f.entity = None;
+                }
+            }
+        }
+    }
 }
 
 fn repair_entity(e: &mut EntitySpec, fix: &mut dyn FnMut(String)) {
@@ -460,6 +519,7 @@ fn repair_entity(e: &mut EntitySpec, fix: &mut dyn FnMut(String)) {
             kind: FieldKind::Text,
             required: true,
             options: vec![],
+            entity: None,
         });
     }
     e.fields = fields;

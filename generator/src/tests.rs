@@ -13,6 +13,7 @@ fn field(name: &str, kind: FieldKind) -> FieldSpec {
         kind,
         required: false,
         options: vec![],
+        entity: None,
     }
 }
 
@@ -193,6 +194,7 @@ fn hostile_strings_are_escaped_everywhere() {
         kind: FieldKind::Select,
         required: true,
         options: vec!["</script>".into(), "\"); alert(1); (\"".into()],
+        entity: None,
     });
     spec.pages[0].title = "<img src=x onerror=alert(1)>".into();
     for f in generate_all(&spec) {
@@ -587,4 +589,248 @@ fn analysis_passes_its_own_reflection() {
             again.reflection
         );
     }
+}
+
+/// The entity whose label, plural or name contains `word` (lowercase).
+fn entity_like<'a>(spec: &'a AppSpec, word: &str) -> Option<&'a EntitySpec> {
+    spec.entities.iter().find(|e| {
+        e.label.to_lowercase().contains(word) || e.plural.to_lowercase().contains(word) || e.name.contains(word)
+    })
+}
+
+/// Whether `e` has a field whose label contains `word` (lowercase), of `kind` if given.
+fn has_field_like(e: &EntitySpec, word: &str, kind: Option<FieldKind>) -> bool {
+    e.fields
+        .iter()
+        .any(|f| f.label.to_lowercase().contains(word) && kind.is_none_or(|k| f.kind == k))
+}
+
+#[test]
+fn the_person_s_words_win_over_the_catalogue() {
+    use FieldKind::{Number, Select};
+    // The examples of issue 10: (prompt, entity, fields, entities that must not appear).
+    #[allow(clippy::type_complexity)]
+    let cases: &[(&str, &str, &[(&str, Option<FieldKind>)], &[&str])] = &[
+        (
+            "Keep track of my car's fuel fill-ups: date, litres, price and odometer",
+            "fill-up",
+            &[
+                ("date", Some(FieldKind::Date)),
+                ("litres", Some(Number)),
+                ("price", Some(Number)),
+                ("odometer", Some(Number)),
+            ],
+            &["service", "vehicle"],
+        ),
+        (
+            "collect my favourite quotes with author and source",
+            "quote",
+            &[("author", None), ("source", None)],
+            &["book"],
+        ),
+        (
+            "photography portfolio: albums and photos with camera settings (ISO, aperture, shutter)",
+            "photo",
+            &[("iso", Some(Number)), ("aperture", None), ("shutter", None)],
+            &["record"],
+        ),
+        (
+            "a medication reminder: medicine name, dose, times per day",
+            "medication",
+            &[("name", None), ("dose", None), ("times per day", Some(Number))],
+            &["pet", "care"],
+        ),
+        ("a volunteer shift scheduler for a food bank", "shift", &[], &[]),
+        (
+            "a wine cellar inventory with vintage, region, grape and bottles left",
+            "wine",
+            &[
+                ("vintage", Some(Number)),
+                ("region", None),
+                ("grape", None),
+                ("bottles left", Some(Number)),
+            ],
+            &[],
+        ),
+        (
+            "a blood pressure log for my readings: systolic, diastolic, pulse",
+            "reading",
+            &[
+                ("systolic", Some(Number)),
+                ("diastolic", Some(Number)),
+                ("pulse", Some(Number)),
+            ],
+            &["book"],
+        ),
+        (
+            "wedding planner with guests (name, RSVP status, table number, dietary needs) and vendors",
+            "guest",
+            &[
+                ("rsvp status", Some(Select)),
+                ("table number", Some(Number)),
+                ("dietary needs", None),
+            ],
+            &[],
+        ),
+    ];
+    for (prompt, entity, fields, absent) in cases {
+        let a = analyze(prompt);
+        assert_eq!(a.spec.validate(), Vec::<String>::new(), "{prompt}");
+        let e = entity_like(&a.spec, entity).unwrap_or_else(|| panic!("{prompt}: no {entity}: {:#?}", a.spec.entities));
+        for (field, kind) in *fields {
+            assert!(
+                has_field_like(e, field, *kind),
+                "{prompt}: {entity}.{field} {kind:?}: {:#?}",
+                e.fields
+            );
+        }
+        for gone in *absent {
+            assert!(
+                !a.spec
+                    .entities
+                    .iter()
+                    .any(|x| x.name.contains(gone) || x.label.to_lowercase().contains(gone)),
+                "{prompt}: {gone} should not be there: {:#?}",
+                a.spec.entities
+            );
+        }
+        assert!(
+            a.reflection.iter().any(|n| n.starts_with("From your words")),
+            "{prompt}: {:#?}",
+            a.reflection
+        );
+    }
+    let v = analyze("a volunteer shift scheduler for a food bank").spec;
+    assert!(entity_like(&v, "volunteer").is_some(), "{:#?}", v.entities);
+    let guests =
+        analyze("wedding planner with guests (name, RSVP status, table number, dietary needs) and vendors").spec;
+    assert!(entity_like(&guests, "vendor").is_some());
+}
+
+#[test]
+fn other_languages_keep_their_words() {
+    let de = analyze("Blutdrucktagebuch: Messungen mit systolisch, diastolisch, Puls und Uhrzeit").spec;
+    let m = entity_like(&de, "messung").unwrap_or_else(|| panic!("{:#?}", de.entities));
+    assert_eq!(m.label, "Messung");
+    assert!(has_field_like(m, "puls", Some(FieldKind::Number)));
+    assert!(
+        has_field_like(m, "notizen", Some(FieldKind::LongText)),
+        "assumed notes in German"
+    );
+    let fr = analyze("Suivi des factures de mes clients : numéro, montant, date d'échéance et statut").spec;
+    let f = entity_like(&fr, "facture").unwrap_or_else(|| panic!("{:#?}", fr.entities));
+    assert!(
+        has_field_like(f, "date d'échéance", Some(FieldKind::Date)),
+        "{:#?}",
+        f.fields
+    );
+    let statut = f.fields.iter().find(|x| x.label == "Statut").map(|x| x.options.clone());
+    assert_eq!(
+        statut.unwrap_or_default(),
+        ["Brouillon", "Envoyée", "Payée", "En retard"]
+    );
+    let es = analyze("Colección de vinos con añada, región, uva y botellas restantes").spec;
+    let v = entity_like(&es, "vino").unwrap_or_else(|| panic!("{:#?}", es.entities));
+    assert!(has_field_like(v, "botellas restantes", Some(FieldKind::Number)));
+    assert!(
+        v.fields.iter().any(|f| f.name == "anada"),
+        "identifiers fold accents: {:#?}",
+        v.fields
+    );
+}
+
+#[test]
+fn implied_relations_become_reference_fields() {
+    for (prompt, from, to) in [
+        (
+            "photography portfolio: albums and photos with camera settings (ISO, aperture, shutter)",
+            "photo",
+            "album",
+        ),
+        (
+            "track invoices for my clients: invoice number, amount, due date and status",
+            "invoice",
+            "client",
+        ),
+        (
+            "a tool lending library: tools, borrowers and loans with due date",
+            "loan",
+            "borrower",
+        ),
+        (
+            "Eine App für Rechnungen an Kunden mit Betrag und Status",
+            "rechnung",
+            "kunde",
+        ),
+    ] {
+        let spec = analyze(prompt).spec;
+        let f = entity_like(&spec, from).unwrap_or_else(|| panic!("{prompt}: {:#?}", spec.entities));
+        let t = entity_like(&spec, to).unwrap_or_else(|| panic!("{prompt}: {:#?}", spec.entities));
+        assert!(
+            f.fields
+                .iter()
+                .any(|x| x.kind == FieldKind::Reference && x.entity.as_deref() == Some(t.name.as_str()) && !x.required),
+            "{prompt}: {:#?}",
+            f.fields
+        );
+        assert_ne!(
+            f.fields[0].kind,
+            FieldKind::Reference,
+            "{prompt}: a reference is never the title"
+        );
+        let files = generate_all(&spec);
+        let module = files.iter().find(|x| x.path == entity_module_path(&f.name)).cloned();
+        let module = module.unwrap_or_else(|| file("missing.js", ""));
+        assert!(module.content.contains("\"kind\":\"reference\""), "{}", module.content);
+        assert_eq!(check_entity_module(&spec, &f.name, &module), Ok(()));
+        let config = files
+            .iter()
+            .find(|x| x.path == "js/config.js")
+            .map(|x| x.content.clone());
+        assert!(config
+            .unwrap_or_default()
+            .contains(&format!("\"entity\":\"{}\"", t.name)));
+    }
+}
+
+#[test]
+fn references_are_checked_and_repaired() {
+    let mut spec = analyze("photography portfolio: albums and photos").spec;
+    let photo = spec.entities.iter().position(|e| e.name == "photo").unwrap_or(0);
+    let module = entity_module(&spec, "photo");
+    // A module that points the reference elsewhere is rejected.
+    let wrong = GeneratedFile {
+        content: module.content.replace("\"entity\":\"album\"", "\"entity\":\"photo\""),
+        ..module.clone()
+    };
+    let p = check_entity_module(&spec, "photo", &wrong).err().unwrap_or_default();
+    assert!(p.iter().any(|m| m.contains("must have entity \"album\"")), "{p:?}");
+    // One that leaves the target out is fine: the shell takes it from the config.
+    let bare = GeneratedFile {
+        content: module.content.replace(",\"entity\":\"album\"", ""),
+        ..module
+    };
+    assert_eq!(check_entity_module(&spec, "photo", &bare), Ok(()));
+
+    // A model's spec whose reference points nowhere, or by label: reflection repairs it.
+    spec.entities[photo].fields.push(FieldSpec {
+        entity: Some("Albums".into()),
+        ..field("in_album", FieldKind::Reference)
+    });
+    spec.entities[photo].fields.push(FieldSpec {
+        entity: Some("ghost".into()),
+        ..field("haunts", FieldKind::Reference)
+    });
+    spec.entities[photo].fields.push(FieldSpec {
+        entity: Some("album".into()),
+        ..field("caption", FieldKind::Text)
+    });
+    assert!(!spec.validate().is_empty());
+    let r = reflect("photography portfolio: albums and photos", spec);
+    assert_eq!(r.spec.validate(), Vec::<String>::new(), "{:#?}", r.reflection);
+    let fields = &r.spec.entities[photo].fields;
+    let get = |n: &str| fields.iter().find(|f| f.name == n).cloned();
+    assert_eq!(get("in_album").and_then(|f| f.entity), Some("album".into()));
+    assert_eq!(get("haunts").map(|f| f.kind), Some(FieldKind::Text));
+    assert_eq!(get("caption").and_then(|f| f.entity), None);
 }

@@ -1,8 +1,13 @@
-//! Reading a prompt: clipping, tokenising into lowercase words, singular and plural forms,
-//! and the identifier and text helpers every other module uses on prompt words.
+//! Reading a prompt: clipping, tokenising (Unicode word boundaries via
+//! `unicode-segmentation`, with hyphenated compounds, elisions, possessives, line breaks and
+//! list bullets handled),
+//! English singular and plural forms, and the identifier and text helpers every other
+//! module uses on prompt words.
 //!
 //! Invariants: deterministic; [`Prompt::new`] reads at most [`MAX_PROMPT_CHARS`]
 //! characters; [`to_snake`] and [`to_kebab`] always return a valid identifier.
+
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::fnv1a;
 
@@ -10,10 +15,54 @@ use crate::fnv1a;
 /// is ignored (and noted).
 pub use domain::limits::MAX_PROMPT_CHARS;
 
+/// One token of a prompt: a word (letters and digits, inner hyphens kept: "fill-ups") or a
+/// punctuation mark that shapes a phrase (`:`, `,`, `(`, `)`, `/`, `&`, `;`, `.`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// The text as written (a word without its possessive `'s` or elided `d'`).
+    pub(crate) text: String,
+    /// Lowercase.
+    pub(crate) lower: String,
+    /// Whether it is a word (else punctuation).
+    pub(crate) word: bool,
+    /// A possessive ("car's", "kids'").
+    pub(crate) possessive: bool,
+}
+
+/// Tokens without list markers: a bullet ("-", "*", "•") or a number ("1.", "2)") that
+/// starts a line.
+pub(crate) fn drop_bullets(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let line_start = out.last().is_none_or(|t| t.lower == "\n");
+        let t = &tokens[i];
+        if line_start && !t.word && matches!(t.lower.as_str(), "-" | "*" | "\u{2022}" | "\u{2013}" | "+") {
+            i += 1;
+            continue;
+        }
+        if line_start
+            && t.word
+            && t.lower.chars().all(|c| c.is_ascii_digit())
+            && tokens
+                .get(i + 1)
+                .is_some_and(|n| !n.word && matches!(n.lower.as_str(), "." | ")"))
+        {
+            i += 2;
+            continue;
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    out
+}
+
 /// A prompt, clipped and tokenised.
 pub(crate) struct Prompt {
     /// The original text, clipped to [`MAX_PROMPT_CHARS`].
     pub(crate) original: String,
+    /// Words and punctuation in order (Unicode word boundaries, UAX #29).
+    pub(crate) tokens: Vec<Token>,
     /// Lowercase words (letters, digits, inner hyphens).
     pub(crate) words: Vec<String>,
     /// ` w1 w2 ... ` for phrase matching.
@@ -32,26 +81,15 @@ impl Prompt {
     pub(crate) fn new(raw: &str) -> Prompt {
         let clipped = raw.chars().count() > MAX_PROMPT_CHARS;
         let original: String = raw.chars().take(MAX_PROMPT_CHARS).collect();
-        let mut words = Vec::new();
-        let mut cur = String::new();
-        for c in original.chars() {
-            if c.is_alphanumeric() || c == '-' || c == '\'' || c == '\u{2019}' {
-                if c != '\'' && c != '\u{2019}' {
-                    cur.extend(c.to_lowercase());
-                }
-            } else if !cur.is_empty() {
-                push_word(&mut words, &mut cur);
-            }
-        }
-        if !cur.is_empty() {
-            push_word(&mut words, &mut cur);
-        }
+        let tokens = drop_bullets(tokenize(&original));
+        let words: Vec<String> = tokens.iter().filter(|t| t.word).map(|t| t.lower.clone()).collect();
         let singular: Vec<String> = words.iter().map(|w| singularize(w)).collect();
         let joined = format!(" {} ", words.join(" "));
         let joined_singular = format!(" {} ", singular.join(" "));
         let hash = fnv1a(words.join(" ").as_bytes());
         Prompt {
             original,
+            tokens,
             words,
             joined,
             joined_singular,
@@ -103,12 +141,147 @@ impl Prompt {
     }
 }
 
-fn push_word(words: &mut Vec<String>, cur: &mut String) {
-    let w = cur.trim_matches('-').to_string();
-    if !w.is_empty() {
-        words.push(w);
+/// Splits `text` at Unicode word boundaries into words and punctuation, joining hyphenated
+/// compounds ("fill-ups", "e-mail"), splitting elisions ("d'échéance" -> "d'", "échéance")
+/// and possessives ("car's" -> "car", marked), and dropping other apostrophes ("don't" ->
+/// "dont").
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    // (segment, whether whitespace came before it)
+    let mut segs: Vec<(&str, bool)> = Vec::new();
+    let mut space = false;
+    for seg in text.split_word_bounds() {
+        if seg.chars().all(char::is_whitespace) {
+            space = true;
+            // A line break separates list items ("- date\n- litres").
+            if seg.contains('\n') {
+                segs.push(("\n", true));
+            }
+            continue;
+        }
+        segs.push((seg, space));
+        space = false;
     }
-    cur.clear();
+    let is_word = |s: &str| s.chars().next().is_some_and(char::is_alphanumeric);
+    let mut out: Vec<Token> = Vec::new();
+    let mut i = 0;
+    while i < segs.len() {
+        let (seg, _) = segs[i];
+        if !is_word(seg) {
+            if seg == "\n" {
+                out.push(Token {
+                    text: "\n".into(),
+                    lower: "\n".into(),
+                    word: false,
+                    possessive: false,
+                });
+                i += 1;
+                continue;
+            }
+            for c in seg.chars() {
+                if c.is_whitespace() {
+                    continue;
+                }
+                if matches!(c, '\'' | '\u{2019}') && out.last().is_some_and(|t| t.word) {
+                    // "kids' chores": a plural possessive.
+                    if let Some(last) = out.last_mut() {
+                        last.possessive = true;
+                    }
+                    continue;
+                }
+                out.push(Token {
+                    text: c.to_string(),
+                    lower: c.to_string(),
+                    word: false,
+                    possessive: false,
+                });
+            }
+            i += 1;
+            continue;
+        }
+        // Join "fill" "-" "ups" (no spaces) into one word.
+        let mut text = seg.to_string();
+        while i + 2 < segs.len() && segs[i + 1].0 == "-" && !segs[i + 1].1 && !segs[i + 2].1 && is_word(segs[i + 2].0) {
+            text.push('-');
+            text.push_str(segs[i + 2].0);
+            i += 2;
+        }
+        i += 1;
+        push_word_token(&mut out, &text);
+    }
+    out
+}
+
+fn push_word_token(out: &mut Vec<Token>, text: &str) {
+    let apos = |c: char| c == '\'' || c == '\u{2019}';
+    let mut text = text.to_string();
+    let mut possessive = false;
+    if let Some(pos) = text.find(apos) {
+        let head = &text[..pos];
+        let tail: String = text[pos..].chars().skip(1).collect();
+        let head_lower = head.to_lowercase();
+        if matches!(
+            head_lower.as_str(),
+            "l" | "d"
+                | "j"
+                | "qu"
+                | "n"
+                | "s"
+                | "m"
+                | "t"
+                | "c"
+                | "un"
+                | "dell"
+                | "dall"
+                | "nell"
+                | "all"
+                | "sull"
+                | "quell"
+        ) && !tail.is_empty()
+        {
+            // Elision: French "d'échéance" is "de" + "échéance", Italian "un'app" is "un" +
+            // "app", "dell'auto" is "dell" + "auto".
+            let full = match head_lower.as_str() {
+                "l" => "le",
+                "d" => "de",
+                "j" => "je",
+                "qu" => "que",
+                "n" => "ne",
+                "s" => "se",
+                "m" => "me",
+                "t" => "te",
+                "c" => "ce",
+                other => other,
+            };
+            out.push(Token {
+                text: format!("{head}'"),
+                lower: full.to_string(),
+                word: true,
+                possessive: false,
+            });
+            text = tail;
+        } else if tail.eq_ignore_ascii_case("s")
+            && head.chars().count() > 1
+            && !matches!(
+                head_lower.as_str(),
+                "it" | "that" | "what" | "he" | "she" | "there" | "here" | "who" | "let" | "where" | "how"
+            )
+        {
+            text = head.to_string();
+            possessive = true;
+        } else {
+            text = text.chars().filter(|c| !apos(*c)).collect();
+        }
+    }
+    let text = text.trim_matches('-').to_string();
+    if text.is_empty() {
+        return;
+    }
+    out.push(Token {
+        lower: text.to_lowercase(),
+        text,
+        word: true,
+        possessive,
+    });
 }
 
 /// English singular of a lowercase word, good enough for prompt nouns.
@@ -227,7 +400,36 @@ pub(crate) fn clean_text(s: &str, max: usize) -> String {
     out
 }
 
-/// A valid snake_case identifier from `s` (ASCII letters and digits kept), or `fallback`.
+/// A lowercase Latin letter or digit as ASCII ("é" -> "e", "ü" -> "ue", "ß" -> "ss"), or
+/// "" for anything else (a separator in identifiers).
+fn fold_latin(c: char) -> &'static str {
+    const ASCII: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+    if c.is_ascii_lowercase() || c.is_ascii_digit() {
+        let i = ASCII.find(c).unwrap_or(0);
+        return &ASCII[i..i + 1];
+    }
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' => "a",
+        'ä' | 'æ' => "ae",
+        'ç' | 'ć' | 'č' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' => "e",
+        'ì' | 'í' | 'î' | 'ï' => "i",
+        'ñ' | 'ń' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'ō' => "o",
+        'ö' | 'œ' => "oe",
+        'ù' | 'ú' | 'û' | 'ū' => "u",
+        'ü' => "ue",
+        'ý' | 'ÿ' => "y",
+        'ß' => "ss",
+        'ł' => "l",
+        'š' | 'ś' => "s",
+        'ž' | 'ź' | 'ż' => "z",
+        _ => "",
+    }
+}
+
+/// A valid snake_case identifier from `s` (Latin letters folded to ASCII, digits kept), or
+/// `fallback`.
 pub(crate) fn to_snake(s: &str, fallback: &str) -> String {
     ident(s, '_', fallback)
 }
@@ -240,16 +442,17 @@ pub(crate) fn to_kebab(s: &str, fallback: &str) -> String {
 fn ident(s: &str, sep: char, fallback: &str) -> String {
     let mut out = String::new();
     let mut pending = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            if pending && !out.is_empty() {
-                out.push(sep);
-            }
-            pending = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let folded = fold_latin(c);
+        if folded.is_empty() {
             pending = true;
+            continue;
         }
+        if pending && !out.is_empty() {
+            out.push(sep);
+        }
+        pending = false;
+        out.push_str(folded);
     }
     while out.starts_with(|c: char| c.is_ascii_digit()) {
         out.remove(0);
@@ -292,10 +495,29 @@ mod tests {
     }
 
     #[test]
+    fn tokens_keep_compounds_and_split_elisions() {
+        let words = |s: &str| tokenize(s).into_iter().map(|t| t.lower).collect::<Vec<_>>();
+        assert_eq!(
+            words("my car's fuel fill-ups: date, litres"),
+            ["my", "car", "fuel", "fill-ups", ":", "date", ",", "litres"]
+        );
+        assert!(tokenize("my car's fuel")
+            .iter()
+            .any(|t| t.lower == "car" && t.possessive));
+        assert_eq!(
+            words("date d'échéance (ISO)"),
+            ["date", "de", "échéance", "(", "iso", ")"]
+        );
+        assert_eq!(words("don't"), ["dont"]);
+    }
+
+    #[test]
     fn identifiers_are_always_valid() {
         assert_eq!(to_snake("Vinyl Records!", "x"), "vinyl_records");
         assert_eq!(to_snake("123", "x"), "x");
-        assert_eq!(to_snake("  __Über-Cool__ ", "x"), "ber_cool");
+        assert_eq!(to_snake("  __Über-Cool__ ", "x"), "ueber_cool");
+        assert_eq!(to_snake("Fälligkeitsdatum", "x"), "faelligkeitsdatum");
+        assert_eq!(to_snake("date d'échéance", "x"), "date_d_echeance");
         assert_eq!(to_kebab("Shopping list", "x"), "shopping-list");
         assert!(to_snake(&"a".repeat(100), "x").len() <= 40);
     }

@@ -13,7 +13,9 @@
  *     fields: [                 // required: the spec's fields, in order; the first is the title
  *       { name: "title", label: "Title", kind: "text", required: true },
  *       { name: "frequency", label: "Frequency", kind: "select", options: ["Daily", "Weekly"] }
- *     ],                        // kinds: text long_text number boolean date email url select rating color
+ *     ],                        // kinds: text long_text number boolean date email url select rating color reference
+ *                               // a reference holds the id of one record of another entity, named by
+ *                               // `entity` (taken from js/config.js when the module leaves it out)
  *                               // optional per field: placeholder, help, unit (shown after numbers)
  *     icon: "assets/icons/habits.svg",         // optional
  *     streaks: true,                           // optional: daily check-ins with a streak counter
@@ -34,7 +36,7 @@
 (function () {
   "use strict";
 
-  var KINDS = ["text", "long_text", "number", "boolean", "date", "email", "url", "select", "rating", "color"];
+  var KINDS = ["text", "long_text", "number", "boolean", "date", "email", "url", "select", "rating", "color", "reference"];
   var SVG_NS = "http://www.w3.org/2000/svg";
   var FEATURE_NAMES = {
     dark_mode: "Light and dark themes",
@@ -223,7 +225,13 @@
 
   /* ---------- entity definitions ---------- */
 
-  function normalizeField(f) {
+  function configHasEntity(name) {
+    return !!name && (config.entities || []).some(function (e) {
+      return e.name === name;
+    });
+  }
+
+  function normalizeField(f, base) {
     if (!f || typeof f.name !== "string" || !f.name) {
       return null;
     }
@@ -232,8 +240,20 @@
     if (kind === "select" && options.length < 1) {
       kind = "text";
     }
+    var target = typeof f.entity === "string" && f.entity ? f.entity : "";
+    if (kind === "reference" && !target && base) {
+      base.fields.forEach(function (b) {
+        if (b.name === f.name && b.kind === "reference") {
+          target = b.entity;
+        }
+      });
+    }
+    if (kind === "reference" && !configHasEntity(target)) {
+      kind = "text";
+    }
     return {
       name: f.name,
+      entity: kind === "reference" ? target : "",
       label: typeof f.label === "string" && f.label ? f.label : f.name,
       kind: kind,
       required: !!f.required && kind !== "boolean",
@@ -248,7 +268,9 @@
     if (!def || typeof def !== "object" || typeof def.name !== "string" || !def.name) {
       return null;
     }
-    var fields = (Array.isArray(def.fields) ? def.fields : []).map(normalizeField).filter(Boolean);
+    var fields = (Array.isArray(def.fields) ? def.fields : []).map(function (f) {
+      return normalizeField(f, base);
+    }).filter(Boolean);
     if (!fields.length && base) {
       fields = base.fields;
     }
@@ -370,9 +392,45 @@
       case "rating":
         var stars = Math.max(0, Math.min(5, Math.round(Number(v) || 0)));
         return stars + "/5";
+      case "reference":
+        return refTitle(field, v);
       default:
         return String(v);
     }
+  }
+
+  /* ---------- references ---------- */
+
+  function findRecord(name, id) {
+    var list = records(name);
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].id === id) {
+        return list[i];
+      }
+    }
+    return null;
+  }
+
+  // The title of the record a reference points to, or a note that it was deleted.
+  function refTitle(field, id) {
+    var def = entityDef(field.entity);
+    if (!def) {
+      return "";
+    }
+    var rec = findRecord(def.name, String(id));
+    return rec ? titleOf(def, rec) : "Deleted " + lowerLabel(def.label);
+  }
+
+  function refOptions(field) {
+    var def = entityDef(field.entity);
+    if (!def) {
+      return [];
+    }
+    return records(def.name).map(function (r) {
+      return { id: r.id, title: titleOf(def, r) };
+    }).sort(function (a, b) {
+      return a.title.localeCompare(b.title, undefined, { sensitivity: "base", numeric: true });
+    });
   }
 
   function renderValue(field, v) {
@@ -395,6 +453,11 @@
     }
     if (field.kind === "select") {
       return h("span", { class: "chip" }, String(v));
+    }
+    if (field.kind === "reference") {
+      var def = entityDef(field.entity);
+      var missing = !def || !findRecord(def.name, String(v));
+      return h("span", { class: "chip chip-ref" + (missing ? " missing" : ""), "data-ref": field.entity }, refTitle(field, v));
     }
     if (field.kind === "boolean") {
       return h("span", { class: v ? "yes" : "no" }, v ? "Yes" : "No");
@@ -1095,6 +1158,21 @@
           opts.push(h("option", { value: o, selected: String(v) === o }, o));
         });
         return h("select", merge({}), opts);
+      case "reference":
+        var choices = refOptions(f);
+        var target = entityDef(f.entity);
+        var none = choices.length ? (f.required ? "Choose\u2026" : "\u2014") : "No " + lowerLabel(target ? target.plural : "records") + " yet";
+        var refOpts = [h("option", { value: "" }, none)];
+        var known = false;
+        choices.forEach(function (c) {
+          known = known || c.id === String(v);
+          refOpts.push(h("option", { value: c.id, selected: c.id === String(v) }, c.title));
+        });
+        if (v !== "" && !known) {
+          // Keep a link to a deleted record unless the person picks another.
+          refOpts.push(h("option", { value: String(v), selected: true }, refTitle(f, v)));
+        }
+        return h("select", merge({ "data-entity": f.entity }), refOpts);
       default:
         return h("input", merge({ type: "text", value: String(v), maxlength: "300", placeholder: f.placeholder || null, autocomplete: "off" }));
     }

@@ -67,10 +67,21 @@ struct Registration {
     object: bool,
     label: bool,
     plural: bool,
-    /// `fields:` array elements: (name literal, kind literal).
-    fields: Option<Vec<(Option<String>, Option<String>)>>,
+    /// `fields:` array elements.
+    fields: Option<Vec<ModuleField>>,
     /// Hooks given that are not functions.
     bad_hooks: Vec<String>,
+}
+
+/// One element of a module's `fields:` array, as far as the contract needs it.
+#[derive(Debug, Default)]
+struct ModuleField {
+    /// `name:` when a string literal.
+    name: Option<String>,
+    /// `kind:` when a string literal.
+    kind: Option<String>,
+    /// `entity:` when given: `Some(literal)` or `Some(None)` when not a string literal.
+    target: Option<Option<String>>,
 }
 
 /// Parses `source` as a classic script; problems, or the facts the contract checks use.
@@ -236,6 +247,7 @@ fn registration(arg: Option<&Argument<'_>>, at: String) -> Registration {
                     for el in &arr.elements {
                         let mut name = None;
                         let mut kind = None;
+                        let mut target = None;
                         if let ArrayExpressionElement::ObjectExpression(fo) = el {
                             for fp in &fo.properties {
                                 let ObjectPropertyKind::ObjectProperty(fp) = fp else {
@@ -248,11 +260,12 @@ fn registration(arg: Option<&Argument<'_>>, at: String) -> Registration {
                                 match fp.key.static_name().as_deref() {
                                     Some("name") => name = lit,
                                     Some("kind") => kind = lit,
+                                    Some("entity") => target = Some(lit),
                                     _ => {}
                                 }
                             }
                         }
-                        fields.push((name, kind));
+                        fields.push(ModuleField { name, kind, target });
                     }
                     r.fields = Some(fields);
                 }
@@ -275,7 +288,8 @@ fn registration(arg: Option<&Argument<'_>>, at: String) -> Registration {
 /// contract (see [`super`]): it is at `js/entities/<entity>.js`, passes [`check_file`],
 /// calls `NexusApp.registerEntity` exactly once with an object literal whose `name` is the
 /// entity, whose `label` and `plural` are strings and whose `fields` list every field of the
-/// spec (by string-literal `name`, with the spec's `kind` when one is given) and no others,
+/// spec (by string-literal `name`, with the spec's `kind` when one is given, and for a
+/// `reference` the spec's target `entity` when one is given) and no others,
 /// whose hooks are functions, and it leaves storage and the DOM to the shell.
 ///
 /// # Errors
@@ -347,22 +361,31 @@ pub fn check_entity_module(spec: &AppSpec, entity: &str, file: &GeneratedFile) -
                         "{path}: {at}: `fields` must be an array literal of {{ name, label, kind }} objects."
                     )),
                     Some(fields) => {
-                        let names: Vec<&str> = fields.iter().filter_map(|(n, _)| n.as_deref()).collect();
+                        let names: Vec<&str> = fields.iter().filter_map(|f| f.name.as_deref()).collect();
                         if names.len() != fields.len() {
                             problems.push(format!("{path}: {at}: every entry of `fields` must be an object literal with a string-literal `name`."));
                         }
                         for f in &e.fields {
-                            match fields.iter().find(|(n, _)| n.as_deref() == Some(f.name.as_str())) {
+                            match fields.iter().find(|m| m.name.as_deref() == Some(f.name.as_str())) {
                                 None => problems.push(format!(
                                     "{path}: {at}: field {:?} ({}) of the spec is missing from `fields`.",
                                     f.name,
                                     f.kind.as_str()
                                 )),
-                                Some((_, Some(kind))) if kind != f.kind.as_str() => problems.push(format!(
+                                Some(ModuleField { kind: Some(kind), .. }) if kind != f.kind.as_str() => problems.push(format!(
                                     "{path}: {at}: field {:?} must have kind {:?}, not {kind:?}.",
                                     f.name,
                                     f.kind.as_str()
                                 )),
+                                // A reference may leave out its target (the shell takes it
+                                // from js/config.js), but must not point elsewhere.
+                                Some(ModuleField { target: Some(t), .. }) if t.as_ref() != f.entity.as_ref() => {
+                                    problems.push(format!(
+                                        "{path}: {at}: field {:?} must have entity {:?} (a string literal), as the spec says.",
+                                        f.name,
+                                        f.entity.as_deref().unwrap_or("")
+                                    ))
+                                }
                                 Some(_) => {}
                             }
                         }
