@@ -1,9 +1,14 @@
 // Test fixtures: each Playwright worker starts the release server on a free port against a
-// database of its own (created by the server on start-up, dropped afterwards), and every
-// test checks that the page logged no console errors.
-import { test as base, expect, Page, APIRequestContext } from '@playwright/test';
+// database of its own (created by the server on start-up, dropped afterwards), with an admin
+// made by `nexus-forge admin create-user` (unless a file opts out with `serverSeed: false`).
+// `request` calls the API with that admin's token (`admin create-token`); `page` is signed
+// in as the admin (a session cookie from the sign-in server function). Every test checks
+// that the page logged no console errors.
+import { test as base, expect, Page, APIRequestContext, Browser, BrowserContext, BrowserContextOptions } from '@playwright/test';
 import { spawn, ChildProcess, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -26,7 +31,43 @@ async function freePort(): Promise<number> {
 export class Server {
   proc?: ChildProcess;
   log = '';
+  /** The admin's API token, when the server was seeded. */
+  token = '';
   constructor(readonly port: number, readonly database: string, readonly extraEnv: Record<string, string> = {}) {}
+
+  /** Runs `nexus-forge admin …` against this server's database; returns its standard output. */
+  admin(args: string[]): string {
+    return execFileSync(bin, ['admin', ...args], {
+      env: { ...process.env, DATABASE_URL: `${pgBase}/${this.database}`, NF_LOG: 'warn' },
+      encoding: 'utf8',
+    });
+  }
+
+  /** Makes an account (the password is written to a file, as an operator would). */
+  createUser(username: string, password: string, admin = false): void {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nf-e2e-')), 'pw');
+    fs.writeFileSync(file, `${password}\n`);
+    this.admin(['create-user', '--username', username, '--password-file', file, ...(admin ? ['--admin'] : [])]);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+
+  /** Makes an API token for `username` and returns it. */
+  createToken(username: string, name = 'e2e'): string {
+    return this.admin(['create-token', '--username', username, '--name', name]).trim();
+  }
+
+  /** A session cookie for `username`, from the sign-in server function. */
+  async sessionCookie(username: string, password: string): Promise<{ name: string; value: string; url: string }> {
+    const res = await fetch(`${this.url}/api/fn/sign_in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: this.url },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+    return { name, value, url: this.url };
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -74,14 +115,38 @@ export function dropDatabase(name: string): void {
   execFileSync('psql', [`${pgBase}/postgres`, '-qc', `drop database if exists "${name}" with (force)`], { stdio: 'ignore' });
 }
 
-export const test = base.extend<{ consoleErrors: string[] }, { server: Server; serverEnv: Record<string, string> }>({
+/** The admin every seeded server has. */
+export const ADMIN = { username: 'admin', password: 'e2e admin password' };
+
+/** A browser context signed in as `username` (the seeded admin by default). */
+export async function signedInContext(
+  browser: Browser,
+  server: Server,
+  options: BrowserContextOptions = {},
+  who: { username: string; password: string } = ADMIN,
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: server.url, ...options });
+  await context.addCookies([await server.sessionCookie(who.username, who.password)]);
+  return context;
+}
+
+export const test = base.extend<
+  { consoleErrors: string[] },
+  { server: Server; serverEnv: Record<string, string>; serverSeed: boolean }
+>({
   // Extra environment for the worker's server (a test file sets it with test.use).
   serverEnv: [{}, { scope: 'worker', option: true }],
+  // Whether the worker's server gets an admin before it starts.
+  serverSeed: [true, { scope: 'worker', option: true }],
   server: [
-    async ({ serverEnv }, use, workerInfo) => {
+    async ({ serverEnv, serverSeed }, use, workerInfo) => {
       const database = `nf_e2e_${process.pid}_${workerInfo.workerIndex}`;
       dropDatabase(database);
       const server = new Server(await freePort(), database, { NF_OFFLINE_DELAY_MS: '0', ...serverEnv });
+      if (serverSeed) {
+        server.createUser(ADMIN.username, ADMIN.password, true);
+        server.token = server.createToken(ADMIN.username);
+      }
       await server.start();
       await use(server);
       await server.stop();
@@ -90,6 +155,20 @@ export const test = base.extend<{ consoleErrors: string[] }, { server: Server; s
     { scope: 'worker' },
   ],
   baseURL: async ({ server }, use) => use(server.url),
+  // The API as the admin, with their token.
+  request: async ({ playwright, server }, use) => {
+    const ctx = await playwright.request.newContext({
+      baseURL: server.url,
+      extraHTTPHeaders: server.token ? { authorization: `Bearer ${server.token}` } : {},
+    });
+    await use(ctx);
+    await ctx.dispose();
+  },
+  // The browser, signed in as the admin (when the server was seeded).
+  context: async ({ context, server }, use) => {
+    if (server.token) await context.addCookies([await server.sessionCookie(ADMIN.username, ADMIN.password)]);
+    await use(context);
+  },
   consoleErrors: async ({ page }, use) => {
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

@@ -1,10 +1,10 @@
 // The foundation: server-rendered data from Postgres, hydration, and the live WebSocket.
-import { test, expect, waitLive } from './fixtures';
+import { test, expect, waitLive, signedInContext } from './fixtures';
 
 const seeded = ['Starri-Orchestrator', 'Jules-CodeGen', 'Gemini-Designer', 'Imagen-Asset-Gen'];
 
 test('the server-rendered overview lists the seeded agents without JavaScript', async ({ browser, server }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false, baseURL: server.url });
+  const context = await signedInContext(browser, server, { javaScriptEnabled: false });
   const page = await context.newPage();
   const response = await page.goto('/');
   expect(response?.status()).toBe(200);

@@ -14,10 +14,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use domain::ids::UserId;
-use orchestrator::{Actor, Client, Credential};
+use orchestrator::{Actor, Client, Credential, Orchestrator};
 use tower_sessions::Session;
 
-use crate::{error::ApiError, sessions::USER_KEY, state::AppState};
+use crate::{error::ApiError, sessions::USER_KEY};
 
 /// The caller of a REST handler; a request without one is answered 401.
 #[derive(Debug, Clone)]
@@ -54,10 +54,10 @@ pub fn bearer(req: &Request) -> Option<&str> {
 }
 
 /// Middleware: resolves the caller (token, else session) into an [`Actor`] extension.
-pub async fn identify(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn identify(State(orchestrator): State<Orchestrator>, session: Session, mut req: Request, next: Next) -> Response {
     let client = client_of(&req);
     if let Some(token) = bearer(&req).map(str::to_owned) {
-        match state.orchestrator.authenticate_token(&token, client).await {
+        match orchestrator.authenticate_token(&token, client).await {
             Ok(Some(actor)) => {
                 req.extensions_mut().insert(actor);
             }
@@ -76,7 +76,7 @@ pub async fn identify(State(state): State<AppState>, session: Session, mut req: 
         }
     };
     if let Some(id) = id {
-        match state.orchestrator.person(id).await {
+        match orchestrator.person(id).await {
             Ok(Some(person)) => {
                 req.extensions_mut().insert(Actor {
                     person,
@@ -108,14 +108,14 @@ fn public_path(path: &str) -> bool {
 
 /// Middleware: a page load without a signed-in person goes to `/sign-in?next=…`, or to
 /// `/setup` while nobody can sign in yet; `/setup` itself goes to `/sign-in` once set up.
-pub async fn gate_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn gate_pages(State(orchestrator): State<Orchestrator>, req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return next.run(req).await;
     }
     let path = req.uri().path().to_owned();
     let signed_in = req.extensions().get::<Actor>().is_some();
     if path == "/setup" {
-        return match state.orchestrator.setup_needed().await {
+        return match orchestrator.setup_needed().await {
             Ok(true) => next.run(req).await,
             Ok(false) => Redirect::to(if signed_in { "/" } else { "/sign-in" }).into_response(),
             Err(e) => ApiError::from(e).into_response(),
@@ -124,7 +124,7 @@ pub async fn gate_pages(State(state): State<AppState>, req: Request, next: Next)
     if signed_in || public_path(&path) {
         return next.run(req).await;
     }
-    match state.orchestrator.setup_needed().await {
+    match orchestrator.setup_needed().await {
         Ok(true) => Redirect::to("/setup").into_response(),
         Ok(false) => {
             let wanted = req.uri().path_and_query().map_or("/", |p| p.as_str());

@@ -31,7 +31,7 @@ use governor::{
 };
 use orchestrator::Actor;
 
-use crate::{auth::bearer, config::SecurityConfig, error::ApiError, state::AppState};
+use crate::{auth::bearer, config::SecurityConfig, error::ApiError};
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
@@ -190,8 +190,7 @@ fn query_has_nul(query: &str) -> bool {
 }
 
 /// Middleware, outermost: host, origin, content type, NUL, the per-address rate, headers.
-pub async fn check(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let guard = state.guard.clone();
+pub async fn check(State(guard): State<SharedGuard>, req: Request, next: Next) -> Response {
     let host = req
         .headers()
         .get(header::HOST)
@@ -295,9 +294,9 @@ pub async fn check(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 /// Middleware, after [`crate::auth::identify`]: the per-person rate.
-pub async fn per_person(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn per_person(State(guard): State<SharedGuard>, req: Request, next: Next) -> Response {
     if let Some(actor) = req.extensions().get::<Actor>() {
-        if let Err(not_until) = state.guard.per_person.check_key(&actor.id().0) {
+        if let Err(not_until) = guard.per_person.check_key(&actor.id().0) {
             return too_many("your account", not_until.wait_time_from(DefaultClock::default().now()));
         }
     }
