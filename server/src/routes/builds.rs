@@ -28,8 +28,10 @@ use crate::{
 /// The preview's policy: an opaque origin (no cookies, no dashboard API), scripts and
 /// forms allowed for the app itself, nothing fetched from anywhere but its own files, no
 /// network calls, no form submissions leaving the page, no framing by other sites.
-pub const PREVIEW_CSP: &str = "sandbox allow-scripts allow-forms; default-src 'self'; img-src 'self' data:; \
-     connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'";
+pub const PREVIEW_CSP: &str =
+    "sandbox allow-scripts allow-forms; default-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; \
+     object-src 'none'";
 
 /// Build routes and the preview.
 pub fn router() -> Router<AppState> {
