@@ -793,6 +793,7 @@ pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Ve
         },
         kind: PageKind::Dashboard,
         entity: None,
+        view: None,
     }];
     for e in entities {
         let id = unique_page_id(&pages, &to_kebab(&e.plural, &to_kebab(&e.name, "list")));
@@ -801,6 +802,7 @@ pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Ve
             title: clean_text(&e.plural, 40),
             kind: PageKind::List,
             entity: Some(e.name.clone()),
+            view: None,
         });
     }
     pages.push(PageSpec {
@@ -808,12 +810,14 @@ pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Ve
         title: "Settings".into(),
         kind: PageKind::Settings,
         entity: None,
+        view: None,
     });
     pages.push(PageSpec {
         id: unique_page_id(&pages, "about"),
         title: "About".into(),
         kind: PageKind::About,
         entity: None,
+        view: None,
     });
     pages
 }

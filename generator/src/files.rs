@@ -485,6 +485,9 @@ fn config_js(spec: &AppSpec) -> GeneratedFile {
             if let Some(e) = &p.entity {
                 m.insert("entity".into(), json!(e));
             }
+            if let Some(v) = p.view.as_ref().filter(|_| p.kind.is_view()) {
+                m.insert("view".into(), serde_json::to_value(v).unwrap_or_else(|_| json!({})));
+            }
             m.insert("icon".into(), json!(page_icon_path(&p.id)));
             Value::Object(m)
         })

@@ -181,6 +181,7 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
                     .as_ref()
                     .and_then(|e| spec.entities.iter().find(|x| &x.name == e))
                     .map_or_else(|| "List".to_string(), |x| x.plural.clone()),
+                view => capitalize(view.as_str()),
             };
             fix(
                 &mut notes,
@@ -214,6 +215,7 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
                     title: clean_text(&e.plural, 40),
                     kind: PageKind::List,
                     entity: Some(e.name.clone()),
+                    view: None,
                 },
             );
         }

@@ -497,12 +497,14 @@ fn reflect_repairs_a_broken_spec() {
                 title: "".into(),
                 kind: PageKind::Dashboard,
                 entity: None,
+                view: None,
             },
             PageSpec {
                 id: "ghosts".into(),
                 title: "Ghosts".into(),
                 kind: PageKind::List,
                 entity: Some("ghost".into()),
+                view: None,
             },
         ],
         entities: vec![
