@@ -130,14 +130,16 @@ impl PageKind {
         }
     }
 
-    /// How many of [`PageKind::view_settings`] are required.
-    const fn required_view_settings(self) -> usize {
-        match self {
+    /// The `view` settings a page of this kind must have (the first of
+    /// [`PageKind::view_settings`]).
+    pub fn required_view_settings(self) -> &'static [&'static str] {
+        let n = match self {
             PageKind::Timer => 3,
             PageKind::Study | PageKind::Chart => 2,
             PageKind::Board | PageKind::Calendar | PageKind::Checklist => 1,
             PageKind::Dashboard | PageKind::List | PageKind::Settings | PageKind::About => 0,
-        }
+        };
+        &self.view_settings()[..n]
     }
 }
 
@@ -552,7 +554,7 @@ impl AppSpec {
             return;
         };
         let settings = kind.view_settings();
-        let required = &settings[..kind.required_view_settings()];
+        let required = kind.required_view_settings();
         let Some(view) = &page.view else {
             p.push(format!(
                 "{kind} page {id:?} needs a `view` object with {}",

@@ -3,7 +3,8 @@
 //! [`analyze`] reads a prompt with plain heuristics: it tokenises it, scores the app types
 //! in [`super::catalog`], falls back to turning the prompt's nouns into entities, picks up
 //! features ("dark mode", "charts", "export", ...), a name ("called Sprout"), colours
-//! ("in green", else a hash of the prompt) and a font, and then runs [`reflect`] on its own
+//! ("in green", else a hash of the prompt) and a font, lets `crate::views` add the views
+//! besides the lists (board, calendar, timer, ...), and then runs [`reflect`] on its own
 //! draft. [`reflect`] takes a spec from any source (a model's JSON included), repairs what
 //! [`AppSpec::validate`] would reject and what contradicts the prompt, and says what it did.
 //!
@@ -234,7 +235,7 @@ pub fn analyze(prompt: &str) -> Analysis {
 
     let theme = theme_from_prompt(&p, &mut notes);
     let pages = default_pages(&entities, &features);
-    let spec = AppSpec {
+    let mut spec = AppSpec {
         name,
         summary: clean_text(&summary, 400),
         features,
@@ -242,6 +243,8 @@ pub fn analyze(prompt: &str) -> Analysis {
         entities,
         theme,
     };
+    // Views besides the lists (board, calendar, timer, ...): crate::views.
+    notes.extend(crate::views::choose(&p.original, &mut spec));
 
     let reflected = reflect_inner(&p, spec);
     notes.extend(reflected.notes);

@@ -8,6 +8,9 @@
 //! - [`analyze`] (module `analyze`, with the app types in `catalog`): prompt -> spec.
 //! - [`reflect`] (module `reflect`): the reflection pass that checks any spec against its
 //!   prompt and repairs it.
+//! - `views`: which views besides the lists (board, calendar, timer, study, chart,
+//!   checklist) a prompt and its fields call for, and their configuration; analysis and
+//!   reflection both go through it.
 //! - The file builders (module `files`), one per kind of build task, so the pipeline can
 //!   run them as separate tasks and swap any one file for a model's:
 //!   [`entity_module`] (one per entity), [`stylesheet`] (design), [`logo_svg`] and
@@ -93,6 +96,7 @@ mod icons;
 mod paths;
 mod reflect;
 mod theme;
+mod views;
 mod words;
 
 #[cfg(test)]
