@@ -262,7 +262,8 @@ const CUES: &[Cue] = cues! {
     Calendar Plain any [
         "calendar*", "*kalender", "calendrier*", "calendario*", "schedule", "schedules", "scheduling", "scheduler",
         "month view", "monthly view", "week view", "weekly view", "timetable*", "rota", "rotas", "roster", "rosters",
-        "stundenplan*", "dienstplan*", "terminplan*", "zeitplan*", "wochenplan*", "monatsansicht", "wochenansicht",
+        "stundenplan*", "dienstplan*", "terminplan*", "zeitplan*", "wochenplan*", "belegungsplan*", "monatsansicht",
+        "wochenansicht",
         "emploi du temps", "emplois du temps", "vue mensuelle", "vue hebdomadaire", "horario*", "cronograma*",
         "vista mensual", "vista semanal",
     ];
@@ -275,6 +276,7 @@ const CUES: &[Cue] = cues! {
         "time tracking", "track my time", "track time", "timesheet*", "zeiterfassung*", "suivi du temps",
         "control de tiempo", "registro de tiempo", "registro de horas",
     ];
+    Timer Countdown any ["compte a rebours", "cuenta atras", "cuenta regresiva"];
     Study Cards any [
         "flashcard*", "flash card*", "karteikarte*", "lernkarte*", "vokabel*", "vocabulary", "vocab",
         "vocabulaire", "vocabulario", "spaced repetition", "memorize", "memorise", "memorizing", "memorising",
@@ -282,6 +284,7 @@ const CUES: &[Cue] = cues! {
         "fiches de revision", "fiches de revisions", "tarjetas de estudio", "tarjetas de memoria",
         "tarjetas de vocabulario", "study card*", "revision card*",
     ];
+    Study Quiz Fr ["questionnaire", "questionnaires"];
     Study Quiz any [
         "quiz*", "trivia", "test myself", "cuestionario*", "questions and answers", "question and answer",
         "fragen und antworten", "questions reponses", "questions et reponses", "preguntas y respuestas",
@@ -297,13 +300,14 @@ const CUES: &[Cue] = cues! {
         "a lo largo del tiempo", "con el tiempo", "tendencia*",
     ];
     Chart Plain Fr ["evolution"];
-    Chart Plain Es ["evolucion"];
+    Chart Plain Es ["evolucion", "diagrama", "diagramas"];
     Checklist Plain any [
         "checklist*", "check list*", "checkliste*", "shopping list*", "grocery list*", "groceries list*",
-        "packing list*", "to do list*", "todo list*", "todolist*", "bucket list*", "tick off", "check off",
+        "packing list*", "to do list*", "todo list*", "todolist*", "bucket list*", "tick off", "check off", "cross off",
         "einkaufsliste*", "packliste*", "abhakliste*", "to do liste*", "todo liste*", "abhaken",
         "liste de courses", "liste des courses", "liste de course", "liste de valise", "liste de bagages",
-        "liste de controle", "liste a cocher", "liste de choses a faire", "lista de compras", "lista de la compra",
+        "liste de controle", "liste a cocher", "liste de choses a faire", "liste de taches", "lista de compras",
+        "lista de la compra",
         "lista del super*", "lista de equipaje", "lista de verificacion", "lista de tareas", "lista de pendientes",
     ];
 };
@@ -590,6 +594,7 @@ fn role_names(role: &str) -> &'static [&'static str] {
         "time_field" => &["time", "started", "clock", "uhrzeit", "heure", "hora"],
         "done_field" => &[
             "done", "completed", "complete", "bought", "packed", "checked", "got", "finished", "purchased", "ticked",
+            "visited", "achieved",
             "erledigt", "gekauft", "gepackt", "fait", "fini", "achete", "termine", "hecho", "comprado", "listo",
             "empacado",
         ],
@@ -1086,12 +1091,24 @@ fn named_anywhere(e: &EntitySpec, t: &Text) -> bool {
     name_words(&e.name).iter().any(|w| w.len() >= 3 && t.has_word(w))
 }
 
+/// Whether `e` is named after a view word ("colonnes", "calendar"): a noun the analysis took
+/// for records when the prompt meant the view.
+fn named_like_a_view(e: &EntitySpec) -> bool {
+    let name = fold(&e.name);
+    CUES.iter().any(|c| {
+        !c.phrase.contains(' ') && (token_matches(&name, c.phrase) || token_matches(&format!("{name}s"), c.phrase))
+    })
+}
+
 /// The entity that suits a `kind` view best, by index.
 fn best_entity(kind: PageKind, entities: &[EntitySpec], t: &Text, at: Option<usize>) -> Option<usize> {
     entities
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| suitability(kind, e, t, at, i == 0).map(|s| (s, i)))
+        .filter_map(|(i, e)| {
+            let s = suitability(kind, e, t, at, i == 0)?;
+            Some(((!named_like_a_view(e), s), i))
+        })
         .max_by_key(|(s, i)| (*s, std::cmp::Reverse(*i)))
         .map(|(_, i)| i)
 }
@@ -1177,7 +1194,7 @@ fn new_entity(kind: PageKind, t: &Text, r: &Request, entities: &[EntitySpec]) ->
             } else if has(&["packing", "pack", "valise", "bagage", "equipaje"]) {
                 ("packing_item", "Packing item", "Packing list")
             } else {
-                ("checklist_item", "Item", "Checklist")
+                ("checklist_item", "Item", "Items")
             };
             (
                 n.into(),
@@ -1333,7 +1350,7 @@ fn add_view(
     let mut sentence = format!("Added {} {why}", describe(kind, &entity, &view));
     if created.is_some() {
         sentence.push_str(&format!(
-            "; {} ({}) are new, to keep what it records",
+            "; it keeps them in a new entity, {} ({})",
             entity.plural,
             entity
                 .fields
