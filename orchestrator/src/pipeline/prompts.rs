@@ -10,12 +10,19 @@ Turn the request into an app spec. Answer with ONE JSON object and nothing else,
   "name": "App name, 1-60 characters",
   "summary": "One or two sentences",
   "features": ["dark_mode" | "search" | "stats" | "export_import" | "streaks" | "tags" | "favorites" | "sorting", ...],
-  "pages": [{"id": "kebab-case", "title": "Nav label", "kind": "dashboard" | "list" | "settings" | "about", "entity": "entity name (list pages only)"}],
+  "pages": [{"id": "kebab-case", "title": "Nav label", "kind": "dashboard" | "list" | "settings" | "about" | "board" | "calendar" | "timer" | "study" | "chart" | "checklist", "entity": "entity name (list and view pages only)", "view": {view settings, view pages only}}],
   "entities": [{"name": "snake_case", "label": "Singular", "plural": "Plural",
                 "fields": [{"name": "snake_case (not id)", "label": "Label", "kind": "text" | "long_text" | "number" | "boolean" | "date" | "email" | "url" | "select" | "rating" | "color", "required": true | false, "options": ["only for select: 2-20 choices"]}]}],
   "theme": {"primary": "#rrggbb", "accent": "#rrggbb", "mode": "light" | "dark" | "auto", "radius": 0-24, "font": "a CSS font stack"}
 }
-Rules: 1-8 entities, each with 1-16 fields, the first field being its title (a required text field); every entity has exactly one list page; 1-12 pages in navigation order, usually a dashboard first and settings last; include every feature the request asks for (dark mode, search, charts/statistics -> stats, export/backup -> export_import, streaks, tags, favourites, sorting); pick colours that fit the request."##;
+Rules: 1-8 entities, each with 1-16 fields, the first field being its title (a required text field); every entity has exactly one list page; 1-12 pages in navigation order, usually a dashboard first and settings last; include every feature the request asks for (dark mode, search, charts/statistics -> stats, export/backup -> export_import, streaks, tags, favourites, sorting); pick colours that fit the request.
+Views: board, calendar, timer, study, chart and checklist pages show one entity's records another way, as well as (never instead of) its list page. Add one, at most one of each kind, when the request asks for it in any language (kanban, board, columns -> board; calendar, schedule, agenda -> calendar; timer, pomodoro, stopwatch, time tracking -> timer; flashcards, quiz, vocabulary -> study; chart, graph, over time -> chart; checklist, shopping or packing list, tick off -> checklist), usually first in the navigation. Its "view" names fields of its entity, of these kinds (add the fields the view needs to the entity):
+- board: {"column_field": a select field whose options are the columns, e.g. the columns the request names}
+- calendar: {"date_field": a date field, "end_field": optional, a second date field for ranges}
+- timer: {"label_field": a text field, "duration_field": a number field (minutes), "date_field": a date field, "time_field": optional, a text field for the start time, "timer": "countdown" | "stopwatch", "minutes": 1-600 for a countdown}
+- study: {"front_field": the question's field, "back_field": the answer's field (text, long_text, number or select), "study": "flashcards" | "quiz"}
+- chart: {"value_field": a number or rating field, "date_field": a date field, "chart": "line" | "bar"}
+- checklist: {"done_field": a boolean field}"##;
 
 /// Reflection: check the spec against the request.
 pub(crate) const REFLECTION: &str = r##"You are Starri's reviewer. You get a person's request and the app spec made from it. Check the spec against the request: is every entity, field and feature the request mentions there, is anything contradictory, are field kinds sensible? Fix what is wrong.
