@@ -1925,7 +1925,7 @@
     return h("div", { class: "page-head" }, [
       h("div", { class: "page-titles" }, [
         h("h1", { class: "page-title", id: "title-" + page.id }, [
-          def.icon ? h("img", { class: "title-icon", src: def.icon, alt: "", width: "28", height: "28" }) : null,
+          page.icon || def.icon ? h("img", { class: "title-icon", src: page.icon || def.icon, alt: "", width: "28", height: "28" }) : null,
           page.title || def.plural
         ]),
         sub
