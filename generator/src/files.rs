@@ -462,8 +462,9 @@ pub fn icons(spec: &AppSpec) -> Vec<GeneratedFile> {
 }
 
 /// The shell: `js/store.js` (storage with an in-memory fallback), `js/config.js` (the spec
-/// as `window.NEXUS_CONFIG`) and `js/app.js` (router, pages, forms, dashboard, settings,
-/// about; it defines `NexusApp` for the entity modules).
+/// as `window.NEXUS_CONFIG`, each view page with its view settings) and `js/app.js` (router,
+/// pages, forms, dashboard, settings, about, the board, calendar, timer, study, chart and
+/// checklist views; it defines `NexusApp` for the entity modules).
 pub fn app_shell(spec: &AppSpec) -> Vec<GeneratedFile> {
     vec![
         file("js/store.js".into(), STORE_JS.to_string()),
