@@ -282,7 +282,7 @@ const CUES: &[Cue] = cues! {
         "vocabulaire", "vocabulario", "spaced repetition", "memorize", "memorise", "memorizing", "memorising",
         "memoriser", "memorizar", "auswendig", "carte memoire", "cartes memoire", "fiche de revision",
         "fiches de revision", "fiches de revisions", "tarjetas de estudio", "tarjetas de memoria",
-        "tarjetas de vocabulario", "study card*", "revision card*",
+        "tarjetas de vocabulario", "tarjetas didacticas", "fichas de estudio", "study card*", "revision card*",
     ];
     Study Quiz Fr ["questionnaire", "questionnaires"];
     Study Quiz any [
@@ -304,9 +304,10 @@ const CUES: &[Cue] = cues! {
     Checklist Plain any [
         "checklist*", "check list*", "checkliste*", "shopping list*", "grocery list*", "groceries list*",
         "packing list*", "to do list*", "todo list*", "todolist*", "bucket list*", "tick off", "check off", "cross off",
-        "einkaufsliste*", "packliste*", "abhakliste*", "to do liste*", "todo liste*", "abhaken",
+        "einkaufsliste*", "einkaufszettel*", "packliste*", "abhakliste*", "to do liste*", "todo liste*", "abhaken",
         "liste de courses", "liste des courses", "liste de course", "liste de valise", "liste de bagages",
-        "liste de controle", "liste a cocher", "liste de choses a faire", "liste de taches", "lista de compras",
+        "liste de controle", "liste a cocher", "liste de choses a faire", "liste de taches", "liste d achats",
+        "lista de compras",
         "lista de la compra",
         "lista del super*", "lista de equipaje", "lista de verificacion", "lista de tareas", "lista de pendientes",
     ];
@@ -633,7 +634,7 @@ const STUDY_LIKE: &[&str] = &[
 ];
 #[rustfmt::skip]
 const LIST_ITEM_LIKE: &[&str] = &[
-    "shopping", "grocery", "packing", "checklist", "item", "todo", "einkauf", "packliste", "compra", "equipaje",
+    "shopping", "grocery", "packing", "checklist", "item", "todo", "einkauf", "packliste", "achat", "compra", "equipaje",
     "bagage", "valise", "erledigung",
 ];
 
@@ -1132,28 +1133,13 @@ fn new_entity(kind: PageKind, t: &Text, r: &Request, entities: &[EntitySpec]) ->
                 field("started_at", "Start time", FieldKind::Text, false),
                 field("minutes", "Minutes", FieldKind::Number, false),
             ];
-            // "focus sessions", "meditation sessions": the prompt's own name for them.
+            // "focus sessions", "meditation sessions": the prompt's own name for them (in
+            // English, where the kind of session comes before the word).
             let modifier = (1..t.words.len())
+                .filter(|_| t.lang == Lang::En)
                 .find(|&i| matches!(t.word(i), "session" | "sessions") && !t.negated(i))
                 .map(|i| t.word(i - 1))
-                .filter(|m| {
-                    m.len() >= 3
-                        && m.chars().all(|c| c.is_ascii_lowercase())
-                        && ![
-                            "the",
-                            "and",
-                            "completed",
-                            "all",
-                            "my",
-                            "our",
-                            "your",
-                            "past",
-                            "timed",
-                            "logged",
-                            "finished",
-                        ]
-                        .contains(m)
-                });
+                .filter(|m| m.len() >= 3 && m.chars().all(|c| c.is_ascii_lowercase()) && !NOT_MODIFIERS.contains(m));
             match (r.hint, modifier) {
                 (Hint::Stopwatch, _) => (
                     "time_entry".to_string(),
@@ -1219,6 +1205,16 @@ fn new_entity(kind: PageKind, t: &Text, r: &Request, entities: &[EntitySpec]) ->
         fields,
     })
 }
+
+/// Words before "sessions" that do not say what kind of session it is.
+#[rustfmt::skip]
+const NOT_MODIFIERS: &[&str] = &[
+    "the", "and", "all", "any", "for", "with", "from", "per", "each", "every", "its", "our", "your", "their", "his",
+    "her", "this", "that", "these", "those", "many", "some", "few", "past", "last", "previous", "recent", "new",
+    "old", "completed", "finished", "done", "timed", "logged", "saved", "tracked", "recorded", "daily", "weekly",
+    "monthly", "short", "long", "log", "list", "track", "record", "save", "start", "stop", "end", "total", "into",
+    "about", "after", "before", "between", "during", "over", "under", "than", "then", "when", "while",
+];
 
 // ---------------------------------------------------------------------------------------
 // Pages
