@@ -3167,9 +3167,10 @@
     function draw() {
       var pts = points();
       clear(figure);
-      // A narrower drawing on phones, so its labels stay readable.
-      var W = window.innerWidth < 600 ? 360 : 640;
-      var H = window.innerWidth < 600 ? 240 : 260;
+      // As wide as the page has room for, so the labels keep their size on any screen.
+      var room = (shell && shell.main && shell.main.clientWidth) || window.innerWidth;
+      var W = Math.max(300, Math.min(1000, Math.round(room - 90)));
+      var H = W < 500 ? 240 : 280;
       var L = 52;
       var R = 16;
       var T = 14;
