@@ -45,6 +45,103 @@ string_enum! {
         Settings => "settings",
         /// What the app is.
         About => "about",
+        /// One entity's records as cards in columns, one column per option of a select
+        /// field (`view.column_field`), moved by drag and drop or by keyboard.
+        Board => "board",
+        /// One entity's records on a month or week grid by a date field
+        /// (`view.date_field`, and `view.end_field` for ranges); add a record on a day.
+        Calendar => "calendar",
+        /// A countdown or stopwatch that saves a record of one entity (label, day, start
+        /// time, minutes) when it ends, with the log beside it.
+        Timer => "timer",
+        /// Flashcards or a quiz over one entity's question/answer pair
+        /// (`view.front_field`, `view.back_field`): flip, mark, score, repeat the missed.
+        Study => "study",
+        /// A number field over a date field of one entity as a line or bar chart, with
+        /// ranges.
+        Chart => "chart",
+        /// A tick-off list of one entity's records by a boolean field (`view.done_field`),
+        /// with reordering and "clear done".
+        Checklist => "checklist",
+    }
+}
+
+string_enum! {
+    /// How a chart page draws its values.
+    pub enum ChartStyle {
+        /// One point per record, joined by a line.
+        Line => "line",
+        /// One bar per day (values of the same day added up).
+        Bar => "bar",
+    }
+}
+
+string_enum! {
+    /// How a study page asks.
+    pub enum StudyMode {
+        /// Show the front, flip to the back, say whether you knew it.
+        Flashcards => "flashcards",
+        /// Pick the answer among others (or type it when there are too few records).
+        Quiz => "quiz",
+    }
+}
+
+string_enum! {
+    /// What a timer page counts.
+    pub enum TimerMode {
+        /// Down from `view.minutes`; the record is saved when it reaches zero.
+        Countdown => "countdown",
+        /// Up from zero; the record is saved when stopped.
+        Stopwatch => "stopwatch",
+    }
+}
+
+impl PageKind {
+    /// Whether the page is a view over one entity's records besides its list (board,
+    /// calendar, timer, study, chart, checklist): it names its entity and has a `view`.
+    pub const fn is_view(self) -> bool {
+        matches!(
+            self,
+            PageKind::Board
+                | PageKind::Calendar
+                | PageKind::Timer
+                | PageKind::Study
+                | PageKind::Chart
+                | PageKind::Checklist
+        )
+    }
+
+    /// The `view` settings a page of this kind reads, required ones first; empty for
+    /// pages that are not views.
+    pub const fn view_settings(self) -> &'static [&'static str] {
+        match self {
+            PageKind::Board => &["column_field"],
+            PageKind::Calendar => &["date_field", "end_field"],
+            PageKind::Timer => &[
+                "label_field",
+                "duration_field",
+                "date_field",
+                "time_field",
+                "timer",
+                "minutes",
+            ],
+            PageKind::Study => &["front_field", "back_field", "study"],
+            PageKind::Chart => &["value_field", "date_field", "chart"],
+            PageKind::Checklist => &["done_field"],
+            PageKind::Dashboard | PageKind::List | PageKind::Settings | PageKind::About => &[],
+        }
+    }
+
+    /// The `view` settings a page of this kind must have (the first of
+    /// [`PageKind::view_settings`]).
+    pub fn required_view_settings(self) -> &'static [&'static str] {
+        let n = match self {
+            PageKind::Timer => 3,
+            PageKind::Study | PageKind::Chart => 2,
+            PageKind::Board | PageKind::Calendar | PageKind::Checklist => 1,
+            PageKind::Dashboard | PageKind::List | PageKind::Settings | PageKind::About => 0,
+        };
+        &self.view_settings()[..n]
     }
 }
 
@@ -124,9 +221,137 @@ pub struct PageSpec {
     pub title: String,
     /// What it shows.
     pub kind: PageKind,
-    /// The entity a `list` page manages.
+    /// The entity a `list` page manages, or a view page (board, calendar, timer, study,
+    /// chart, checklist) shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
+    /// How a view page shows its entity: which fields it reads and writes; `None` for
+    /// dashboard, list, settings and about pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<ViewSpec>,
+}
+
+/// A view page's settings: field names of the page's entity, and a few choices. Each page
+/// kind reads only its own settings ([`PageKind::view_settings`]); the rest stay unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewSpec {
+    /// Board: the select field whose options are the columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_field: Option<String>,
+    /// Calendar: the date a record is on (its first day); chart: the x axis; timer: the
+    /// day a session started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_field: Option<String>,
+    /// Calendar, optional: the last day of a record that spans several days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_field: Option<String>,
+    /// Chart: the number (or rating) field drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_field: Option<String>,
+    /// Chart, optional: line (the default) or bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartStyle>,
+    /// Study: the field shown first (the question, the word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_field: Option<String>,
+    /// Study: the field to recall (the answer, the translation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_field: Option<String>,
+    /// Study, optional: flashcards (the default) or quiz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<StudyMode>,
+    /// Timer, optional: countdown (the default) or stopwatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer: Option<TimerMode>,
+    /// Timer, optional: a countdown's length in minutes, 1 to 600 (25 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u16>,
+    /// Timer: the text field that gets the session's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_field: Option<String>,
+    /// Timer: the number field that gets the session's length in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_field: Option<String>,
+    /// Timer, optional: the text field that gets the start time (`HH:MM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_field: Option<String>,
+    /// Checklist: the boolean field ticked when a record is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_field: Option<String>,
+}
+
+impl ViewSpec {
+    /// The field-name setting called `name` ([`PageKind::view_settings`]), if set.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "column_field" => self.column_field.as_deref(),
+            "date_field" => self.date_field.as_deref(),
+            "end_field" => self.end_field.as_deref(),
+            "value_field" => self.value_field.as_deref(),
+            "front_field" => self.front_field.as_deref(),
+            "back_field" => self.back_field.as_deref(),
+            "label_field" => self.label_field.as_deref(),
+            "duration_field" => self.duration_field.as_deref(),
+            "time_field" => self.time_field.as_deref(),
+            "done_field" => self.done_field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The names of the settings that are set, in declaration order.
+    pub fn set_settings(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = VIEW_FIELD_SETTINGS
+            .iter()
+            .copied()
+            .filter(|s| self.field(s).is_some())
+            .collect();
+        for (name, set) in [
+            ("chart", self.chart.is_some()),
+            ("study", self.study.is_some()),
+            ("timer", self.timer.is_some()),
+            ("minutes", self.minutes.is_some()),
+        ] {
+            if set {
+                out.push(name);
+            }
+        }
+        out
+    }
+}
+
+/// Every field-name setting of [`ViewSpec`] ([`view_setting_kinds`] gives the field kinds
+/// each accepts).
+pub const VIEW_FIELD_SETTINGS: &[&str] = &[
+    "column_field",
+    "date_field",
+    "end_field",
+    "value_field",
+    "front_field",
+    "back_field",
+    "label_field",
+    "duration_field",
+    "time_field",
+    "done_field",
+];
+
+/// The field kinds a field-name setting of [`ViewSpec`] accepts.
+pub fn view_setting_kinds(setting: &str) -> &'static [FieldKind] {
+    match setting {
+        "column_field" => &[FieldKind::Select],
+        "date_field" | "end_field" => &[FieldKind::Date],
+        "value_field" => &[FieldKind::Number, FieldKind::Rating],
+        "front_field" | "back_field" => &[
+            FieldKind::Text,
+            FieldKind::LongText,
+            FieldKind::Number,
+            FieldKind::Select,
+        ],
+        "label_field" => &[FieldKind::Text, FieldKind::LongText, FieldKind::Select],
+        "duration_field" => &[FieldKind::Number],
+        "time_field" => &[FieldKind::Text],
+        "done_field" => &[FieldKind::Boolean],
+        _ => &[],
+    }
 }
 
 /// Colours and shape of the generated app.
@@ -305,6 +530,7 @@ impl AppSpec {
                 (PageKind::List, None) => p.push(format!("list page {:?} must name its entity", page.id)),
                 _ => {}
             }
+            self.view_problems(page, &mut p);
         }
         for e in &self.entities {
             if !self
@@ -325,6 +551,82 @@ impl AppSpec {
             p.push("theme font must be a plain CSS font stack".into());
         }
         p
+    }
+
+    /// The problems of one page's view settings (none for pages that are not views but
+    /// have no `view` either), each naming the page, the setting and the fix.
+    fn view_problems(&self, page: &PageSpec, p: &mut Vec<String>) {
+        let kind = page.kind;
+        let id = &page.id;
+        if !kind.is_view() {
+            if page.view.is_some() {
+                p.push(format!(
+                    "page {id:?} is a {kind} page, which takes no `view`; only board, calendar, timer, study, chart and checklist pages do"
+                ));
+            }
+            return;
+        }
+        let Some(entity_name) = &page.entity else {
+            p.push(format!("{kind} page {id:?} must name its entity"));
+            return;
+        };
+        let Some(entity) = self.entity(entity_name) else {
+            p.push(format!("page {id:?} shows {entity_name:?}, which is not an entity"));
+            return;
+        };
+        let settings = kind.view_settings();
+        let required = kind.required_view_settings();
+        let Some(view) = &page.view else {
+            p.push(format!(
+                "{kind} page {id:?} needs a `view` object with {}",
+                required.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            ));
+            return;
+        };
+        for s in view.set_settings() {
+            if !settings.contains(&s) {
+                p.push(format!(
+                    "page {id:?} is a {kind} page; its `view` cannot have `{s}` (a {kind} reads {})",
+                    settings.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        for s in settings.iter().filter(|s| VIEW_FIELD_SETTINGS.contains(s)) {
+            let kinds = view_setting_kinds(s);
+            let wanted = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ");
+            match view.field(s) {
+                None if required.contains(s) => p.push(format!(
+                    "{kind} page {id:?} needs `view.{s}`: the name of a {wanted} field of {entity_name:?}"
+                )),
+                None => {}
+                Some(f) => match entity.fields.iter().find(|x| x.name == f) {
+                    None => p.push(format!(
+                        "page {id:?}: `view.{s}` is {f:?}, which is not a field of {entity_name:?}"
+                    )),
+                    Some(x) if !kinds.contains(&x.kind) => p.push(format!(
+                        "page {id:?}: `view.{s}` {f:?} of {entity_name:?} is a {} field; it must be {wanted}",
+                        x.kind
+                    )),
+                    Some(_) => {}
+                },
+            }
+        }
+        for (a, b) in [("front_field", "back_field"), ("date_field", "end_field")] {
+            if settings.contains(&a)
+                && settings.contains(&b)
+                && view.field(a).is_some()
+                && view.field(a) == view.field(b)
+            {
+                p.push(format!(
+                    "page {id:?}: `view.{a}` and `view.{b}` must be different fields"
+                ));
+            }
+        }
+        if let Some(m) = view.minutes {
+            if kind == PageKind::Timer && !(1..=600).contains(&m) {
+                p.push(format!("page {id:?}: `view.minutes` must be 1 to 600, not {m}"));
+            }
+        }
     }
 
     /// The entity called `name`.
@@ -353,12 +655,14 @@ mod tests {
                     title: "Dashboard".into(),
                     kind: PageKind::Dashboard,
                     entity: None,
+                    view: None,
                 },
                 PageSpec {
                     id: "habits".into(),
                     title: "Habits".into(),
                     kind: PageKind::List,
                     entity: Some("habit".into()),
+                    view: None,
                 },
             ],
             entities: vec![EntitySpec {
@@ -416,6 +720,105 @@ mod tests {
         );
         assert!(problems.iter().any(|p| p.contains("has no list page")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("#rrggbb")), "{problems:?}");
+    }
+
+    fn board(view: Option<ViewSpec>) -> AppSpec {
+        let mut s = sample();
+        s.pages.push(PageSpec {
+            id: "board".into(),
+            title: "Board".into(),
+            kind: PageKind::Board,
+            entity: Some("habit".into()),
+            view,
+        });
+        s
+    }
+
+    #[test]
+    fn view_pages_are_checked_against_their_entity() {
+        let ok = board(Some(ViewSpec {
+            column_field: Some("frequency".into()),
+            ..ViewSpec::default()
+        }));
+        assert_eq!(ok.validate(), Vec::<String>::new());
+
+        let problems = board(None).validate();
+        assert_eq!(
+            problems,
+            ["board page \"board\" needs a `view` object with `column_field`"]
+        );
+
+        let problems = board(Some(ViewSpec {
+            column_field: Some("title".into()),
+            date_field: Some("frequency".into()),
+            ..ViewSpec::default()
+        }))
+        .validate();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("\"title\" of \"habit\" is a text field; it must be select")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("cannot have `date_field`")),
+            "{problems:?}"
+        );
+
+        let mut chart = board(Some(ViewSpec {
+            value_field: Some("streak".into()),
+            date_field: None,
+            ..ViewSpec::default()
+        }));
+        chart.pages[2].kind = PageKind::Chart;
+        let problems = chart.validate();
+        assert!(
+            problems.iter().any(|p| p.contains("\"streak\", which is not a field")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("needs `view.date_field`: the name of a date field")),
+            "{problems:?}"
+        );
+
+        let mut ghost = board(None);
+        ghost.pages[2].entity = Some("ghost".into());
+        assert!(ghost.validate()[0].contains("\"ghost\", which is not an entity"));
+
+        let mut list = sample();
+        list.pages[1].view = Some(ViewSpec::default());
+        assert!(list.validate()[0].contains("takes no `view`"), "{:?}", list.validate());
+
+        let mut timer = board(Some(ViewSpec {
+            label_field: Some("title".into()),
+            duration_field: Some("title".into()),
+            date_field: Some("title".into()),
+            minutes: Some(0),
+            ..ViewSpec::default()
+        }));
+        timer.pages[2].kind = PageKind::Timer;
+        let problems = timer.validate();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("must be 1 to 600")), "{problems:?}");
+    }
+
+    #[test]
+    fn old_specs_parse_and_views_round_trip() {
+        let old = r#"{"id":"habits","title":"Habits","kind":"list","entity":"habit"}"#;
+        let page: PageSpec = serde_json::from_str(old).unwrap();
+        assert_eq!(page.view, None);
+        assert_eq!(serde_json::to_string(&page).unwrap(), old);
+        let spec = board(Some(ViewSpec {
+            column_field: Some("frequency".into()),
+            ..ViewSpec::default()
+        }));
+        let json = serde_json::to_string(&spec).unwrap();
+        assert!(json.contains(r#""view":{"column_field":"frequency"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<AppSpec>(&json).unwrap(), spec);
+        let bad = json.replace(r#""column_field":"frequency""#, r#""chart":"pie""#);
+        assert!(serde_json::from_str::<AppSpec>(&bad).is_err());
     }
 
     #[test]

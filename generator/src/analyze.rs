@@ -5,7 +5,8 @@
 //! into the spec's entities with the catalogue filling in only what the words leave open
 //! ([`super::model`]), picks up features ("dark mode", "charts", "export", ...), a name
 //! ("called Sprout", else the words that name the app: "Blood Pressure Log"), colours ("in
-//! green", else a hash of the prompt) and a font, and then runs [`reflect`] on its own
+//! green", else a hash of the prompt) and a font, lets `crate::views` add the views besides
+//! the lists (board, calendar, timer, ...), and then runs [`reflect`] on its own
 //! draft. [`reflect`] takes a spec from any source (a model's JSON included), repairs what
 //! [`AppSpec::validate`] would reject and what contradicts the prompt, and says what it did.
 //!
@@ -194,7 +195,7 @@ pub fn analyze(prompt: &str) -> Analysis {
 
     let theme = theme_from_prompt(&p, &mut notes);
     let pages = default_pages(&entities, &features);
-    let spec = AppSpec {
+    let mut spec = AppSpec {
         name,
         summary: clean_text(&summary, 400),
         features,
@@ -202,6 +203,8 @@ pub fn analyze(prompt: &str) -> Analysis {
         entities,
         theme,
     };
+    // Views besides the lists (board, calendar, timer, ...): crate::views.
+    notes.extend(crate::views::choose(&p.original, &mut spec));
 
     let reflected = reflect_inner(&p, spec);
     notes.extend(reflected.notes);
@@ -741,6 +744,7 @@ pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Ve
         },
         kind: PageKind::Dashboard,
         entity: None,
+        view: None,
     }];
     for e in entities {
         let id = unique_page_id(&pages, &to_kebab(&e.plural, &to_kebab(&e.name, "list")));
@@ -749,6 +753,7 @@ pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Ve
             title: clean_text(&e.plural, 40),
             kind: PageKind::List,
             entity: Some(e.name.clone()),
+            view: None,
         });
     }
     pages.push(PageSpec {
@@ -756,12 +761,14 @@ pub(crate) fn default_pages(entities: &[EntitySpec], features: &[Feature]) -> Ve
         title: "Settings".into(),
         kind: PageKind::Settings,
         entity: None,
+        view: None,
     });
     pages.push(PageSpec {
         id: unique_page_id(&pages, "about"),
         title: "About".into(),
         kind: PageKind::About,
         entity: None,
+        view: None,
     });
     pages
 }

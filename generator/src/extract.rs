@@ -87,6 +87,51 @@ const CLAUSE: &[&str] = &[
     "how", "what", "who", "when", "which", "why", "wie", "was", "wer", "comment", "quoi", "cómo", "qué", "quién",
 ];
 
+/// Words that introduce a board's columns ("with columns todo, doing and done").
+const COLUMN_WORDS: &[&str] = &[
+    "column",
+    "columns",
+    "lane",
+    "lanes",
+    "swimlanes",
+    "spalte",
+    "spalten",
+    "colonne",
+    "colonnes",
+    "columna",
+    "columnas",
+    "coluna",
+    "colunas",
+    "kolom",
+    "kolommen",
+];
+
+/// "of" in the languages read: "a log of sessions".
+const OF_WORDS: &[&str] = &["of", "von", "de", "des", "du", "di", "van", "do", "da", "dos", "das"];
+
+/// Words for a collection of records: "a log of X" names X.
+const COLLECTION_WORDS: &[&str] = &[
+    "log",
+    "list",
+    "history",
+    "record",
+    "records",
+    "journal",
+    "collection",
+    "archive",
+    "liste",
+    "protokoll",
+    "verlauf",
+    "sammlung",
+    "historique",
+    "journal",
+    "lista",
+    "historial",
+    "registro",
+    "elenco",
+    "lijst",
+];
+
 /// Words that introduce the app's name ("called Sprout"): the name is not data.
 const NAMING: &[&str] = &[
     "called", "named", "titled", "namens", "appelée", "appelé", "nommée", "llamada", "llamado",
@@ -537,6 +582,19 @@ impl Reader<'_> {
             .position(|i| !s[*i].word && s[*i].lower == ":")
             .map(|p| top[p])
         {
+            // "Kanban mit den Spalten: Offen, …": the list is a board's columns.
+            if let Some(col) = s[..c]
+                .iter()
+                .position(|t| t.word && COLUMN_WORDS.contains(&t.lower.as_str()))
+            {
+                let before: Vec<Token> = s[..col]
+                    .iter()
+                    .filter(|t| !(t.word && self.lang.is_with(&t.lower)))
+                    .cloned()
+                    .collect();
+                self.head(&before);
+                return;
+            }
             let owner = self.head(&s[..c]);
             self.list(&s[c + 1..], owner, true);
             return;
@@ -565,6 +623,12 @@ impl Reader<'_> {
 
     /// A list of items (after a colon, or after "with") belonging to `owner`.
     fn list(&mut self, toks: &[Token], owner: Option<usize>, colon: bool) {
+        // "with columns todo, doing and done": a board's columns, not fields (the views
+        // read them into the status select).
+        let first_word = toks.iter().find(|t| t.word && !self.is_determiner(&t.lower));
+        if first_word.is_some_and(|t| COLUMN_WORDS.contains(&t.lower.as_str())) {
+            return;
+        }
         let items = split_items(toks, self.lang);
         let mut current = owner;
         let mut leading = colon && owner.is_none_or(|o| self.entities[o].weak);
@@ -581,6 +645,28 @@ impl Reader<'_> {
         owner: Option<usize>,
         first: bool,
     ) {
+        // "a log of completed focus sessions", "a list of my plants": the records named after
+        // "of" are the item (an entity), not a field called "log".
+        if let Some(of) = item
+            .iter()
+            .take(4)
+            .position(|t| t.word && OF_WORDS.contains(&t.lower.as_str()))
+        {
+            let before: Vec<&Token> = item[..of]
+                .iter()
+                .filter(|t| t.word && !self.is_determiner(&t.lower))
+                .collect();
+            if before.len() == 1 && COLLECTION_WORDS.contains(&before[0].lower.as_str()) && of + 1 < item.len() {
+                let rest: Vec<Token> = item[of + 1..]
+                    .iter()
+                    .filter(|t| !(t.word && matches!(t.lower.as_str(), "completed" | "finished" | "past" | "done")))
+                    .cloned()
+                    .collect();
+                if !rest.is_empty() {
+                    return self.item(&rest, current, leading, owner, first);
+                }
+            }
+        }
         let top = top_level(item);
         // "photos with camera settings (...)": a new entity and its first field.
         // ("by" introduces a list only after a verb: "organize ... by fabric, size".)

@@ -466,8 +466,9 @@ pub fn icons(spec: &AppSpec) -> Vec<GeneratedFile> {
 }
 
 /// The shell: `js/store.js` (storage with an in-memory fallback), `js/config.js` (the spec
-/// as `window.NEXUS_CONFIG`) and `js/app.js` (router, pages, forms, dashboard, settings,
-/// about; it defines `NexusApp` for the entity modules).
+/// as `window.NEXUS_CONFIG`, each view page with its view settings) and `js/app.js` (router,
+/// pages, forms, dashboard, settings, about, the board, calendar, timer, study, chart and
+/// checklist views; it defines `NexusApp` for the entity modules).
 pub fn app_shell(spec: &AppSpec) -> Vec<GeneratedFile> {
     vec![
         file("js/store.js".into(), STORE_JS.to_string()),
@@ -488,6 +489,9 @@ fn config_js(spec: &AppSpec) -> GeneratedFile {
             m.insert("kind".into(), json!(p.kind.as_str()));
             if let Some(e) = &p.entity {
                 m.insert("entity".into(), json!(e));
+            }
+            if let Some(v) = p.view.as_ref().filter(|_| p.kind.is_view()) {
+                m.insert("view".into(), serde_json::to_value(v).unwrap_or_else(|_| json!({})));
             }
             m.insert("icon".into(), json!(page_icon_path(&p.id)));
             Value::Object(m)

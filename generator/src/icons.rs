@@ -220,6 +220,14 @@ const GLYPHS: &[(&str, &str)] = &[
     ),
     ("layers", r#"<path d="M12 3l9 5-9 5-9-5z"/><path d="M3 13l9 5 9-5"/>"#),
     (
+        "kanban",
+        r#"<rect x="3" y="4" width="18" height="16" rx="2"/><path d="M9 4v16M15 4v16"/><path d="M5 8h2M11 8h2M11 12h2M17 8h2"/>"#,
+    ),
+    (
+        "timer",
+        r#"<circle cx="12" cy="13.5" r="7.5"/><path d="M12 13.5V10M10 3h4M12 3v3M18.5 6.5l1.5-1.5"/>"#,
+    ),
+    (
         "flame",
         r#"<path d="M12 3c1 4 5 5.5 5 10a5 5 0 0 1-10 0c0-2.5 1.5-4 2.5-5 .3 2 1.2 3 2.5 3.5C11 9 11.5 6 12 3z"/>"#,
     ),
@@ -269,6 +277,12 @@ pub(crate) fn page_glyph(page: &PageSpec) -> &'static str {
         PageKind::Settings => "sliders",
         PageKind::About => "info",
         PageKind::List => entity_glyph(page.entity.as_deref().unwrap_or("")),
+        PageKind::Board => "kanban",
+        PageKind::Calendar => "calendar",
+        PageKind::Timer => "timer",
+        PageKind::Study => "cards",
+        PageKind::Chart => "trend",
+        PageKind::Checklist => "checklist",
     }
 }
 
@@ -339,7 +353,18 @@ mod tests {
         for (_, g) in ENTITY_GLYPHS {
             assert!(GLYPHS.iter().any(|(n, _)| n == g), "{g}");
         }
-        for g in FALLBACK_GLYPHS.iter().chain(["grid", "sliders", "info"].iter()) {
+        let pages = [
+            "grid",
+            "sliders",
+            "info",
+            "kanban",
+            "calendar",
+            "timer",
+            "cards",
+            "trend",
+            "checklist",
+        ];
+        for g in FALLBACK_GLYPHS.iter().chain(pages.iter()) {
             assert!(GLYPHS.iter().any(|(n, _)| n == g), "{g}");
         }
     }

@@ -13,6 +13,9 @@
 //!   in `catalog` only for what the prompt leaves open. `tests/corpus.json` measures it.
 //! - [`reflect`] (module `reflect`): the reflection pass that checks any spec against its
 //!   prompt and repairs it.
+//! - `views`: which views besides the lists (board, calendar, timer, study, chart,
+//!   checklist) a prompt and its fields call for, and their configuration; analysis and
+//!   reflection both go through it.
 //! - The file builders (module `files`), one per kind of build task, so the pipeline can
 //!   run them as separate tasks and swap any one file for a model's:
 //!   [`entity_module`] (one per entity), [`stylesheet`] (design), [`logo_svg`] and
@@ -31,7 +34,8 @@
 //! assets/logo.svg          assets/favicon.svg   assets/icons/<page-id>.svg
 //! js/store.js              NexusStore: localStorage with an in-memory fallback
 //! js/config.js             window.NEXUS_CONFIG: the spec (name, pages, entities, theme, layout)
-//! js/app.js                NexusApp: router, list/dashboard/settings/about pages, forms
+//! js/app.js                NexusApp: router, list/dashboard/settings/about pages, forms,
+//!                          and the views: board, calendar, timer, study, chart, checklist
 //! js/entities/<name>.js    one module per entity (the contract below)
 //! ```
 //! Scripts load in that order as classic scripts (no ES modules: the preview is sandboxed
@@ -69,7 +73,8 @@
 //! renders with `textContent` only) and must not throw (the shell catches and ignores).
 //! Helpers a module may call: `NexusApp.daysUntil(day)`, `NexusApp.formatDate(day)`,
 //! `NexusApp.today()`. A module must not touch storage (`localStorage`, ...), the DOM
-//! (`document`, `innerHTML`, ...) or the network (`fetch`, ...). [`check_entity_module`]
+//! (`document`, `innerHTML`, ...), timers (`setTimeout`, `setInterval`) or the network
+//! (`fetch`, ...). [`check_entity_module`]
 //! enforces all of this with a real JS parser. When a module is missing or broken at run
 //! time, the shell falls back to the entity as `js/config.js` describes it.
 //!
@@ -80,6 +85,26 @@
 //! `record` on each record (its title visible in an `h3`), `edit` and `delete` inside each
 //! record, `confirm-delete` on the inline confirmation's button, `search` on the search box,
 //! `theme-toggle` on the theme switch (`aria-pressed`, and `data-theme` on `<html>`).
+//!
+//! A view page (its `<section>` has `data-testid="view-{kind}"`) shows its entity's records
+//! from the same store as the list page. Its add form is `view-form` (inputs and wrappers
+//! as in the list form) with `view-save`. Board: `board`; `board-column` per column
+//! (`data-column` = the option, `""` for records without one) with `column-count`;
+//! `board-card` per card (`data-id`; focusable, ArrowLeft/ArrowRight move it, and so do
+//! `move-left`/`move-right`; cards can be dragged to a column); `board-add` per column.
+//! Calendar: `calendar` (the grid); `cal-day` per day (`data-day="YYYY-MM-DD"`, roving
+//! focus with the arrow keys, Enter or a click selects it) holding a `cal-item` per record;
+//! `cal-title`, `cal-prev`, `cal-next`, `cal-today`, `cal-month`, `cal-week`; the selected
+//! day's heading `cal-selected`, its records `cal-record` and its `view-form`. Timer:
+//! `timer-display`, `timer-status`, `timer-label`, `timer-minutes`, `timer-seconds`,
+//! `timer-start` (start, pause, resume), `timer-finish` (save now), `timer-reset`;
+//! `timer-log` with a `timer-entry` per record. Study: `study-start`, `study-progress`,
+//! `study-front`; flashcards `study-flip`, `study-back`, `study-right`, `study-wrong`; quiz
+//! `study-choice` per answer (or `study-input` and `study-check`); `study-next`,
+//! `study-score`, `study-repeat` (the missed ones again), `study-restart`, `study-add`.
+//! Chart: `chart` (the figure), `chart-point` per point or bar, `chart-range` per range
+//! (`data-range` 30, 90, 365 or all). Checklist: `checklist`, `checklist-item` per record
+//! (`data-id`) with `checklist-toggle`, `move-up`, `move-down`; `checklist-clear`.
 //!
 //! # Invariants
 //! - Deterministic: no clocks, randomness or hash-map order reach the output.
@@ -106,6 +131,7 @@ mod model;
 mod paths;
 mod reflect;
 mod theme;
+mod views;
 mod words;
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The reflection pass: checks a spec from any source (the offline analysis or a model's
 //! JSON) against its prompt, repairs what [`AppSpec::validate`] would reject (reference
 //! fields included: a target renamed or named by its label is followed, one that is no
-//! entity makes the field text) and what contradicts the prompt, and says what it did,
-//! with a confidence.
+//! entity makes the field text; view pages through `crate::views::repair`) and what
+//! contradicts the prompt, and says what it did, with a confidence.
 //!
 //! Invariant: [`reflect`]'s spec passes `validate()` for any input that has at least one
 //! entity or a prompt (it invents a generic one otherwise).
@@ -21,7 +21,8 @@ use crate::words::{capitalize, clean_text, pluralize, singularize, to_kebab, to_
 
 /// The reflection pass on its own: checks `spec` (from any source) against `prompt`, fixes
 /// what it can (structure [`AppSpec::validate`] would reject, features and a dark theme the
-/// prompt asks for, duplicate fields, missing list pages), and returns the fixed spec, one
+/// prompt asks for, duplicate fields, missing list pages, view pages that do not fit their
+/// entity and views the prompt asks for), and returns the fixed spec, one
 /// note per check that found something, and a confidence in `0..=1`.
 pub fn reflect(prompt: &str, spec: AppSpec) -> Analysis {
     let p = Prompt::new(prompt);
@@ -161,7 +162,7 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
                     }
                 }
             }
-        } else if page.entity.is_some() {
+        } else if page.entity.is_some() && !page.kind.is_view() {
             page.entity = None;
         }
         let id = to_kebab(&page.id, &format!("page-{}", i + 1));
@@ -184,6 +185,7 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
                     .as_ref()
                     .and_then(|e| spec.entities.iter().find(|x| &x.name == e))
                     .map_or_else(|| "List".to_string(), |x| x.plural.clone()),
+                view => crate::views::kind_title(view).to_string(),
             };
             fix(
                 &mut notes,
@@ -217,10 +219,13 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
                     title: clean_text(&e.plural, 40),
                     kind: PageKind::List,
                     entity: Some(e.name.clone()),
+                    view: None,
                 },
             );
         }
     }
+    // View pages against their entities, and the views the prompt asks for: crate::views.
+    crate::views::repair(&p.original, &mut spec.entities, &mut pages, &mut |n| fix(&mut notes, n));
     while pages.len() > 12 {
         let drop = pages
             .iter()
@@ -322,7 +327,10 @@ pub(crate) fn reflect_inner(p: &Prompt, mut spec: AppSpec) -> Reflected {
         None => Vec::new(),
     };
     for n in noun_candidates(p).iter().take(6) {
-        if !kind_words.contains(&n.singular.as_str()) && !covers(&spec, &n.singular) {
+        if !kind_words.contains(&n.singular.as_str())
+            && !covers(&spec, &n.singular)
+            && !crate::views::covers(&spec, &n.singular)
+        {
             uncovered += 1;
             notes.push(format!(
                 "The prompt mentions \u{201c}{}\u{201d}, which no entity or field covers.",

@@ -446,17 +446,24 @@ fn entity_modules_are_held_to_the_contract() {
         "{p:?}"
     );
 
-    let sneaky = good.content.replace(
-        "var errors = {};",
-        "var errors = {}; localStorage.setItem(\"x\", \"y\"); document.title = \"x\";",
-    );
-    let p = check_entity_module(&spec, "habit", &file("js/entities/habit.js", &sneaky))
-        .err()
-        .unwrap_or_default();
-    assert!(
-        p.iter().any(|m| m.contains("`localStorage`")) && p.iter().any(|m| m.contains("`document`")),
-        "{p:?}"
-    );
+    // Storage, the page and timers belong to the shell.
+    for (sneak, wants) in [
+        (
+            "localStorage.setItem(\"x\", \"y\"); document.title = \"x\";",
+            &["`localStorage`", "`document`"][..],
+        ),
+        ("setInterval(function () {}, 1000);", &["`setInterval`"]),
+    ] {
+        let sneaky = good
+            .content
+            .replace("var errors = {};", &format!("var errors = {{}}; {sneak}"));
+        let p = check_entity_module(&spec, "habit", &file("js/entities/habit.js", &sneaky))
+            .err()
+            .unwrap_or_default();
+        for want in wants {
+            assert!(p.iter().any(|m| m.contains(want)), "{want}: {p:?}");
+        }
+    }
 
     let twice = format!("{}\n{}", good.content, good.content);
     assert!(check_entity_module(&spec, "habit", &file("js/entities/habit.js", &twice)).is_err());
@@ -499,12 +506,14 @@ fn reflect_repairs_a_broken_spec() {
                 title: "".into(),
                 kind: PageKind::Dashboard,
                 entity: None,
+                view: None,
             },
             PageSpec {
                 id: "ghosts".into(),
                 title: "Ghosts".into(),
                 kind: PageKind::List,
                 entity: Some("ghost".into()),
+                view: None,
             },
         ],
         entities: vec![

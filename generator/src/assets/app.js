@@ -1,5 +1,6 @@
 /*
- * app.js: the shell of a Nexus Forge app (router, pages, forms, dashboard, settings, about).
+ * app.js: the shell of a Nexus Forge app (router, pages, forms, dashboard, settings, about,
+ * and the views: board, calendar, timer, study, chart, checklist).
  *
  * Loaded as a classic script after js/store.js and js/config.js and before the entity
  * modules; it starts on DOMContentLoaded, once every entity module has run.
@@ -29,7 +30,7 @@
  * return plain text only: the shell renders everything with textContent, never innerHTML.
  * Modules may call NexusApp.daysUntil(day) (days from today to "YYYY-MM-DD", negative in the
  * past, null if invalid), NexusApp.formatDate(day) and NexusApp.today().
- * A module must not touch storage, the network or the DOM; the shell owns all three. When
+ * A module must not touch storage, the network, timers or the DOM; the shell owns them. When
  * a module is missing or invalid the shell falls back to the entity as js/config.js
  * describes it, so the app keeps working.
  */
@@ -639,6 +640,8 @@
       view = dashboardPage(page);
     } else if (page.kind === "settings") {
       view = settingsPage(page);
+    } else if (VIEW_RENDERERS[page.kind]) {
+      view = viewPage(page);
     } else {
       view = aboutPage(page);
     }
@@ -1356,6 +1359,18 @@
     }
   }
 
+  /* Adds the entity module's own validation messages to `errors` (the shell's go first). */
+  function moduleErrors(def, values, record, errors) {
+    var extra = safeCall(def.validate, [values, record], {});
+    if (extra && typeof extra === "object") {
+      Object.keys(extra).forEach(function (k) {
+        if (!errors[k] && typeof extra[k] === "string" && extra[k]) {
+          errors[k] = extra[k];
+        }
+      });
+    }
+  }
+
   function submitForm(def, view, form, record) {
     var values = {};
     var errors = {};
@@ -1366,14 +1381,7 @@
         errors[f.name] = msg;
       }
     });
-    var extra = safeCall(def.validate, [values, record], {});
-    if (extra && typeof extra === "object") {
-      Object.keys(extra).forEach(function (k) {
-        if (!errors[k] && typeof extra[k] === "string" && extra[k]) {
-          errors[k] = extra[k];
-        }
-      });
-    }
+    moduleErrors(def, values, record, errors);
     var firstBad = null;
     def.fields.forEach(function (f) {
       var box = form.querySelector("[data-field=\"" + f.name + "\"]");
@@ -1842,6 +1850,1726 @@
         }))
       ]),
       h("p", { class: "muted small" }, "Made with Nexus Forge. Works offline; nothing leaves this device.")
+    ]);
+  }
+
+  /* ---------- views: board, calendar, timer, study, chart, checklist ---------- */
+  /*
+   * A view page shows one entity's records (page.entity) another way than its list, with
+   * the fields page.view names (see AppSpec's ViewSpec). Views read and write records
+   * through the same store as the list pages, so a change in one shows in the other. Each
+   * view is keyboard-operable and fits a phone's width; all text goes in with textContent.
+   */
+
+  var VIEW_RENDERERS = {
+    board: boardPage,
+    calendar: calendarPage,
+    timer: timerPage,
+    study: studyPage,
+    chart: chartPage,
+    checklist: checklistPage
+  };
+  var VIEW_ICONS = {
+    left: "M15 5l-7 7 7 7",
+    right: "M9 5l7 7-7 7",
+    up: "M5 15l7-7 7 7",
+    down: "M5 9l7 7 7-7",
+    play: "M7 4.5v15l12-7.5z",
+    pause: "M8 5v14M16 5v14",
+    stop: "M6 6h12v12H6z",
+    reset: "M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4"
+  };
+  var TEXTLIKE = ["text", "long_text", "number", "select", "email", "url"];
+  var dragging = null;
+
+  function viewIcon(name) {
+    if (!ICONS[name] && VIEW_ICONS[name]) {
+      ICONS[name] = VIEW_ICONS[name];
+    }
+    return icon(name);
+  }
+
+  function viewState(page, defaults) {
+    var key = "view:" + page.id;
+    if (!ui[key]) {
+      ui[key] = defaults;
+    }
+    return ui[key];
+  }
+
+  /* The field of def called name, when its kind is one of kinds. */
+  function viewField(def, name, kinds) {
+    var found = null;
+    def.fields.forEach(function (f) {
+      if (f.name === name && kinds.indexOf(f.kind) !== -1) {
+        found = f;
+      }
+    });
+    return found;
+  }
+
+  function listPageOf(name) {
+    var found = null;
+    pages().forEach(function (p) {
+      if (!found && p.kind === "list" && p.entity === name) {
+        found = p;
+      }
+    });
+    return found;
+  }
+
+  function addRecord(def, values, atEnd) {
+    var now = new Date().toISOString();
+    var rec = { id: uid(), createdAt: now, updatedAt: now, values: values, tags: [], favorite: false, checkins: [] };
+    var list = records(def.name).slice();
+    if (atEnd) {
+      list.push(rec);
+    } else {
+      list.unshift(rec);
+    }
+    saveRecords(def.name, list);
+    return rec;
+  }
+
+  function setValue(def, id, field, value) {
+    updateRecord(def, id, function (rec) {
+      rec.values[field] = value;
+    });
+  }
+
+  function recordById(def, id) {
+    var found = null;
+    records(def.name).forEach(function (r) {
+      if (r.id === id) {
+        found = r;
+      }
+    });
+    return found;
+  }
+
+  /* After a re-render, focus the element that carries data-focus=key (if any). */
+  function refocus(root, key) {
+    if (!key) {
+      return;
+    }
+    var all = root.querySelectorAll("[data-focus]");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("data-focus") === key) {
+        all[i].focus();
+        return;
+      }
+    }
+  }
+
+  /* Makes a card or an item draggable by mouse; the record id travels in `dragging`. */
+  function draggable(el, id) {
+    el.setAttribute("draggable", "true");
+    el.addEventListener("dragstart", function (e) {
+      dragging = id;
+      el.classList.add("dragging");
+      if (e.dataTransfer) {
+        e.dataTransfer.effectAllowed = "move";
+        try {
+          e.dataTransfer.setData("text/plain", id);
+        } catch (err) {
+          /* Some browsers refuse custom data; the id is kept in `dragging`. */
+        }
+      }
+    });
+    el.addEventListener("dragend", function () {
+      dragging = null;
+      el.classList.remove("dragging");
+    });
+  }
+
+  /* Short plain values of a record for a card: its card fields, or its first few. */
+  function cardMeta(def, r, skip) {
+    var out = [];
+    def.fields.slice(1).forEach(function (f) {
+      var v = r.values[f.name];
+      if (out.length >= 3 || skip.indexOf(f.name) !== -1 || f.kind === "long_text" || f.kind === "boolean" || isEmpty(v)) {
+        return;
+      }
+      if (def.cardFields && def.cardFields.indexOf(f.name) === -1) {
+        return;
+      }
+      out.push(h("span", { class: "chip view-chip", title: f.label }, formatPlain(f, v)));
+    });
+    return out.length ? h("div", { class: "view-meta" }, out) : null;
+  }
+
+  function viewHead(page, def, sub) {
+    var list = listPageOf(def.name);
+    return h("div", { class: "page-head" }, [
+      h("div", { class: "page-titles" }, [
+        h("h1", { class: "page-title", id: "title-" + page.id }, [
+          page.icon || def.icon ? h("img", { class: "title-icon", src: page.icon || def.icon, alt: "", width: "28", height: "28" }) : null,
+          page.title || def.plural
+        ]),
+        sub
+      ]),
+      list ? h("a", { class: "btn btn-ghost", href: "#/" + list.id }, /list$/i.test(def.plural) ? def.plural : "All " + lowerLabel(def.plural)) : null
+    ]);
+  }
+
+  function viewPage(page) {
+    var def = entityDef(page.entity);
+    var cfg = page.view && typeof page.view === "object" ? page.view : {};
+    if (!def) {
+      return h("section", { class: "page" }, [pageHead(page.title, "This part of the app could not be loaded.")]);
+    }
+    var section = VIEW_RENDERERS[page.kind](page, def, cfg);
+    section.classList.add("page", "page-view", "page-" + page.kind);
+    section.setAttribute("aria-labelledby", "title-" + page.id);
+    section.setAttribute("data-testid", "view-" + page.kind);
+    return section;
+  }
+
+  function viewMissing(page, def, what) {
+    return h("section", null, [
+      viewHead(page, def, null),
+      h("div", { class: "banner", role: "note" }, "This " + page.kind + " needs " + what + " of " + lowerLabel(def.plural) + ", which this app does not have.")
+    ]);
+  }
+
+  /*
+   * A compact form that adds a record from a view: the title field, the fields in
+   * opts.fields, and every other required field; opts.preset fills values without asking
+   * (unless the field is also in opts.fields, where it is the starting value).
+   */
+  function quickForm(def, opts) {
+    var preset = opts.preset || {};
+    var wanted = [def.fields[0].name].concat(opts.fields || []);
+    var shown = def.fields.filter(function (f) {
+      if (wanted.indexOf(f.name) !== -1) {
+        return true;
+      }
+      return f.required && !Object.prototype.hasOwnProperty.call(preset, f.name);
+    });
+    var prefix = "q-" + opts.id;
+    var boxes = shown.map(function (f) {
+      var inputId = prefix + "-" + f.name;
+      var errId = inputId + "-err";
+      var value = Object.prototype.hasOwnProperty.call(preset, f.name) ? preset[f.name] : "";
+      if (f.kind === "rating") {
+        return ratingInput(f, value, inputId, errId);
+      }
+      var input = fieldInput(def, f, value, inputId, errId);
+      var label = h("label", { for: inputId }, [f.label, f.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null]);
+      return h("div", { class: "field field-" + f.kind, "data-field": f.name, "data-kind": f.kind },
+        f.kind === "boolean"
+          ? [h("div", { class: "check-row" }, [input, label]), h("p", { class: "field-error", id: errId, hidden: true })]
+          : [label, input, h("p", { class: "field-error", id: errId, hidden: true })]);
+    });
+    var message = h("p", { class: "field-error", role: "alert", hidden: true });
+    var form = h("form", {
+      class: "quick-form" + (opts.compact ? " quick-compact" : ""),
+      "data-testid": "view-form",
+      "aria-label": opts.label || "New " + lowerLabel(def.label),
+      novalidate: true,
+      onsubmit: function (e) {
+        e.preventDefault();
+        var values = {};
+        var errors = {};
+        def.fields.forEach(function (f) {
+          var visible = shown.indexOf(f) !== -1;
+          if (visible) {
+            values[f.name] = readValue(form, f);
+          } else if (Object.prototype.hasOwnProperty.call(preset, f.name)) {
+            values[f.name] = preset[f.name];
+          } else {
+            values[f.name] = f.kind === "boolean" ? false : "";
+          }
+          var msg = visible ? checkValue(f, values[f.name]) : "";
+          if (msg) {
+            errors[f.name] = msg;
+          }
+        });
+        moduleErrors(def, values, null, errors);
+        var first = null;
+        var hidden = [];
+        Object.keys(errors).forEach(function (k) {
+          var box = form.querySelector("[data-field=\"" + k + "\"]");
+          if (!box) {
+            hidden.push(errors[k]);
+            return;
+          }
+          box.classList.add("invalid");
+          var err = box.querySelector(".field-error");
+          if (err) {
+            err.textContent = errors[k];
+            err.hidden = false;
+          }
+          var control = box.querySelector("input, select, textarea");
+          if (control) {
+            control.setAttribute("aria-invalid", "true");
+            first = first || control;
+          }
+        });
+        message.textContent = hidden.join(" ");
+        message.hidden = !hidden.length;
+        if (first || hidden.length) {
+          if (first) {
+            first.focus();
+          }
+          return;
+        }
+        var rec = addRecord(def, values, !!opts.atEnd);
+        toast(def.label + " saved");
+        if (opts.onSaved) {
+          opts.onSaved(rec);
+        }
+      }
+    }, [
+      h("div", { class: "quick-fields" }, boxes),
+      message,
+      h("div", { class: "quick-actions" }, [
+        h("button", { type: "submit", class: "btn btn-primary", "data-testid": "view-save" }, [viewIcon("plus"), opts.submit || "Add"]),
+        opts.onCancel ? h("button", { type: "button", class: "btn btn-ghost", onclick: opts.onCancel }, "Cancel") : null
+      ])
+    ]);
+    form.addEventListener("input", function (e) {
+      var box = e.target && e.target.closest ? e.target.closest("[data-field]") : null;
+      if (box && box.classList.contains("invalid")) {
+        box.classList.remove("invalid");
+        var err = box.querySelector(".field-error");
+        if (err) {
+          err.hidden = true;
+        }
+      }
+    });
+    return form;
+  }
+
+  function focusFirst(el) {
+    var input = el && el.querySelector("input:not([type=hidden]), select, textarea");
+    if (input) {
+      input.focus();
+    }
+  }
+
+  /* ---------- board ---------- */
+
+  function boardPage(page, def, cfg) {
+    var field = viewField(def, cfg.column_field, ["select"]);
+    if (!field) {
+      return viewMissing(page, def, "a choice field for its columns");
+    }
+    var st = viewState(page, { adding: null, focus: null });
+    var sub = h("p", { class: "page-sub" });
+    var board = h("div", { class: "board", "data-testid": "board" });
+    var live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+
+    function columns() {
+      var cols = field.options.map(function (o) {
+        return { value: o, label: o };
+      });
+      var stray = records(def.name).some(function (r) {
+        return field.options.indexOf(String(r.values[field.name] || "")) === -1;
+      });
+      if (stray) {
+        cols.unshift({ value: "", label: "No " + lowerLabel(field.label) });
+      }
+      return cols;
+    }
+
+    function columnOf(r) {
+      var v = String(r.values[field.name] || "");
+      return field.options.indexOf(v) === -1 ? "" : v;
+    }
+
+    function move(id, col) {
+      var rec = recordById(def, id);
+      if (!rec || columnOf(rec) === col.value) {
+        return;
+      }
+      setValue(def, id, field.name, col.value);
+      st.focus = "card:" + id;
+      render();
+      var message = titleOf(def, rec) + " moved to " + col.label;
+      live.textContent = message;
+      toast(message);
+    }
+
+    function moveButton(r, title, col, side) {
+      return h("button", {
+        type: "button",
+        class: "icon-btn",
+        "data-testid": "move-" + side,
+        "data-focus": side + ":" + r.id,
+        "aria-label": "Move " + title + " to " + col.label,
+        title: "Move to " + col.label,
+        onclick: function () {
+          move(r.id, col);
+          refocus(board, side + ":" + r.id);
+        }
+      }, viewIcon(side));
+    }
+
+    function card(r, cols, ci) {
+      var title = titleOf(def, r);
+      var prev = cols[ci - 1];
+      var next = cols[ci + 1];
+      var el = h("li", {
+        class: "board-card",
+        "data-testid": "board-card",
+        "data-id": r.id,
+        "data-focus": "card:" + r.id,
+        tabindex: "0",
+        "aria-label": title + ", " + cols[ci].label + (prev || next ? ". Left and right arrow keys move it." : "")
+      }, [
+        h("h3", { class: "board-card-title" }, title),
+        cardMeta(def, r, [field.name]),
+        h("div", { class: "board-moves" }, [
+          prev ? moveButton(r, title, prev, "left") : null,
+          next ? moveButton(r, title, next, "right") : null
+        ])
+      ]);
+      draggable(el, r.id);
+      el.addEventListener("keydown", function (e) {
+        if (e.target !== el || e.altKey || e.ctrlKey || e.metaKey) {
+          return;
+        }
+        if (e.key === "ArrowLeft" && prev) {
+          e.preventDefault();
+          move(r.id, prev);
+        } else if (e.key === "ArrowRight" && next) {
+          e.preventDefault();
+          move(r.id, next);
+        } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          var sibling = e.key === "ArrowDown" ? el.nextElementSibling : el.previousElementSibling;
+          if (sibling && sibling.classList.contains("board-card")) {
+            e.preventDefault();
+            sibling.focus();
+          }
+        }
+      });
+      return el;
+    }
+
+    function render() {
+      var all = records(def.name);
+      var cols = columns();
+      sub.textContent = countText(all.length, def) + " in " + cols.length + " columns";
+      clear(board);
+      cols.forEach(function (col, ci) {
+        var headingId = "col-" + page.id + "-" + ci;
+        var cards = all.filter(function (r) {
+          return columnOf(r) === col.value;
+        });
+        var list = h("ul", { class: "board-cards", "aria-labelledby": headingId }, cards.map(function (r) {
+          return card(r, cols, ci);
+        }));
+        var add = null;
+        if (st.adding === col.value) {
+          var preset = {};
+          preset[field.name] = col.value;
+          add = quickForm(def, {
+            id: page.id + "-" + ci,
+            preset: preset,
+            label: "New " + lowerLabel(def.label) + " in " + col.label,
+            onSaved: function (rec) {
+              st.adding = null;
+              st.focus = "card:" + rec.id;
+              render();
+            },
+            onCancel: function () {
+              st.adding = null;
+              st.focus = "add:" + ci;
+              render();
+            }
+          });
+        } else {
+          add = h("button", {
+            type: "button",
+            class: "btn btn-ghost btn-small board-add",
+            "data-testid": "board-add",
+            "data-focus": "add:" + ci,
+            onclick: function () {
+              st.adding = col.value;
+              render();
+              focusFirst(board.querySelector(".quick-form"));
+            }
+          }, [viewIcon("plus"), "Add " + lowerLabel(def.label)]);
+        }
+        var column = h("section", { class: "board-col", "data-testid": "board-column", "data-column": col.value, "aria-labelledby": headingId }, [
+          h("header", { class: "board-col-head" }, [
+            h("h2", { class: "board-col-title", id: headingId }, col.label),
+            h("span", { class: "board-count", "data-testid": "column-count", "aria-label": countText(cards.length, def) }, String(cards.length))
+          ]),
+          list,
+          cards.length ? null : h("p", { class: "board-empty muted small" }, "Nothing here yet"),
+          add
+        ]);
+        column.addEventListener("dragover", function (e) {
+          if (!dragging) {
+            return;
+          }
+          e.preventDefault();
+          if (e.dataTransfer) {
+            e.dataTransfer.dropEffect = "move";
+          }
+          column.classList.add("drop-target");
+        });
+        column.addEventListener("dragleave", function (e) {
+          if (!e.relatedTarget || !column.contains(e.relatedTarget)) {
+            column.classList.remove("drop-target");
+          }
+        });
+        column.addEventListener("drop", function (e) {
+          e.preventDefault();
+          column.classList.remove("drop-target");
+          var id = dragging;
+          if (!id && e.dataTransfer) {
+            id = e.dataTransfer.getData("text/plain");
+          }
+          dragging = null;
+          if (id) {
+            move(id, col);
+          }
+        });
+        board.appendChild(column);
+      });
+      refocus(board, st.focus);
+      st.focus = null;
+    }
+
+    render();
+    return h("section", null, [
+      problemBanner(def.name),
+      viewHead(page, def, sub),
+      h("p", { class: "muted small view-help" }, "Drag cards between columns, or focus a card and use the arrow keys."),
+      live,
+      board
+    ]);
+  }
+
+  /* ---------- calendar ---------- */
+
+  function weekStart(day) {
+    var d = parseDay(day);
+    var back = d ? (d.getDay() + 6) % 7 : 0;
+    return addDays(day, -back);
+  }
+
+  function monthOf(day) {
+    return String(day).slice(0, 7);
+  }
+
+  function dayLabel(day, opts) {
+    var d = parseDay(day);
+    return d ? d.toLocaleDateString(undefined, opts) : String(day);
+  }
+
+  function calendarPage(page, def, cfg) {
+    var dateF = viewField(def, cfg.date_field, ["date"]);
+    if (!dateF) {
+      return viewMissing(page, def, "a date field");
+    }
+    var endF = viewField(def, cfg.end_field, ["date"]);
+    var st = viewState(page, { mode: "month", cursor: today(), selected: null, focusGrid: false });
+    var title = h("h2", { class: "cal-title", id: "cal-title-" + page.id, "data-testid": "cal-title", "aria-live": "polite" });
+    var grid = h("div", { class: "cal-grid", role: "grid", "aria-labelledby": "cal-title-" + page.id, "data-testid": "calendar" });
+    var panel = h("section", { class: "card cal-panel", "aria-live": "polite" });
+    var sub = h("p", { class: "page-sub" });
+    var modeButtons = {};
+
+    function span(r) {
+      var start = String(r.values[dateF.name] || "");
+      if (!parseDay(start)) {
+        return null;
+      }
+      var end = endF ? String(r.values[endF.name] || "") : "";
+      if (!parseDay(end) || end < start) {
+        end = start;
+      }
+      return { start: start, end: end };
+    }
+
+    function byDay(from, to) {
+      var out = Object.create(null);
+      records(def.name).forEach(function (r) {
+        var s = span(r);
+        if (!s || s.end < from || s.start > to) {
+          return;
+        }
+        var day = s.start < from ? from : s.start;
+        for (var n = 0; day <= s.end && day <= to && n < 400; n++) {
+          (out[day] = out[day] || []).push(r);
+          day = addDays(day, 1);
+        }
+      });
+      return out;
+    }
+
+    function visible() {
+      if (st.mode === "week") {
+        var ws = weekStart(st.cursor);
+        return { from: ws, to: addDays(ws, 6) };
+      }
+      var first = monthOf(st.cursor) + "-01";
+      var from = weekStart(first);
+      var last = addDays(monthOf(addDays(first, 32)) + "-01", -1);
+      var to = addDays(weekStart(last), 6);
+      return { from: from, to: to };
+    }
+
+    function go(day, focus) {
+      if (!parseDay(day)) {
+        return;
+      }
+      st.cursor = day;
+      st.focusGrid = !!focus;
+      render();
+    }
+
+    function select(day) {
+      st.selected = day;
+      st.cursor = day;
+      st.focusGrid = true;
+      render();
+    }
+
+    function onKey(e) {
+      var moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
+      var day = st.cursor;
+      if (moves[e.key] !== undefined) {
+        day = addDays(day, moves[e.key]);
+      } else if (e.key === "Home") {
+        day = weekStart(day);
+      } else if (e.key === "End") {
+        day = addDays(weekStart(day), 6);
+      } else if (e.key === "PageUp" || e.key === "PageDown") {
+        var d = parseDay(day);
+        d.setMonth(d.getMonth() + (e.key === "PageUp" ? -1 : 1));
+        day = isoDay(d);
+      } else if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        select(st.cursor);
+        return;
+      } else {
+        return;
+      }
+      e.preventDefault();
+      go(day, true);
+    }
+
+    function cell(day, items, inMonth) {
+      var isToday = day === today();
+      var selected = day === st.selected;
+      var names = items.map(function (r) {
+        return titleOf(def, r);
+      });
+      var label = dayLabel(day, { weekday: "long", day: "numeric", month: "long", year: "numeric" }) +
+        (items.length ? ", " + countText(items.length, def) + ": " + names.join(", ") : "");
+      var shownItems = st.mode === "week" ? items : items.slice(0, 3);
+      var el = h("div", {
+        class: "cal-day" + (inMonth ? "" : " cal-out") + (isToday ? " cal-today" : "") + (selected ? " cal-selected" : ""),
+        role: "gridcell",
+        tabindex: day === st.cursor ? "0" : "-1",
+        "aria-selected": selected ? "true" : "false",
+        "aria-current": isToday ? "date" : null,
+        "aria-label": label,
+        "data-testid": "cal-day",
+        "data-day": day,
+        "data-focus": "day:" + day,
+        onclick: function () {
+          select(day);
+        },
+        onkeydown: onKey
+      }, [
+        h("span", { class: "cal-num", "aria-hidden": "true" }, st.mode === "week"
+          ? dayLabel(day, { weekday: "short", day: "numeric" })
+          : String(Number(day.slice(8)))),
+        h("span", { class: "cal-items", "aria-hidden": "true" }, shownItems.map(function (r) {
+          return h("span", { class: "cal-item", "data-testid": "cal-item", title: titleOf(def, r) }, titleOf(def, r));
+        }).concat(items.length > shownItems.length ? [h("span", { class: "cal-more" }, "+" + (items.length - shownItems.length))] : []))
+      ]);
+      return el;
+    }
+
+    function renderPanel(index) {
+      clear(panel);
+      var day = st.selected;
+      if (!day) {
+        panel.appendChild(h("p", { class: "muted" }, "Choose a day to see its " + lowerLabel(def.plural) + " or add one."));
+        return;
+      }
+      var items = index[day] || byDay(day, day)[day] || [];
+      var preset = {};
+      preset[dateF.name] = day;
+      panel.appendChild(h("h2", { class: "card-title", "data-testid": "cal-selected" }, dayLabel(day, { weekday: "long", day: "numeric", month: "long", year: "numeric" })));
+      panel.appendChild(items.length
+        ? h("ul", { class: "cal-list" }, items.map(function (r) {
+          var s = span(r);
+          return h("li", { "data-testid": "cal-record" }, [
+            h("strong", null, titleOf(def, r)),
+            s && s.end !== s.start ? h("span", { class: "muted small" }, " " + formatDate(s.start) + " \u2013 " + formatDate(s.end)) : null,
+            cardMeta(def, r, [dateF.name].concat(endF ? [endF.name] : []))
+          ]);
+        }))
+        : h("p", { class: "muted" }, "Nothing on this day."));
+      panel.appendChild(h("h3", { class: "sub-title" }, "Add on this day"));
+      panel.appendChild(quickForm(def, {
+        id: page.id + "-day",
+        preset: preset,
+        label: "New " + lowerLabel(def.label) + " on " + formatDate(day),
+        onSaved: function () {
+          st.focusGrid = true;
+          render();
+        }
+      }));
+    }
+
+    function render() {
+      var range = visible();
+      var index = byDay(range.from, range.to);
+      var month = monthOf(st.cursor);
+      title.textContent = st.mode === "week"
+        ? formatDate(range.from) + " \u2013 " + formatDate(range.to)
+        : dayLabel(month + "-01", { month: "long", year: "numeric" });
+      Object.keys(modeButtons).forEach(function (m) {
+        modeButtons[m].setAttribute("aria-pressed", m === st.mode ? "true" : "false");
+      });
+      var total = 0;
+      records(def.name).forEach(function (r) {
+        total += span(r) ? 1 : 0;
+      });
+      sub.textContent = countText(total, def) + " on the calendar";
+      clear(grid);
+      grid.className = "cal-grid cal-" + st.mode;
+      var head = h("div", { class: "cal-row cal-head", role: "row" });
+      for (var i = 0; i < 7; i++) {
+        var wd = addDays(range.from, i);
+        head.appendChild(h("span", { class: "cal-wd", role: "columnheader", "aria-label": dayLabel(wd, { weekday: "long" }) },
+          dayLabel(wd, { weekday: "short" })));
+      }
+      grid.appendChild(head);
+      var day = range.from;
+      while (day <= range.to) {
+        var row = h("div", { class: "cal-row", role: "row" });
+        for (var k = 0; k < 7; k++) {
+          row.appendChild(cell(day, index[day] || [], st.mode === "week" || monthOf(day) === month));
+          day = addDays(day, 1);
+        }
+        grid.appendChild(row);
+      }
+      renderPanel(index);
+      if (st.focusGrid) {
+        refocus(grid, "day:" + st.cursor);
+        st.focusGrid = false;
+      }
+    }
+
+    function step(n) {
+      var d = parseDay(st.cursor);
+      if (st.mode === "week") {
+        d.setDate(d.getDate() + 7 * n);
+      } else {
+        d.setDate(1);
+        d.setMonth(d.getMonth() + n);
+      }
+      go(isoDay(d), false);
+    }
+
+    ["month", "week"].forEach(function (m) {
+      modeButtons[m] = h("button", {
+        type: "button",
+        class: "btn btn-ghost btn-small",
+        "data-testid": "cal-" + m,
+        "aria-pressed": "false",
+        onclick: function () {
+          st.mode = m;
+          render();
+        }
+      }, m === "month" ? "Month" : "Week");
+    });
+    var toolbar = h("div", { class: "cal-toolbar" }, [
+      h("div", { class: "cal-nav" }, [
+        h("button", { type: "button", class: "icon-btn", "data-testid": "cal-prev", "aria-label": "Previous", title: "Previous", onclick: function () { step(-1); } }, viewIcon("left")),
+        title,
+        h("button", { type: "button", class: "icon-btn", "data-testid": "cal-next", "aria-label": "Next", title: "Next", onclick: function () { step(1); } }, viewIcon("right"))
+      ]),
+      h("div", { class: "cal-modes", role: "group", "aria-label": "View" }, [
+        h("button", { type: "button", class: "btn btn-ghost btn-small", "data-testid": "cal-today", onclick: function () { go(today(), true); } }, "Today"),
+        modeButtons.month,
+        modeButtons.week
+      ])
+    ]);
+    render();
+    return h("section", null, [
+      problemBanner(def.name),
+      viewHead(page, def, sub),
+      h("div", { class: "cal-layout" }, [
+        h("div", { class: "card cal-card" }, [
+          toolbar,
+          grid,
+          h("p", { class: "muted small view-help" }, "Arrow keys move between days; Enter opens a day.")
+        ]),
+        panel
+      ])
+    ]);
+  }
+
+  /* ---------- timer ---------- */
+
+  var timers = Object.create(null);
+  var timerViews = [];
+  var timerTick = null;
+
+  function clock(ms) {
+    var total = Math.max(0, Math.round(ms / 1000));
+    var hours = Math.floor(total / 3600);
+    var minutes = Math.floor((total % 3600) / 60);
+    var seconds = total % 60;
+    return (hours ? hours + ":" + pad(minutes) : pad(minutes)) + ":" + pad(seconds);
+  }
+
+  function timerElapsed(t) {
+    return t.elapsed + (t.running ? Date.now() - t.startedAt : 0);
+  }
+
+  /* Forgets the timer pages that are no longer on screen. */
+  function pruneTimerViews() {
+    timerViews = timerViews.filter(function (v) {
+      return document.body.contains(v.el);
+    });
+  }
+
+  function startTicking() {
+    if (!timerTick) {
+      timerTick = setInterval(tickTimers, 200);
+    }
+  }
+
+  function tickTimers() {
+    var running = false;
+    Object.keys(timers).forEach(function (id) {
+      var t = timers[id];
+      if (!t.running) {
+        return;
+      }
+      if (t.mode === "countdown" && timerElapsed(t) >= t.target) {
+        finishTimer(t, true);
+      } else {
+        running = true;
+      }
+    });
+    pruneTimerViews();
+    timerViews.forEach(function (v) {
+      v.update();
+    });
+    if (!running && timerTick) {
+      clearInterval(timerTick);
+      timerTick = null;
+    }
+  }
+
+  /* Saves the session as a record (label, day, start time, minutes) and resets the timer. */
+  function finishTimer(t, completed) {
+    var ms = t.mode === "countdown" && completed ? t.target : timerElapsed(t);
+    var def = entityDef(t.entity);
+    t.running = false;
+    t.elapsed = 0;
+    if (!def || ms < 1000) {
+      t.message = "Nothing to save yet.";
+      return;
+    }
+    var values = {};
+    def.fields.forEach(function (f) {
+      values[f.name] = f.kind === "boolean" ? false : "";
+    });
+    var c = t.cfg;
+    var labelF = viewField(def, c.label_field, ["text", "long_text", "select"]);
+    var durF = viewField(def, c.duration_field, ["number"]);
+    var dayF = viewField(def, c.date_field, ["date"]);
+    var timeF = viewField(def, c.time_field, ["text"]);
+    if (labelF) {
+      var label = t.label || def.label;
+      values[labelF.name] = labelF.kind === "select" && labelF.options.indexOf(label) === -1 ? (labelF.options[0] || "") : label;
+    }
+    if (durF) {
+      values[durF.name] = Math.max(0.01, Math.round(ms / 600) / 100);
+    }
+    if (dayF) {
+      values[dayF.name] = t.day || today();
+    }
+    if (timeF) {
+      values[timeF.name] = t.time;
+    }
+    addRecord(def, values, false);
+    t.message = (completed ? "Time is up. " : "") + "Saved " + clock(ms) + (t.label ? " of " + t.label : "") + ".";
+    toast(t.message);
+  }
+
+  function timerPage(page, def, cfg) {
+    var labelF = viewField(def, cfg.label_field, ["text", "long_text", "select"]);
+    var durF = viewField(def, cfg.duration_field, ["number"]);
+    if (!labelF || !durF) {
+      return viewMissing(page, def, "a label and a minutes field");
+    }
+    var mode = cfg.timer === "stopwatch" ? "stopwatch" : "countdown";
+    var minutes = Math.max(1, Math.min(600, Number(cfg.minutes) || 25));
+    if (!timers[page.id]) {
+      timers[page.id] = {
+        entity: def.name, cfg: cfg, mode: mode, running: false, startedAt: 0, elapsed: 0,
+        target: minutes * 60000, label: "", day: "", time: "", message: ""
+      };
+    }
+    var t = timers[page.id];
+    var display = h("p", { class: "timer-display", role: "timer", "aria-live": "off", "data-testid": "timer-display" });
+    var status = h("p", { class: "timer-status", role: "status", "aria-live": "polite", "data-testid": "timer-status" });
+    var labelInput = h("input", {
+      type: "text",
+      id: "timer-label-" + page.id,
+      class: "timer-label",
+      "data-testid": "timer-label",
+      maxlength: "300",
+      autocomplete: "off",
+      placeholder: "e.g. Writing",
+      value: t.label,
+      oninput: function (e) {
+        t.label = String(e.target.value || "").trim();
+      }
+    });
+    var minInput = h("input", {
+      type: "number", id: "timer-min-" + page.id, min: "0", max: "600", step: "1", inputmode: "numeric",
+      "data-testid": "timer-minutes", value: String(Math.floor(t.target / 60000)),
+      oninput: readLength
+    });
+    var secInput = h("input", {
+      type: "number", id: "timer-sec-" + page.id, min: "0", max: "59", step: "1", inputmode: "numeric",
+      "data-testid": "timer-seconds", value: String(Math.floor((t.target % 60000) / 1000)),
+      oninput: readLength
+    });
+    var startBtn = h("button", { type: "button", class: "btn btn-primary", "data-testid": "timer-start", onclick: startOrPause });
+    var finishBtn = h("button", {
+      type: "button", class: "btn btn-soft", "data-testid": "timer-finish",
+      onclick: function () {
+        finishTimer(t, false);
+        update();
+        renderLog();
+        startBtn.focus();
+      }
+    }, [viewIcon("stop"), "Finish and save"]);
+    var resetBtn = h("button", {
+      type: "button", class: "btn btn-ghost", "data-testid": "timer-reset",
+      onclick: function () {
+        t.running = false;
+        t.elapsed = 0;
+        t.message = "Timer reset.";
+        update();
+        startBtn.focus();
+      }
+    }, [viewIcon("reset"), "Reset"]);
+    var log = h("ul", { class: "timer-log", "data-testid": "timer-log" });
+    var summary = h("p", { class: "muted small" });
+    var presets = [];
+    [minutes, 5, 15].forEach(function (m) {
+      if (presets.indexOf(m) === -1) {
+        presets.push(m);
+      }
+    });
+    var lengthBox = mode === "countdown" ? h("fieldset", { class: "timer-length" }, [
+      h("legend", null, "Length"),
+      h("div", { class: "timer-inputs" }, [
+        h("label", { for: "timer-min-" + page.id }, "Minutes"), minInput,
+        h("label", { for: "timer-sec-" + page.id }, "Seconds"), secInput
+      ]),
+      h("div", { class: "timer-presets" }, presets.map(function (m) {
+        return h("button", {
+          type: "button",
+          class: "chip",
+          onclick: function () {
+            if (t.running || t.elapsed) {
+              return;
+            }
+            t.target = m * 60000;
+            minInput.value = String(m);
+            secInput.value = "0";
+            update();
+          }
+        }, m + " min");
+      }))
+    ]) : null;
+
+    function readLength() {
+      if (t.running || t.elapsed) {
+        return;
+      }
+      var m = Math.max(0, Math.min(600, Math.floor(Number(minInput.value) || 0)));
+      var s = Math.max(0, Math.min(59, Math.floor(Number(secInput.value) || 0)));
+      t.target = Math.max(1000, (m * 60 + s) * 1000);
+      update();
+    }
+
+    function startOrPause() {
+      if (t.running) {
+        t.elapsed = timerElapsed(t);
+        t.running = false;
+        t.message = "Paused.";
+      } else {
+        if (!t.elapsed) {
+          var now = new Date();
+          t.day = isoDay(now);
+          t.time = pad(now.getHours()) + ":" + pad(now.getMinutes());
+          t.label = String(labelInput.value || "").trim();
+        }
+        t.startedAt = Date.now();
+        t.running = true;
+        t.message = t.elapsed ? "Resumed." : "Started.";
+        startTicking();
+      }
+      update();
+    }
+
+    function update() {
+      var elapsed = timerElapsed(t);
+      var shown = t.mode === "countdown" ? Math.max(0, t.target - elapsed) : elapsed;
+      display.textContent = clock(shown);
+      display.classList.toggle("running", t.running);
+      var idle = !t.running && !t.elapsed;
+      clear(startBtn);
+      append(startBtn, t.running ? [viewIcon("pause"), "Pause"] : [viewIcon("play"), idle ? "Start" : "Resume"]);
+      startBtn.setAttribute("aria-pressed", t.running ? "true" : "false");
+      finishBtn.disabled = idle;
+      resetBtn.disabled = idle;
+      minInput.disabled = !idle;
+      secInput.disabled = !idle;
+      if (status.textContent !== t.message) {
+        status.textContent = t.message;
+      }
+      if (t.running && document.body.contains(display)) {
+        document.title = clock(shown) + " \u00b7 " + page.title + " \u00b7 " + (config.name || "App");
+      } else if (document.body.contains(display)) {
+        document.title = page.title + " \u00b7 " + (config.name || "App");
+      }
+      var count = records(def.name).length;
+      if (count !== logCount) {
+        renderLog();
+      }
+    }
+
+    var logCount = -1;
+    function renderLog() {
+      var dayF = viewField(def, cfg.date_field, ["date"]);
+      var timeF = viewField(def, cfg.time_field, ["text"]);
+      var list = records(def.name).slice().sort(function (a, b) {
+        var ka = (dayF ? String(a.values[dayF.name] || "") : "") + (timeF ? String(a.values[timeF.name] || "") : "") + a.createdAt;
+        var kb = (dayF ? String(b.values[dayF.name] || "") : "") + (timeF ? String(b.values[timeF.name] || "") : "") + b.createdAt;
+        return ka < kb ? 1 : ka > kb ? -1 : 0;
+      });
+      logCount = list.length;
+      clear(log);
+      var todayMinutes = 0;
+      var todayCount = 0;
+      list.forEach(function (r) {
+        var mins = Number(r.values[durF.name]);
+        if (dayF && r.values[dayF.name] === today() && isFinite(mins)) {
+          todayMinutes += mins;
+          todayCount += 1;
+        }
+      });
+      summary.textContent = "Today: " + countText(todayCount, def) + ", " + clock(todayMinutes * 60000) + " in all.";
+      if (!list.length) {
+        log.appendChild(h("li", { class: "muted" }, "Finished " + lowerLabel(def.plural) + " appear here."));
+        return;
+      }
+      list.slice(0, 30).forEach(function (r) {
+        var mins = Number(r.values[durF.name]);
+        var when = [dayF && r.values[dayF.name] ? formatDate(r.values[dayF.name]) : "", timeF ? String(r.values[timeF.name] || "") : ""].join(" ").trim();
+        log.appendChild(h("li", { class: "timer-entry", "data-testid": "timer-entry" }, [
+          h("strong", null, titleOf(def, r)),
+          h("span", { class: "timer-entry-len" }, isFinite(mins) ? clock(mins * 60000) : ""),
+          when ? h("span", { class: "muted small" }, when) : null
+        ]));
+      });
+    }
+
+    update();
+    renderLog();
+    pruneTimerViews();
+    timerViews.push({ el: display, update: update });
+    if (t.running) {
+      startTicking();
+    }
+    return h("section", null, [
+      problemBanner(def.name),
+      viewHead(page, def, h("p", { class: "page-sub" }, mode === "countdown"
+        ? "Count down, and each finished " + lowerLabel(def.label) + " is saved."
+        : "Start the stopwatch; stop it to save the " + lowerLabel(def.label) + ".")),
+      h("div", { class: "timer-layout" }, [
+        h("div", { class: "card timer-card" }, [
+          display,
+          status,
+          h("div", { class: "field" }, [h("label", { for: "timer-label-" + page.id }, labelF.label), labelInput]),
+          lengthBox,
+          h("div", { class: "timer-actions" }, [startBtn, finishBtn, resetBtn])
+        ]),
+        h("section", { class: "card", "aria-labelledby": "timer-log-" + page.id }, [
+          h("h2", { class: "card-title", id: "timer-log-" + page.id }, "Log"),
+          summary,
+          log
+        ])
+      ])
+    ]);
+  }
+
+  /* ---------- study ---------- */
+
+  function shuffled(list) {
+    var out = list.slice();
+    for (var i = out.length - 1; i > 0; i--) {
+      var j = Math.floor(Math.random() * (i + 1));
+      var tmp = out[i];
+      out[i] = out[j];
+      out[j] = tmp;
+    }
+    return out;
+  }
+
+  function sameAnswer(a, b) {
+    var norm = function (s) {
+      return String(s).toLowerCase().replace(/\s+/g, " ").trim();
+    };
+    return norm(a) === norm(b);
+  }
+
+  function studyPage(page, def, cfg) {
+    var frontF = viewField(def, cfg.front_field, TEXTLIKE);
+    var backF = viewField(def, cfg.back_field, TEXTLIKE);
+    if (!frontF || !backF) {
+      return viewMissing(page, def, "a question and an answer field");
+    }
+    var quiz = cfg.study === "quiz";
+    var st = viewState(page, { order: [], index: 0, right: [], wrong: [], answer: null, flipped: false, adding: false });
+    var stage = h("div", { class: "card study-card", "aria-live": "polite" });
+    var sub = h("p", { class: "page-sub" });
+    var addArea = h("div", { class: "study-add" });
+
+    function cards() {
+      return records(def.name).filter(function (r) {
+        return !isEmpty(r.values[frontF.name]) && !isEmpty(r.values[backF.name]);
+      });
+    }
+
+    function byId(id) {
+      var found = null;
+      cards().forEach(function (r) {
+        if (r.id === id) {
+          found = r;
+        }
+      });
+      return found;
+    }
+
+    function begin(ids) {
+      st.order = shuffled(ids);
+      st.index = 0;
+      st.right = [];
+      st.wrong = [];
+      st.answer = null;
+      st.flipped = false;
+      st.choices = null;
+      render(true);
+    }
+
+    function mark(ok, choice) {
+      var id = st.order[st.index];
+      (ok ? st.right : st.wrong).push(id);
+      st.answer = { ok: ok, choice: choice };
+      render(true);
+    }
+
+    function next() {
+      st.index += 1;
+      st.answer = null;
+      st.flipped = false;
+      st.choices = null;
+      if (st.index >= st.order.length) {
+        store.set("study:" + page.id, { right: st.right.length, total: st.order.length, day: today() });
+      }
+      render(true);
+    }
+
+    function choicesFor(r) {
+      var correct = formatPlain(backF, r.values[backF.name]);
+      var others = [];
+      cards().forEach(function (x) {
+        var v = formatPlain(backF, x.values[backF.name]);
+        if (x.id !== r.id && !sameAnswer(v, correct) && !others.some(function (o) { return sameAnswer(o, v); })) {
+          others.push(v);
+        }
+      });
+      if (!others.length) {
+        return null;
+      }
+      return shuffled([correct].concat(shuffled(others).slice(0, 3)));
+    }
+
+    function render(focus) {
+      var all = cards();
+      var last = store.get("study:" + page.id, null);
+      sub.textContent = countText(all.length, def) + (last && last.total ? " \u00b7 last round " + last.right + " of " + last.total : "");
+      clear(stage);
+      st.order = st.order.filter(function (id) {
+        return !!byId(id);
+      });
+      if (!all.length) {
+        stage.appendChild(h("div", { class: "empty" }, [
+          h("h2", { class: "empty-title" }, "No " + lowerLabel(def.plural) + " yet"),
+          h("p", null, "Add a few below, each with " + lowerLabel(frontF.label) + " and " + lowerLabel(backF.label) + ".")
+        ]));
+        return;
+      }
+      if (!st.order.length) {
+        stage.appendChild(h("div", { class: "study-start" }, [
+          h("p", null, (quiz ? "A quiz over " : "Flashcards over ") + countText(all.length, def) + "."),
+          h("button", { type: "button", class: "btn btn-primary", "data-testid": "study-start", "data-focus": "start", onclick: function () {
+            begin(all.map(function (r) { return r.id; }));
+          } }, quiz ? "Start the quiz" : "Start")
+        ]));
+        if (focus) {
+          refocus(stage, "start");
+        }
+        return;
+      }
+      if (st.index >= st.order.length) {
+        var total = st.order.length;
+        var pct = Math.round((st.right.length / total) * 100);
+        var missed = st.wrong.slice();
+        stage.appendChild(h("div", { class: "study-end" }, [
+          h("p", { class: "study-score", "data-testid": "study-score" }, "You got " + st.right.length + " of " + total + " right (" + pct + "%)."),
+          missed.length ? h("p", { class: "muted" }, "Missed: " + missed.map(function (id) {
+            var r = byId(id);
+            return r ? formatPlain(frontF, r.values[frontF.name]) : "";
+          }).filter(Boolean).join(", ")) : h("p", { class: "muted" }, "Nothing missed."),
+          h("div", { class: "row" }, [
+            missed.length ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "study-repeat", "data-focus": "end", onclick: function () {
+              begin(missed);
+            } }, "Repeat the " + missed.length + " missed") : null,
+            h("button", { type: "button", class: "btn btn-soft", "data-testid": "study-restart", "data-focus": missed.length ? null : "end", onclick: function () {
+              begin(cards().map(function (r) { return r.id; }));
+            } }, "Start again")
+          ])
+        ]));
+        if (focus) {
+          refocus(stage, "end");
+        }
+        return;
+      }
+      var r = byId(st.order[st.index]);
+      var front = formatPlain(frontF, r.values[frontF.name]);
+      var back = formatPlain(backF, r.values[backF.name]);
+      stage.appendChild(h("p", { class: "study-progress", "data-testid": "study-progress" },
+        (quiz ? "Question " : "Card ") + (st.index + 1) + " of " + st.order.length + " \u00b7 " + st.right.length + " right"));
+      stage.appendChild(h("p", { class: "study-label muted small" }, frontF.label));
+      stage.appendChild(h("h2", { class: "study-front", "data-testid": "study-front" }, front));
+      var answered = !!st.answer;
+      if (quiz) {
+        if (!st.choices) {
+          st.choices = choicesFor(r);
+        }
+        if (st.choices) {
+          stage.appendChild(h("div", { class: "study-choices", role: "group", "aria-label": backF.label }, st.choices.map(function (c, i) {
+            var isRight = sameAnswer(c, back);
+            var cls = "btn study-choice";
+            if (answered && isRight) {
+              cls += " is-right";
+            } else if (answered && st.answer.choice === c) {
+              cls += " is-wrong";
+            }
+            return h("button", {
+              type: "button",
+              class: cls,
+              "data-testid": "study-choice",
+              "data-focus": i === 0 ? "first" : null,
+              disabled: answered,
+              onclick: function () {
+                mark(isRight, c);
+              }
+            }, c);
+          })));
+        } else {
+          var typed = h("input", { type: "text", id: "study-typed-" + page.id, "data-testid": "study-input", autocomplete: "off", disabled: answered, "data-focus": "first" });
+          stage.appendChild(h("form", {
+            class: "study-typed",
+            onsubmit: function (e) {
+              e.preventDefault();
+              if (!answered) {
+                mark(sameAnswer(typed.value, back), typed.value);
+              }
+            }
+          }, [
+            h("label", { for: "study-typed-" + page.id }, "Your answer"),
+            typed,
+            h("button", { type: "submit", class: "btn btn-soft", "data-testid": "study-check", disabled: answered }, "Check")
+          ]));
+        }
+        if (answered) {
+          stage.appendChild(h("p", { class: "study-feedback " + (st.answer.ok ? "ok" : "error-text"), role: "status" },
+            st.answer.ok ? "Right!" : "Not quite: " + back));
+        }
+      } else if (!st.flipped) {
+        stage.appendChild(h("button", { type: "button", class: "btn btn-soft study-flip", "data-testid": "study-flip", "data-focus": "first", onclick: function () {
+          st.flipped = true;
+          render(true);
+        } }, "Show " + lowerLabel(backF.label)));
+      } else {
+        stage.appendChild(h("p", { class: "study-label muted small" }, backF.label));
+        stage.appendChild(h("p", { class: "study-back", "data-testid": "study-back" }, back));
+        if (!answered) {
+          stage.appendChild(h("div", { class: "row" }, [
+            h("button", { type: "button", class: "btn btn-primary", "data-testid": "study-right", "data-focus": "first", onclick: function () { mark(true, null); } }, [viewIcon("check"), "I knew it"]),
+            h("button", { type: "button", class: "btn btn-soft", "data-testid": "study-wrong", onclick: function () { mark(false, null); } }, [viewIcon("close"), "I did not"])
+          ]));
+        }
+      }
+      if (answered) {
+        stage.appendChild(h("button", { type: "button", class: "btn btn-primary", "data-testid": "study-next", "data-focus": "next", onclick: next },
+          st.index + 1 < st.order.length ? "Next" : "See the score"));
+      }
+      if (focus) {
+        refocus(stage, answered ? "next" : "first");
+      }
+    }
+
+    function renderAdd() {
+      clear(addArea);
+      if (!st.adding && cards().length) {
+        addArea.appendChild(h("button", { type: "button", class: "btn btn-ghost", "data-testid": "study-add", onclick: function () {
+          st.adding = true;
+          renderAdd();
+          focusFirst(addArea);
+        } }, [viewIcon("plus"), "Add " + lowerLabel(def.label)]));
+        return;
+      }
+      addArea.appendChild(h("h2", { class: "sub-title" }, "Add " + lowerLabel(def.label)));
+      addArea.appendChild(quickForm(def, {
+        id: page.id,
+        fields: [frontF.name, backF.name],
+        onSaved: function (rec) {
+          if (st.order.length && st.index < st.order.length) {
+            st.order.push(rec.id);
+          }
+          render(false);
+          renderAdd();
+          focusFirst(addArea);
+        },
+        onCancel: cards().length ? function () {
+          st.adding = false;
+          renderAdd();
+        } : null
+      }));
+    }
+
+    render(false);
+    renderAdd();
+    return h("section", null, [problemBanner(def.name), viewHead(page, def, sub), stage, h("div", { class: "card" }, addArea)]);
+  }
+
+  /* ---------- chart ---------- */
+
+  var CHART_RANGES = [["30", "30 days"], ["90", "90 days"], ["365", "1 year"], ["all", "All"]];
+
+  function svgEl(tag, attrs, text) {
+    var el = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      el.setAttribute(k, String(attrs[k]));
+    });
+    if (text !== undefined) {
+      el.textContent = text;
+    }
+    return el;
+  }
+
+  function niceNumber(n) {
+    return Math.round(n * 100) / 100;
+  }
+
+  /* A round step (1, 2 or 5 times a power of ten) for about four gridlines over `span`. */
+  function niceStep(span) {
+    var raw = span / 4;
+    var mag = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) {
+      if (raw <= steps[i] * mag) {
+        return steps[i] * mag;
+      }
+    }
+    return 10 * mag;
+  }
+
+  function chartPage(page, def, cfg) {
+    var valueF = viewField(def, cfg.value_field, ["number", "rating"]);
+    var dateF = viewField(def, cfg.date_field, ["date"]);
+    if (!valueF || !dateF) {
+      return viewMissing(page, def, "a number field and a date field");
+    }
+    var bars = cfg.chart === "bar";
+    var st = viewState(page, { range: "all" });
+    var sub = h("p", { class: "page-sub" });
+    var figure = h("figure", { class: "card view-chart", "data-testid": "chart" });
+    var rangeButtons = h("div", { class: "chart-ranges", role: "group", "aria-label": "Range" });
+    var unit = valueF.unit ? " " + valueF.unit : "";
+
+    function points() {
+      var from = st.range === "all" ? "" : addDays(today(), -Number(st.range));
+      var list = [];
+      records(def.name).forEach(function (r) {
+        var d = String(r.values[dateF.name] || "");
+        var v = Number(r.values[valueF.name]);
+        if (parseDay(d) && r.values[valueF.name] !== "" && isFinite(v) && d >= from) {
+          list.push({ day: d, value: v, at: r.createdAt, title: titleOf(def, r) });
+        }
+      });
+      list.sort(function (a, b) {
+        return a.day < b.day ? -1 : a.day > b.day ? 1 : a.at < b.at ? -1 : 1;
+      });
+      if (!bars) {
+        return list;
+      }
+      var sums = [];
+      list.forEach(function (p) {
+        var last = sums[sums.length - 1];
+        if (last && last.day === p.day) {
+          last.value += p.value;
+          last.title += ", " + p.title;
+        } else {
+          sums.push({ day: p.day, value: p.value, title: p.title });
+        }
+      });
+      return sums;
+    }
+
+    function draw() {
+      var pts = points();
+      clear(figure);
+      // As wide as the page has room for, so the labels keep their size on any screen.
+      var room = (shell && shell.main && shell.main.clientWidth) || window.innerWidth;
+      var W = Math.max(300, Math.min(1000, Math.round(room - 90)));
+      var H = W < 500 ? 240 : 280;
+      var L = 52;
+      var R = 16;
+      var T = 14;
+      var B = 30;
+      var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, class: "chart-svg", role: "img" });
+      var caption = valueF.label + " by " + lowerLabel(dateF.label);
+      figure.appendChild(h("figcaption", { class: "card-title" }, caption));
+      if (!pts.length) {
+        figure.appendChild(h("p", { class: "muted chart-empty" }, "No " + lowerLabel(def.plural) + " with a " + lowerLabel(valueF.label) + " and a " + lowerLabel(dateF.label) + " in this range yet."));
+        sub.textContent = "Nothing to draw yet";
+        return;
+      }
+      var values = pts.map(function (p) { return p.value; });
+      var min = Math.min.apply(null, values);
+      var max = Math.max.apply(null, values);
+      if (bars || valueF.kind === "rating") {
+        min = Math.min(0, min);
+      }
+      if (valueF.kind === "rating") {
+        max = Math.max(5, max);
+      }
+      if (min === max) {
+        min -= 1;
+        max += 1;
+      }
+      var stepV = niceStep(max - min);
+      min = Math.floor(min / stepV) * stepV;
+      max = Math.ceil(max / stepV) * stepV;
+      var y = function (v) { return T + (H - T - B) * (1 - (v - min) / (max - min)); };
+      var t0 = parseDay(pts[0].day).getTime();
+      var t1 = parseDay(pts[pts.length - 1].day).getTime();
+      var slot = (W - L - R) / pts.length;
+      var x = function (p, i) {
+        if (bars) {
+          return L + slot * (i + 0.5);
+        }
+        return t1 === t0 ? L + (W - L - R) / 2 : L + (W - L - R) * (parseDay(p.day).getTime() - t0) / (t1 - t0);
+      };
+      for (var gv = min; gv <= max + stepV / 2; gv += stepV) {
+        svg.appendChild(svgEl("line", { x1: L, x2: W - R, y1: y(gv), y2: y(gv), class: "chart-grid" }));
+        svg.appendChild(svgEl("text", { x: L - 8, y: y(gv) + 4, class: "chart-axis", "text-anchor": "end" }, String(niceNumber(gv))));
+      }
+      svg.appendChild(svgEl("text", { x: L, y: H - 8, class: "chart-axis", "text-anchor": "start" }, formatDate(pts[0].day)));
+      if (pts.length > 1) {
+        svg.appendChild(svgEl("text", { x: W - R, y: H - 8, class: "chart-axis", "text-anchor": "end" }, formatDate(pts[pts.length - 1].day)));
+      }
+      if (bars) {
+        var width = Math.max(2, Math.min(48, slot * 0.7));
+        var base = y(Math.max(min, 0));
+        pts.forEach(function (p, i) {
+          var top = y(p.value);
+          var rect = svgEl("rect", {
+            x: x(p, i) - width / 2, y: Math.min(top, base), width: width, height: Math.max(1, Math.abs(base - top)),
+            rx: 3, class: "chart-bar", "data-testid": "chart-point"
+          });
+          rect.appendChild(svgEl("title", {}, formatDate(p.day) + ": " + niceNumber(p.value) + unit));
+          svg.appendChild(rect);
+        });
+      } else {
+        var line = pts.map(function (p, i) { return x(p, i).toFixed(1) + "," + y(p.value).toFixed(1); }).join(" ");
+        svg.appendChild(svgEl("polyline", { points: line, class: "chart-line" }));
+        pts.forEach(function (p, i) {
+          var dot = svgEl("circle", { cx: x(p, i), cy: y(p.value), r: 4.5, class: "chart-dot", "data-testid": "chart-point" });
+          dot.appendChild(svgEl("title", {}, formatDate(p.day) + ": " + niceNumber(p.value) + unit + " (" + p.title + ")"));
+          svg.appendChild(dot);
+        });
+      }
+      var latest = pts[pts.length - 1];
+      var change = pts.length > 1 ? latest.value - pts[0].value : 0;
+      var summaryText = (bars ? pts.length + " days" : countText(pts.length, def)) + " \u00b7 latest " + niceNumber(latest.value) + unit +
+        " \u00b7 lowest " + niceNumber(Math.min.apply(null, values)) + unit + " \u00b7 highest " + niceNumber(Math.max.apply(null, values)) + unit +
+        (pts.length > 1 && !bars ? " \u00b7 change " + (change > 0 ? "+" : "") + niceNumber(change) + unit : "") +
+        (bars ? " \u00b7 total " + niceNumber(values.reduce(function (a, b) { return a + b; }, 0)) + unit : "");
+      svg.setAttribute("aria-label", caption + ": " + summaryText);
+      figure.appendChild(svg);
+      sub.textContent = summaryText;
+      figure.appendChild(h("details", { class: "chart-data" }, [
+        h("summary", null, "Show the numbers"),
+        h("table", { class: "chart-table" }, [
+          h("thead", null, h("tr", null, [h("th", { scope: "col" }, dateF.label), h("th", { scope: "col" }, valueF.label)])),
+          h("tbody", null, pts.slice().reverse().map(function (p) {
+            return h("tr", null, [h("td", null, formatDate(p.day)), h("td", null, niceNumber(p.value) + unit)]);
+          }))
+        ])
+      ]));
+    }
+
+    function renderRanges() {
+      clear(rangeButtons);
+      CHART_RANGES.forEach(function (r) {
+        rangeButtons.appendChild(h("button", {
+          type: "button",
+          class: "btn btn-ghost btn-small",
+          "data-testid": "chart-range",
+          "data-range": r[0],
+          "aria-pressed": st.range === r[0] ? "true" : "false",
+          onclick: function () {
+            st.range = r[0];
+            renderRanges();
+            draw();
+          }
+        }, r[1]));
+      });
+    }
+
+    var preset = {};
+    preset[dateF.name] = today();
+    var titleF = def.fields[0];
+    var fields = [valueF.name, dateF.name];
+    if (titleF !== valueF && titleF !== dateF && (titleF.kind === "text" || titleF.kind === "long_text")) {
+      // Readings rarely need a name of their own: start from the entity's.
+      preset[titleF.name] = def.label;
+      fields.unshift(titleF.name);
+    }
+    var add = quickForm(def, {
+      id: page.id,
+      fields: fields,
+      preset: preset,
+      compact: true,
+      label: "Log " + lowerLabel(valueF.label),
+      onSaved: function () {
+        draw();
+        var input = add.querySelector("[name=\"" + valueF.name + "\"]");
+        if (input && input.type === "number") {
+          input.value = "";
+          input.focus();
+        }
+      }
+    });
+    renderRanges();
+    draw();
+    return h("section", null, [
+      problemBanner(def.name),
+      viewHead(page, def, sub),
+      rangeButtons,
+      figure,
+      h("div", { class: "card" }, [h("h2", { class: "sub-title chart-add-title" }, "Log " + lowerLabel(valueF.label)), add])
+    ]);
+  }
+
+  /* ---------- checklist ---------- */
+
+  function checklistPage(page, def, cfg) {
+    var doneF = viewField(def, cfg.done_field, ["boolean"]);
+    if (!doneF) {
+      return viewMissing(page, def, "a yes/no field to tick");
+    }
+    var st = viewState(page, { focus: null });
+    var sub = h("p", { class: "page-sub" });
+    var list = h("ul", { class: "checklist", "data-testid": "checklist", "aria-label": page.title });
+    var progress = h("span", { class: "check-progress-fill" });
+    var clearBtn = h("button", { type: "button", class: "btn btn-ghost btn-danger-text", "data-testid": "checklist-clear", onclick: clearDone });
+    var live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+
+    function reorder(id, to) {
+      var all = records(def.name).slice();
+      var from = -1;
+      all.forEach(function (r, i) {
+        if (r.id === id) {
+          from = i;
+        }
+      });
+      if (from === -1 || to < 0 || to >= all.length || to === from) {
+        return false;
+      }
+      var moved = all.splice(from, 1)[0];
+      all.splice(to, 0, moved);
+      saveRecords(def.name, all);
+      return true;
+    }
+
+    function indexOf(id) {
+      var at = -1;
+      records(def.name).forEach(function (r, i) {
+        if (r.id === id) {
+          at = i;
+        }
+      });
+      return at;
+    }
+
+    function shift(r, by, focusKey) {
+      if (reorder(r.id, indexOf(r.id) + by)) {
+        st.focus = focusKey;
+        render();
+        live.textContent = titleOf(def, r) + " moved " + (by < 0 ? "up" : "down");
+      }
+    }
+
+    function clearDone() {
+      var all = records(def.name);
+      var keep = all.filter(function (r) {
+        return !r.values[doneF.name];
+      });
+      var gone = all.length - keep.length;
+      if (!gone) {
+        return;
+      }
+      saveRecords(def.name, keep);
+      st.focus = "add";
+      render();
+      toast("Cleared " + gone + (gone === 1 ? " item" : " items"));
+    }
+
+    function item(r, i, n) {
+      var title = titleOf(def, r);
+      var done = !!r.values[doneF.name];
+      var boxId = "check-" + page.id + "-" + r.id;
+      var el = h("li", {
+        class: "check-item" + (done ? " is-done" : ""),
+        "data-testid": "checklist-item",
+        "data-id": r.id
+      }, [
+        h("input", {
+          type: "checkbox",
+          id: boxId,
+          checked: done,
+          "data-testid": "checklist-toggle",
+          "data-focus": "box:" + r.id,
+          onchange: function (e) {
+            setValue(def, r.id, doneF.name, !!e.target.checked);
+            st.focus = "box:" + r.id;
+            render();
+          },
+          onkeydown: function (e) {
+            if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+              e.preventDefault();
+              shift(r, e.key === "ArrowUp" ? -1 : 1, "box:" + r.id);
+            }
+          }
+        }),
+        h("label", { for: boxId, class: "check-label" }, title),
+        cardMeta(def, r, [doneF.name]),
+        h("span", { class: "check-moves" }, [
+          h("button", {
+            type: "button", class: "icon-btn", "data-testid": "move-up", "data-focus": "up:" + r.id,
+            "aria-label": "Move " + title + " up", title: "Move up", disabled: i === 0,
+            onclick: function () { shift(r, -1, i > 1 ? "up:" + r.id : "down:" + r.id); }
+          }, viewIcon("up")),
+          h("button", {
+            type: "button", class: "icon-btn", "data-testid": "move-down", "data-focus": "down:" + r.id,
+            "aria-label": "Move " + title + " down", title: "Move down", disabled: i === n - 1,
+            onclick: function () { shift(r, 1, i < n - 2 ? "down:" + r.id : "up:" + r.id); }
+          }, viewIcon("down"))
+        ])
+      ]);
+      draggable(el, r.id);
+      el.addEventListener("dragover", function (e) {
+        if (dragging && dragging !== r.id) {
+          e.preventDefault();
+          el.classList.add("drop-target");
+        }
+      });
+      el.addEventListener("dragleave", function () {
+        el.classList.remove("drop-target");
+      });
+      el.addEventListener("drop", function (e) {
+        e.preventDefault();
+        el.classList.remove("drop-target");
+        var id = dragging;
+        dragging = null;
+        if (id && id !== r.id && reorder(id, indexOf(r.id))) {
+          render();
+        }
+      });
+      return el;
+    }
+
+    function render() {
+      var all = records(def.name);
+      var done = all.filter(function (r) {
+        return !!r.values[doneF.name];
+      }).length;
+      sub.textContent = done + " of " + all.length + " " + lowerLabel(doneF.label);
+      progress.style.width = (all.length ? Math.round((done / all.length) * 100) : 0) + "%";
+      clear(clearBtn);
+      append(clearBtn, [icon("trash"), "Clear " + lowerLabel(doneF.label) + " (" + done + ")"]);
+      clearBtn.disabled = !done;
+      clear(list);
+      if (!all.length) {
+        list.appendChild(h("li", { class: "muted check-empty" }, "Nothing on the list yet."));
+      }
+      all.forEach(function (r, i) {
+        list.appendChild(item(r, i, all.length));
+      });
+      if (st.focus === "add") {
+        focusFirst(add);
+      } else {
+        refocus(list, st.focus);
+      }
+      st.focus = null;
+    }
+
+    var preset = {};
+    preset[doneF.name] = false;
+    var add = quickForm(def, {
+      id: page.id,
+      preset: preset,
+      compact: true,
+      atEnd: true,
+      label: "Add to " + page.title,
+      onSaved: function () {
+        st.focus = "add";
+        add.reset();
+        render();
+      }
+    });
+    render();
+    return h("section", null, [
+      problemBanner(def.name),
+      viewHead(page, def, sub),
+      h("div", { class: "card check-card" }, [
+        add,
+        h("div", { class: "check-progress", "aria-hidden": "true" }, progress),
+        live,
+        list,
+        h("div", { class: "check-footer" }, [
+          h("p", { class: "muted small" }, "Tick what is done; reorder with the arrows, Alt+Up/Down or by dragging."),
+          clearBtn
+        ])
+      ])
     ]);
   }
 

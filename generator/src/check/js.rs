@@ -27,9 +27,21 @@ const NETWORK_GLOBALS: &[&str] = &[
 ];
 /// Members that reach the network.
 const NETWORK_MEMBERS: &[&str] = &["sendBeacon"];
-/// What an entity module must leave to the shell: storage and the DOM.
-const MODULE_GLOBALS: &[&str] = &["document", "localStorage", "sessionStorage", "indexedDB", "caches"];
+/// What an entity module must leave to the shell: storage, the DOM and timers (the timer
+/// view's clock lives in the shell).
+const MODULE_GLOBALS: &[&str] = &[
+    "document",
+    "localStorage",
+    "sessionStorage",
+    "indexedDB",
+    "caches",
+    "setTimeout",
+    "setInterval",
+    "requestAnimationFrame",
+];
 const MODULE_MEMBERS: &[&str] = &[
+    "setTimeout",
+    "setInterval",
     "localStorage",
     "sessionStorage",
     "indexedDB",
@@ -321,14 +333,14 @@ pub fn check_entity_module(spec: &AppSpec, entity: &str, file: &GeneratedFile) -
     for (name, at) in &facts.globals {
         if MODULE_GLOBALS.contains(&name.as_str()) {
             problems.push(format!(
-                "{path}: {at}: entity modules must not use `{name}`; the shell owns storage and the page."
+                "{path}: {at}: entity modules must not use `{name}`; the shell owns storage, timers and the page."
             ));
         }
     }
     for (name, at) in &facts.members {
         if MODULE_MEMBERS.contains(&name.as_str()) {
             problems.push(format!(
-                "{path}: {at}: entity modules must not use `.{name}`; the shell owns storage and the page."
+                "{path}: {at}: entity modules must not use `.{name}`; the shell owns storage, timers and the page."
             ));
         }
     }
