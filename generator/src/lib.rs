@@ -11,6 +11,9 @@
 //!   the entities, fields and relations the prompt names from its phrase structure, and
 //!   `model` turns them into the spec's entities, consulting the app types and blueprints
 //!   in `catalog` only for what the prompt leaves open. `tests/corpus.json` measures it.
+//!   `cues` reads what a prompt asks for besides its things (app-type cues, features, dark
+//!   mode, a name, colours) for `analyze`, `model` and `reflect` alike, so the three lean
+//!   on it rather than on each other.
 //! - [`reflect`] (module `reflect`): the reflection pass that checks any spec against its
 //!   prompt and repairs it.
 //! - `views`: which views besides the lists (board, calendar, timer, study, chart,
@@ -123,6 +126,7 @@
 mod analyze;
 mod catalog;
 mod check;
+mod cues;
 mod extract;
 mod files;
 mod icons;

@@ -16,8 +16,8 @@
 
 use domain::spec::{EntitySpec, FieldKind, FieldSpec};
 
-use crate::analyze::best_app_type;
 use crate::catalog::{self, AppType, Blueprint};
+use crate::cues::best_app_type;
 use crate::extract::{NEntity, NField, Named};
 use crate::lang::Lang;
 use crate::words::{capitalize, clean_text, to_snake, Prompt};
@@ -173,7 +173,7 @@ pub(crate) fn model(p: &Prompt, named: &Named) -> Model {
                 ));
             }
         }
-        let matched = crate::analyze::matched_cues(p, t);
+        let matched = crate::cues::matched_cues(p, t);
         notes.push(format!(
             "Recognised {} {} (matched {}); the catalogue fills in what the prompt leaves open.",
             article(t.what),
@@ -204,7 +204,7 @@ pub(crate) fn model(p: &Prompt, named: &Named) -> Model {
         let ident = idents[i].clone();
         let spec = match e {
             None => match b {
-                Some(b) => crate::analyze::from_blueprint(b),
+                Some(b) => crate::cues::from_blueprint(b),
                 None => continue,
             },
             Some(e) => {

@@ -11,11 +11,11 @@ use std::collections::BTreeSet;
 
 use domain::spec::{Analysis, AppSpec, EntitySpec, FieldKind, FieldSpec, PageKind, PageSpec, ThemeMode};
 
-use crate::analyze::{
+use crate::catalog;
+use crate::cues::{
     best_app_type, explicit_name, feature_order, from_blueprint, generic_entity, named_theme_colours, noun_candidates,
     requested_features, unique_page_id, wants_dark, FONT_SYSTEM,
 };
-use crate::catalog;
 use crate::theme::{self, Rgb};
 use crate::words::{capitalize, clean_text, pluralize, singularize, to_kebab, to_snake, Prompt};
 

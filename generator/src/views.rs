@@ -1248,7 +1248,7 @@ fn title_for(kind: PageKind, hint: Hint, view: &ViewSpec) -> &'static str {
 }
 
 fn unique_id(pages: &[PageSpec], want: &str) -> String {
-    crate::analyze::unique_page_id(pages, &to_kebab(want, "view"))
+    crate::cues::unique_page_id(pages, &to_kebab(want, "view"))
 }
 
 /// Where a new list page goes: after the last list page, else before settings and about.
