@@ -89,7 +89,12 @@ impl Guard {
     pub fn new(s: &SecurityConfig) -> Result<Self, String> {
         let mut origins = Vec::new();
         let mut hosts = Vec::new();
-        for url in s.public_url.iter().chain(&s.allowed_origin) {
+        for url in s
+            .public_url
+            .iter()
+            .chain(&s.allowed_origin)
+            .filter(|u| !u.trim().is_empty())
+        {
             let o = origin_of(url)
                 .ok_or_else(|| format!("{url:?} is not an http(s) URL such as https://forge.example.com"))?;
             hosts.push(host_name(o.split_once("://").map_or("", |(_, a)| a)));
