@@ -1,6 +1,8 @@
 //! Connecting to Postgres: create the database when it is missing, open a pool, run the
-//! migrations embedded from `migrations/`. Errors are one line for a person ("cannot reach
-//! Postgres at 127.0.0.1:5432: connection refused"), never a panic.
+//! migrations embedded from `migrations/`. Several processes may start on one fresh
+//! database at once: a lost race to create it is fine, and sqlx's migrator holds an
+//! advisory lock while it migrates, so each migration runs once. Errors are one line for a
+//! person ("cannot reach Postgres at 127.0.0.1:5432: connection refused"), never a panic.
 
 use std::{str::FromStr, time::Duration};
 
@@ -72,9 +74,16 @@ pub async fn connect_and_migrate(cfg: &DbConfig) -> Result<PgPool, ConnectError>
         .map_err(|e| ConnectError(format!("cannot reach {target}: {}", root_cause(&e))))?;
     if !exists {
         tracing::info!("creating the database for {target}");
-        Postgres::create_database(&cfg.url)
-            .await
-            .map_err(|e| ConnectError(format!("cannot create the database on {target}: {}", root_cause(&e))))?;
+        if let Err(e) = Postgres::create_database(&cfg.url).await {
+            // Another process starting at the same moment may have made it first (Postgres
+            // then says 42P04, or 23505 on its catalogue): fine, as long as it is there now.
+            if !Postgres::database_exists(&cfg.url).await.unwrap_or(false) {
+                return Err(ConnectError(format!(
+                    "cannot create the database on {target}: {}",
+                    root_cause(&e)
+                )));
+            }
+        }
     }
 
     let pool = PgPoolOptions::new()

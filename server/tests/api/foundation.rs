@@ -332,3 +332,79 @@ async fn a_session_starts_only_at_sign_in_with_a_fresh_id_and_ends_at_sign_out(p
     assert_eq!(after.status(), 401);
     app.stop().await;
 }
+
+/// A free port on the loopback interface.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn two_processes_starting_on_one_fresh_database_both_come_up() {
+    let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b).to_owned();
+    let db = format!("nf_two_starts_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{base}/{db}");
+    let ports = [free_port(), free_port()];
+    let mut children: Vec<std::process::Child> = ports
+        .iter()
+        .map(|port| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
+                .env("DATABASE_URL", &url)
+                .env("NF_LISTEN", format!("127.0.0.1:{port}"))
+                .env("NF_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let client = reqwest::Client::new();
+    for port in ports {
+        let mut up = false;
+        for _ in 0..300 {
+            if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+                up = r.status() == 200;
+                if up {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !up {
+            for c in &mut children {
+                let _ = c.kill();
+            }
+            let out: Vec<String> = children
+                .into_iter()
+                .map(|c| String::from_utf8_lossy(&c.wait_with_output().unwrap().stderr).into_owned())
+                .collect();
+            panic!("the server on {port} did not come up: {out:#?}");
+        }
+    }
+    // Each migration ran once.
+    let pool = PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    let (rows, distinct): (i64, i64) = sqlx::query_as("select count(*), count(distinct version) from _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, distinct);
+    assert!(rows >= 2);
+    pool.close().await;
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{base}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("drop database if exists \"{db}\" with (force)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
