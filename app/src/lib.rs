@@ -12,8 +12,9 @@
 //! - [`graph`]: the task DAG as an SVG graph (layout maths in `graph::layout`);
 //!   [`charts`]: SVG line and bar charts (geometry in `charts::geometry`).
 //! - `pages`: one module per route (`/`, `/builds`, `/builds/:id`, `/agents`,
-//!   `/workflows`, `/workflows/:id`, `/events`, `/metrics`, `/account`, `/admin`, and the
-//!   signed-out pages `/sign-in`, `/setup`, `/sign-up`).
+//!   `/workflows`, `/workflows/:id`, `/events`, `/performance` (the Metrics page: `/metrics`
+//!   is Prometheus's), `/account`, `/admin`, and the signed-out pages `/sign-in`, `/setup`,
+//!   `/sign-up`).
 //!
 //! Every page but the signed-out ones is for a signed-in person (the server sends anyone
 //! else to `/sign-in`); the live feed connects only for them. Pages carry a
@@ -148,7 +149,7 @@ pub fn App() -> impl IntoView {
                         <A href="/events">"Events"</A>
                         <AdminOnly>
                             <A href="/agents">"Agents"</A>
-                            <A href="/metrics">"Metrics"</A>
+                            <A href="/performance">"Metrics"</A>
                             <A href="/admin">"Admin"</A>
                         </AdminOnly>
                         <A href="/account">"Account"</A>
@@ -174,7 +175,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/workflows") view=pages::workflows::Workflows ssr=SsrMode::Async/>
                         <Route path=path!("/workflows/:id") view=pages::workflows::WorkflowDetail ssr=SsrMode::Async/>
                         <Route path=path!("/events") view=pages::events::Events ssr=SsrMode::Async/>
-                        <Route path=path!("/metrics") view=pages::metrics::Metrics ssr=SsrMode::Async/>
+                        <Route path=path!("/performance") view=pages::metrics::Metrics ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async/>
                         <Route path=path!("/admin") view=pages::admin::Admin ssr=SsrMode::Async/>
                         <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async/>

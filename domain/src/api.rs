@@ -10,8 +10,8 @@ use crate::{
     status::{AgentKind, AgentStatus, BuildPhase, BuildStatus, ExecutionMode, TaskState, WorkflowStatus},
 };
 
-/// Every error response: `{"error": "<kind>", "message": "<for a person>"}`, plus the
-/// problems of a validation failure.
+/// Every error response: `{"error": "<kind>", "message": "<for a person>", "request_id": ...}`,
+/// plus the problems of a validation failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Machine-readable kind (`not_found`, `conflict`, `validation`, `bad_request`, `internal`).
@@ -21,6 +21,10 @@ pub struct ErrorBody {
     /// Field-level problems, when the request failed validation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<crate::agent::FieldProblem>,
+    /// The request's id (also in the `x-request-id` header and the server's log line), to
+    /// quote when reporting the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// An agent with its live state.

@@ -140,7 +140,7 @@ test('screenshots of the main pages', async ({ page, request, server, consoleErr
     ['agents', '/agents'],
     ['workflows', '/workflows'],
     ['events', '/events'],
-    ['metrics', '/metrics'],
+    ['metrics', '/performance'],
   ]) {
     await page.goto(path);
     await waitLive(page);

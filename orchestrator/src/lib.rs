@@ -16,6 +16,7 @@
 //! - [`pipeline`]: the build pipeline's task handlers, prompt to packaged app (the pure
 //!   parts, analysis and files, are the `generator` crate's).
 //! - `generic`: the handler of `generic` tasks (what `decompose` plans).
+//! - `instruments`: the counters and timings `/metrics` shows (through the `metrics` facade).
 //!
 //! Dependencies point down only: `domain` <- `generator` <- `orchestrator` <- `app`/`server`.
 //! Nothing here knows about axum or Leptos. Task handlers get a narrow
@@ -29,6 +30,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 mod generic;
+pub(crate) mod instruments;
 pub mod limits;
 pub mod llm;
 pub mod pipeline;
@@ -45,7 +47,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::{
     actor::{Actor, Client, Credential},
-    api::{visible_to, AccountSettings, SessionRecord},
+    api::{visible_to, AccountSettings, Gauges, SessionRecord},
     error::{Error, Result},
     limits::LimitSettings,
     store::audit::AuditEntry,

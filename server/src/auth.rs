@@ -105,11 +105,11 @@ pub async fn identify(
 }
 
 /// Paths a signed-out browser may load: the sign-in pages, static files, the preview
-/// (authorised by its link), health, and the API (which answers 401 itself).
+/// (authorised by its link), health, and the API and `/metrics` (which answer 401 themselves).
 fn public_path(path: &str) -> bool {
     matches!(
         path,
-        "/sign-in" | "/setup" | "/sign-up" | "/healthz" | "/favicon.ico" | "/favicon.svg"
+        "/sign-in" | "/setup" | "/sign-up" | "/healthz" | "/metrics" | "/favicon.ico" | "/favicon.svg"
     ) || ["/api/", "/pkg/", "/preview/", "/ws", "/assets/"]
         .iter()
         .any(|p| path.starts_with(p))

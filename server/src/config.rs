@@ -14,6 +14,8 @@ use orchestrator::llm::{
     gemini::GeminiConfig, openai::OpenAiConfig, resilient::RetryConfig, LlmSettings, SecretString,
 };
 
+pub use crate::telemetry::LogFormat;
+
 /// Nexus Forge: type the app you want; a team of AI agents builds it while you watch.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "nexus-forge", version, about, long_about = None)]
@@ -189,6 +191,16 @@ pub struct Config {
     /// Log filter, in `tracing` syntax (`info`, `server=debug,sqlx=warn`, ...).
     #[arg(long = "log", env = "NF_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
+
+    /// How log lines are written: `text` for a terminal, `json` (one object per line, with
+    /// the request id, build, task and agent as fields) for a log collector.
+    #[arg(long, env = "NF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Also serve `/metrics` on this address, without sign-in, for a Prometheus scraper on a
+    /// private network (on the main listener it needs an admin's session or token).
+    #[arg(long, env = "NF_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Seconds to let in-flight work finish after SIGINT/SIGTERM before exiting.
     #[arg(long, env = "NF_SHUTDOWN_GRACE_SECS", default_value_t = 10)]

@@ -1,6 +1,7 @@
 //! [`ApiError`]: what every REST handler returns on failure, rendered as
-//! `{"error": "<kind>", "message": "<for a person>"}` with the matching status. 4xx carry
-//! the orchestrator's message; 5xx are logged here with their cause and say nothing more.
+//! `{"error": "<kind>", "message": "<for a person>", "request_id": "..."}` with the matching
+//! status. 4xx carry the orchestrator's message; 5xx are logged here with their cause and say
+//! nothing more (the request id finds the log line).
 //! [`ApiJson`] is axum's `Json` with its rejections turned into the same shape. A 401 says
 //! `WWW-Authenticate: Bearer`; a 429 says `Retry-After` (seconds) when the limit knows.
 
@@ -46,6 +47,7 @@ fn body(status: StatusCode, error: &str, message: String, problems: Vec<FieldPro
             error: error.into(),
             message,
             problems,
+            request_id: crate::telemetry::request_id(),
         }),
     )
         .into_response()

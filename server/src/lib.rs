@@ -13,6 +13,7 @@
 //! - [`auth`]: who is calling (token or session) and the sign-in gate for pages.
 //! - [`guard`]: hosts, origins, JSON-only changes, NUL, rates, security headers.
 //! - [`admin`]: `nexus-forge admin create-user | create-token`.
+//! - [`metrics`]: `/metrics` (Prometheus), and the HTTP and WebSocket instruments.
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
 //! server on a random port against their own database.
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod guard;
+pub mod metrics;
 pub mod routes;
 pub mod sessions;
 pub mod startup;

@@ -22,11 +22,14 @@ async fn main() -> std::process::ExitCode {
     };
     let result = match cli.command {
         Some(Command::Admin(cmd)) => {
-            telemetry::init(&std::env::var("NF_LOG").unwrap_or_else(|_| "warn".into()));
+            telemetry::init(
+                &std::env::var("NF_LOG").unwrap_or_else(|_| "warn".into()),
+                config.log_format,
+            );
             admin::run(&config, cmd).await
         }
         None => {
-            telemetry::init(&config.log);
+            telemetry::init(&config.log, config.log_format);
             match Application::build(config).await {
                 Ok(app) => app.run_until_stopped(server::startup::shutdown_signal()).await,
                 Err(e) => Err(e),

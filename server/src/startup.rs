@@ -20,9 +20,9 @@ use crate::{
     auth,
     config::Config,
     guard::{self, Guard},
-    routes, sessions,
+    metrics, routes, sessions,
     state::{AppState, Sockets},
-    ws,
+    telemetry, ws,
 };
 
 /// A server that is connected, migrated and bound, but not serving yet.
@@ -32,6 +32,7 @@ pub struct Application {
     orchestrator: Orchestrator,
     shutdown: CancellationToken,
     grace: Duration,
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -92,6 +93,15 @@ impl Application {
             guard,
             sockets: Arc::new(Sockets::new(config.security.ws_per_person as usize)),
         };
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for /metrics"))?,
+            ),
+            None => None,
+        };
+        metrics::handle();
         let timeout = Duration::from_secs(config.security.request_timeout_secs);
         Ok(Self {
             listener,
@@ -99,12 +109,18 @@ impl Application {
             orchestrator,
             shutdown,
             grace: Duration::from_secs(config.shutdown_grace_secs),
+            metrics_listener,
         })
     }
 
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The address `/metrics` is served on without sign-in, when `--metrics-listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Serves until `signal` completes, then shuts down gracefully.
@@ -121,8 +137,24 @@ impl Application {
             orchestrator,
             shutdown,
             grace,
+            metrics_listener,
         } = self;
         let mut background = orchestrator.spawn_background(shutdown.clone());
+        background.spawn(metrics::upkeep(shutdown.clone()));
+        if let Some(l) = metrics_listener {
+            let addr = l.local_addr()?;
+            tracing::info!("serving /metrics without sign-in on http://{addr}/metrics");
+            let open = metrics::open_router(orchestrator.clone());
+            let stop = shutdown.clone();
+            background.spawn(async move {
+                let served = axum::serve(l, open)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error.message = %e, "the /metrics listener failed");
+                }
+            });
+        }
         let addr = listener.local_addr()?;
         tracing::info!("serving on http://{addr}");
         if orchestrator.setup_needed().await.unwrap_or(false) {
@@ -163,15 +195,16 @@ impl Application {
 }
 
 /// The whole router: REST, `/ws`, server functions, SSR pages, static files, and the layers
-/// every request passes (outermost first): tracing, the guard (host, origin, JSON, NUL,
-/// per-address rate, headers), a time limit, the session, who is calling, the per-person
-/// rate, and the sign-in gate for pages.
+/// every request passes (outermost first): its id, the HTTP metrics, tracing, the guard
+/// (host, origin, JSON, NUL, per-address rate, headers), a time limit, the session, who is
+/// calling, the per-person rate, and the sign-in gate for pages.
 pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let orchestrator = state.orchestrator.clone();
     Router::new()
         .merge(routes::router())
+        .merge(metrics::router())
         .merge(ws::router())
         .leptos_routes_with_context(
             &state,
@@ -186,7 +219,9 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
         .layer(sessions::layer(state.orchestrator.clone(), secure_cookies))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::check))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(telemetry::request_ids))
         .with_state(state)
 }
 

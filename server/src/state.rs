@@ -57,6 +57,7 @@ impl Sockets {
             return None;
         }
         *n += 1;
+        crate::metrics::ws_opened(1.0);
         Some(SocketSlot {
             sockets: self.clone(),
             person,
@@ -66,6 +67,7 @@ impl Sockets {
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
+        crate::metrics::ws_opened(-1.0);
         let mut open = self.sockets.open.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = open.get_mut(&self.person) {
             *n = n.saturating_sub(1);

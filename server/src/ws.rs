@@ -35,6 +35,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
     error::ApiError,
+    metrics,
     state::{AppState, SocketSlot},
 };
 
@@ -86,10 +87,14 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> bool {
-    matches!(
+    let sent = matches!(
         tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(Utf8Bytes::from(text)))).await,
         Ok(Ok(()))
-    )
+    );
+    if sent {
+        metrics::ws_message("sent");
+    }
+    sent
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
@@ -141,7 +146,10 @@ async fn serve(mut socket: WebSocket, state: AppState, actor: Actor, _slot: Sock
             }
             incoming = socket.recv() => {
                 let text = match incoming {
-                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Text(t))) => {
+                        metrics::ws_message("received");
+                        t
+                    }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => continue,
                 };

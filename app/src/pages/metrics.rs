@@ -1,4 +1,4 @@
-//! `/metrics`: throughput, task latency percentiles, queue wait and depth, tokens, as SVG
+//! `/performance` (the Metrics page): throughput, task latency percentiles, queue wait and depth, tokens, as SVG
 //! charts over a chosen window.
 
 use chrono::{DateTime, Utc};
@@ -24,7 +24,7 @@ fn series(name: &str, class: &str, points: &[MetricPoint], value: impl Fn(&Metri
     }
 }
 
-/// `/metrics`.
+/// `/performance`.
 #[component]
 pub(crate) fn Metrics() -> impl IntoView {
     let minutes = RwSignal::new(60i64);

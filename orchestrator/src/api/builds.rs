@@ -95,6 +95,7 @@ impl Orchestrator {
         audit.details["provider"] = config.provider.clone().into();
         store::audit::record(&mut *tx, &audit).await?;
         tx.commit().await?;
+        crate::instruments::build_started();
         self.wake_scheduler();
         Ok(StartBuildResponse {
             build_id: build,

@@ -27,6 +27,7 @@ mod workflows;
 
 pub use events::visible_to;
 pub use sessions::SessionRecord;
+pub use status::Gauges;
 
 /// Who may make an account.
 #[derive(Debug, Clone, Copy, Default)]

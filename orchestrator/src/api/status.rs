@@ -1,11 +1,36 @@
 //! The orchestrator's status and metrics: the whole server's, so for admins only.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use domain::api::{MetricPoint, OrchestratorStatus};
 
 use crate::{store, Actor, Orchestrator, Result};
+
+/// Totals read at scrape time ([`Orchestrator::gauges`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gauges {
+    /// Agents registered.
+    pub agents_registered: i64,
+    /// Agents not offline.
+    pub agents_active: i64,
+    /// Workflows by status word.
+    pub workflows: BTreeMap<String, i64>,
+    /// Tasks by state.
+    pub tasks: domain::api::TaskCounts,
+    /// Builds by status word.
+    pub builds: BTreeMap<String, i64>,
+    /// Ready tasks that are due.
+    pub queue_depth: i64,
+    /// How long the oldest due ready task has waited, in seconds.
+    pub oldest_ready_secs: f64,
+    /// Connections this process's pool holds.
+    pub db_connections: u32,
+    /// Of those, idle.
+    pub db_idle: u32,
+    /// The pool's ceiling.
+    pub db_max: u32,
+}
 
 impl Orchestrator {
     /// Agents, workflows and tasks by state, queue depth, and throughput and latency over
@@ -32,6 +57,32 @@ impl Orchestrator {
             task_duration_ms,
             queue_wait_ms,
             at: now,
+        })
+    }
+
+    /// What `/metrics` reads from Postgres at scrape time: totals every instance shares
+    /// (tasks by state, builds by status, the ready queue) and this process's pool (admins
+    /// only; the unauthenticated metrics listener acts as [`Actor::system`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::Forbidden`] for a non-admin.
+    pub async fn gauges(&self, actor: &Actor) -> Result<Gauges> {
+        actor.require_admin("see the metrics")?;
+        let now = self.now();
+        let counts = store::status::counts(self.pool(), now).await?;
+        let (builds, oldest_ready_secs) = store::status::build_counts(self.pool(), now).await?;
+        let pool = self.pool();
+        Ok(Gauges {
+            agents_registered: counts.agents_registered,
+            agents_active: counts.agents_active,
+            workflows: counts.workflows,
+            tasks: counts.tasks,
+            builds,
+            queue_depth: counts.queue_depth,
+            oldest_ready_secs,
+            db_connections: pool.size(),
+            db_idle: pool.num_idle() as u32,
+            db_max: pool.options().get_max_connections(),
         })
     }
 

@@ -77,11 +77,14 @@ impl LlmProvider for Offline {
 
     fn complete<'a>(&'a self, req: &'a LlmRequest) -> LlmFuture<'a> {
         Box::pin(async move {
+            let started = std::time::Instant::now();
             if !self.delay.is_zero() {
                 tokio::time::sleep(self.delay).await;
             }
+            let text = answer(req);
+            crate::instruments::llm_call(self.name(), text.is_ok(), started.elapsed(), 0);
             Ok(LlmResponse {
-                text: answer(req)?,
+                text: text?,
                 usage: Usage::default(),
                 model: self.model().to_owned(),
             })

@@ -120,6 +120,7 @@ impl<P: LlmProvider> Resilient<P> {
             (Breaker::Closed { failures }, true) => Breaker::Closed { failures: failures + 1 },
             (Breaker::Open { until }, true) => Breaker::Open { until: *until },
         };
+        crate::instruments::llm_circuit(self.inner.name(), matches!(*b, Breaker::Open { .. }));
     }
 }
 
@@ -134,29 +135,38 @@ impl<P: LlmProvider> LlmProvider for Resilient<P> {
 
     fn complete<'a>(&'a self, req: &'a LlmRequest) -> LlmFuture<'a> {
         Box::pin(async move {
-            let mut attempt = 0;
-            loop {
-                self.admit()?;
-                let result = self.inner.complete(req).await;
-                self.record(&result);
-                let err = match result {
-                    Ok(r) => return Ok(r),
-                    Err(e) => e,
-                };
-                if !err.is_retryable() || attempt >= self.retry.max_retries {
-                    return Err(err);
-                }
-                let delay = match &err {
-                    LlmError::RateLimited { retry_after: Some(d) } if *d > self.retry.max_retry_after => {
-                        return Err(err)
-                    }
-                    LlmError::RateLimited { retry_after: Some(d) } => *d,
-                    _ => (self.retry.base_delay * 2u32.saturating_pow(attempt)).min(self.retry.max_delay),
-                };
-                tracing::debug!(provider = self.inner.name(), attempt, error = %err, ?delay, "retrying the model call");
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
+            let started = Instant::now();
+            let result = self.call(req).await;
+            let tokens = result.as_ref().map_or(0, |r| u64::from(r.usage.total()));
+            crate::instruments::llm_call(self.inner.name(), result.is_ok(), started.elapsed(), tokens);
+            result
         })
+    }
+}
+
+impl<P: LlmProvider> Resilient<P> {
+    /// The call with its retries.
+    async fn call(&self, req: &LlmRequest) -> Result<super::LlmResponse, LlmError> {
+        let mut attempt = 0;
+        loop {
+            self.admit()?;
+            let result = self.inner.complete(req).await;
+            self.record(&result);
+            let err = match result {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            if !err.is_retryable() || attempt >= self.retry.max_retries {
+                return Err(err);
+            }
+            let delay = match &err {
+                LlmError::RateLimited { retry_after: Some(d) } if *d > self.retry.max_retry_after => return Err(err),
+                LlmError::RateLimited { retry_after: Some(d) } => *d,
+                _ => (self.retry.base_delay * 2u32.saturating_pow(attempt)).min(self.retry.max_delay),
+            };
+            tracing::debug!(provider = self.inner.name(), attempt, error = %err, ?delay, "retrying the model call");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
     }
 }

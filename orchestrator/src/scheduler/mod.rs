@@ -44,6 +44,7 @@ use uuid::Uuid;
 pub use self::handler::{HandlerFuture, Handlers, TaskContext, TaskError, TaskHandler};
 use crate::{
     error::{Error, Result},
+    instruments,
     store::{
         self,
         tasks::{ClaimRequest, ClaimedTask, Completion, Outcome},
@@ -120,6 +121,9 @@ struct Running {
 /// A finished attempt on its way to the database, holding its slot until it is written.
 struct Done {
     completion: Completion,
+    /// The task's handler kind, and how long the attempt ran (for `/metrics`).
+    kind: String,
+    took: Duration,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -321,19 +325,31 @@ async fn execute(
         },
     );
     let (task_id, lease_id, timeout) = (task.id, task.lease_id, task.timeout);
+    let kind = task.kind.clone();
+    instruments::task_started(&kind, task.queued_for);
+    let started = std::time::Instant::now();
     let outcome = match s.handlers.get(&task.kind) {
         None => Outcome::Failed {
             error: format!("no handler is registered for tasks of kind `{}`", task.kind),
             retryable: false,
         },
         Some(handler) => {
+            // Every log line the handler writes carries these (and `--log-format json` shows
+            // them as fields).
+            let span = tracing::info_span!(
+                "task",
+                task = %task.id.0,
+                build = %task.build_id.map(|b| b.0.to_string()).unwrap_or_default(),
+                agent = %task.agent.name,
+                kind = %task.kind,
+            );
             let ctx = TaskContext {
                 task,
                 cancel: cancel.clone(),
                 env: orch.task_env(),
             };
             // Its own task: a panicking handler becomes a failed attempt.
-            let mut run = tokio::spawn(handler.run(ctx));
+            let mut run = tokio::spawn(tracing::Instrument::instrument(handler.run(ctx), span));
             tokio::select! {
                 joined = &mut run => match joined {
                     Ok(Ok(output)) => Outcome::Succeeded(output),
@@ -359,6 +375,8 @@ async fn execute(
             lease_id,
             outcome,
         },
+        kind,
+        took: started.elapsed(),
         _permit: permit,
     });
 }
@@ -413,6 +431,16 @@ async fn completer(orch: Orchestrator, mut rx: mpsc::UnboundedReceiver<Done>, sh
             }
         };
         trouble.ok("recording task outcomes");
+        if result.is_some() {
+            for d in &batch {
+                let outcome = match d.completion.outcome {
+                    Outcome::Succeeded(_) => "succeeded",
+                    Outcome::Failed { .. } => "failed",
+                    Outcome::Cancelled(_) => "cancelled",
+                };
+                instruments::task_finished(&d.kind, outcome, d.took);
+            }
+        }
         {
             let mut running = s.running();
             for c in &completions {

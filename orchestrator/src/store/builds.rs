@@ -233,6 +233,7 @@ pub(crate) async fn finish_for_workflow(
                 .payload(json!({ "status": build_status, "error": error }))],
         )
         .await?;
+        crate::instruments::build_finished(build_status.as_str());
     }
     Ok(())
 }

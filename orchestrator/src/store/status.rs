@@ -1,5 +1,5 @@
 //! Counts across tables for the orchestrator's status: agents by liveness, workflows by
-//! status, tasks by state, and the ready queue; and the health probe.
+//! status, tasks by state, builds by status, and the ready queue; and the health probe.
 
 use std::collections::BTreeMap;
 
@@ -71,6 +71,29 @@ pub async fn counts(pool: &PgPool, now: DateTime<Utc>) -> Result<Counts> {
         tasks,
         queue_depth,
     })
+}
+
+/// Builds by status word, and how long the oldest due ready task has waited (seconds, 0
+/// when none waits): what `/metrics` adds to [`counts`].
+///
+/// # Errors
+/// Database errors.
+pub async fn build_counts(pool: &PgPool, now: DateTime<Utc>) -> Result<(BTreeMap<String, i64>, f64)> {
+    // language=PostgreSQL
+    let builds: BTreeMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("select status, count(*) from projects group by status")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect();
+    // language=PostgreSQL
+    let oldest: Option<f64> = sqlx::query_scalar(
+        "select extract(epoch from ($1 - min(coalesce(ready_at, run_at))))::float8 from tasks where state = 'ready' and run_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    Ok((builds, oldest.unwrap_or(0.0).max(0.0)))
 }
 
 /// A trivial query: whether the database answers at all.

@@ -92,6 +92,8 @@ pub struct ClaimedTask {
     pub max_attempts: i32,
     /// Longest this attempt may run.
     pub timeout: Duration,
+    /// How long it waited in the ready queue before this claim.
+    pub queued_for: Option<Duration>,
     /// The agent it runs as.
     pub agent: ClaimedAgent,
 }
@@ -136,6 +138,7 @@ struct ClaimedRow {
     attempts: i32,
     max_attempts: i32,
     timeout_ms: i32,
+    ready_at: Option<DateTime<Utc>>,
     agent_id: Uuid,
     lease_id: Uuid,
 }
@@ -346,6 +349,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
                 attempt: r.attempts,
                 max_attempts: r.max_attempts,
                 timeout: Duration::from_millis(r.timeout_ms.max(1) as u64),
+                queued_for: r.ready_at.and_then(|at| (req.now - at).to_std().ok()),
                 agent: ClaimedAgent {
                     id: AgentId(a.id),
                     name: a.name.clone(),

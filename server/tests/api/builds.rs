@@ -11,7 +11,7 @@ async fn body(res: reqwest::Response) -> Value {
     res.json().await.expect("a JSON body")
 }
 
-async fn start(app: &TestApp, prompt: &str) -> String {
+pub(crate) async fn start(app: &TestApp, prompt: &str) -> String {
     let res = app
         .post_json("/api/nexus-forge/build", &json!({ "prompt": prompt }))
         .await;
@@ -22,7 +22,7 @@ async fn start(app: &TestApp, prompt: &str) -> String {
     b["build_id"].as_str().unwrap().to_owned()
 }
 
-async fn wait_done(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn wait_done(app: &TestApp, id: &str) -> Value {
     for _ in 0..300 {
         let b = body(app.get(&format!("/api/nexus-forge/build/{id}")).await).await;
         if ["completed", "failed", "cancelled"].contains(&b["status"].as_str().unwrap()) {

@@ -78,6 +78,8 @@ pub fn test_config(database_url: String) -> Config {
         db_max_connections: 8,
         site_root: "target/site".into(),
         log: "warn".into(),
+        log_format: Default::default(),
+        metrics_listen: None,
         shutdown_grace_secs: 5,
         concurrency: 16,
         agents: vec![],

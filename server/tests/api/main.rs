@@ -7,5 +7,6 @@ mod builds;
 mod doors;
 mod foundation;
 mod helpers;
+mod operations;
 mod orchestrator;
 mod security;

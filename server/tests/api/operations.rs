@@ -1,0 +1,177 @@
+//! Running it as a service: `/metrics` (who may read it, and that work moves its numbers),
+//! the metrics listener, and request ids.
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::{
+    builds::{start, wait_done},
+    helpers::{person, spawn_app, spawn_app_with, test_config, TestApp},
+};
+
+/// The sum of every sample of `name` whose labels include all of `labels` (0 when none).
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (key, value) = l.rsplit_once(' ')?;
+            let (metric, rest) = key.split_once('{').unwrap_or((key, ""));
+            (metric == name && labels.iter().all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
+                .then(|| value.parse::<f64>().ok())
+                .flatten()
+        })
+        .sum()
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), 200);
+    let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
+    res.text().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn metrics_are_for_admins_and_a_build_moves_them(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let member = TestApp::client_for(&person(&pool, "member", false).await);
+
+    let anon = app.anon.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+    let refused = member.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+
+    let before = scrape(&app).await;
+    assert_eq!(
+        sample(&before, "nf_builds", &[("status", "completed")]),
+        0.0,
+        "{before}"
+    );
+    let started = sample(&before, "nf_builds_started_total", &[]);
+    let finished = sample(&before, "nf_builds_finished_total", &[("outcome", "completed")]);
+    let tasks_ok = sample(&before, "nf_tasks_finished_total", &[("outcome", "succeeded")]);
+
+    let id = start(&app, "a reading log with books, authors and ratings").await;
+    let b = wait_done(&app, &id).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let tasks = b["tasks"].as_array().unwrap().len() as f64;
+
+    let after = scrape(&app).await;
+    // Shared totals, read from this test's own database: exact.
+    assert_eq!(sample(&after, "nf_builds", &[("status", "completed")]), 1.0, "{after}");
+    assert_eq!(sample(&after, "nf_tasks", &[("state", "succeeded")]), tasks, "{after}");
+    assert_eq!(sample(&after, "nf_queue_depth", &[]), 0.0);
+    assert!(sample(&after, "nf_db_pool_connections", &[("state", "max")]) >= 2.0);
+    // This process's counters (other tests in the process may add to them too).
+    assert!(sample(&after, "nf_builds_started_total", &[]) >= started + 1.0);
+    assert!(sample(&after, "nf_builds_finished_total", &[("outcome", "completed")]) >= finished + 1.0);
+    assert!(sample(&after, "nf_tasks_finished_total", &[("outcome", "succeeded")]) >= tasks_ok + tasks);
+    assert!(
+        sample(&after, "nf_task_duration_seconds_count", &[("kind", "build_analysis")]) >= 1.0,
+        "{after}"
+    );
+    assert!(sample(&after, "nf_task_queue_wait_seconds_count", &[]) >= 1.0);
+    assert!(
+        sample(
+            &after,
+            "nf_llm_calls_total",
+            &[("provider", "offline"), ("outcome", "ok")]
+        ) >= 1.0,
+        "{after}"
+    );
+    // HTTP by route pattern, never by raw path.
+    assert!(
+        sample(
+            &after,
+            "nf_http_requests_total",
+            &[
+                ("method", "POST"),
+                ("route", "/api/nexus-forge/build"),
+                ("status", "202")
+            ]
+        ) >= 1.0,
+        "{after}"
+    );
+    assert!(
+        sample(
+            &after,
+            "nf_http_requests_total",
+            &[("route", "/api/nexus-forge/build/{id}")]
+        ) >= 1.0
+    );
+    assert!(
+        !after.contains(b["build_id"].as_str().unwrap()),
+        "a build id became a label"
+    );
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_metrics_listener_serves_without_sign_in(pool: PgPool) {
+    let mut config = test_config(String::new());
+    config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    let app = server::startup::Application::from_pool(config, pool).await.unwrap();
+    let addr = app.metrics_addr().expect("a metrics address");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    let res = reqwest::get(format!("http://{addr}/metrics")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("nf_builds{status=\"queued\"} 0"), "{text}");
+    // Only /metrics lives there.
+    let other = reqwest::get(format!("http://{addr}/api/nexus-forge/builds"))
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+    let _ = tx.send(());
+    run.await.unwrap().unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_has_a_request_id_and_errors_quote_it(pool: PgPool) {
+    let app = spawn_app_with(test_config(String::new()), pool).await;
+
+    let res = app.get("/api/nexus-forge/build/not-a-uuid").await;
+    assert_eq!(res.status(), 400);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["request_id"], id.as_str());
+
+    // A caller's plain id is kept, end to end.
+    let res = app
+        .client
+        .get(app.url("/api/nexus-forge/build/not-a-uuid"))
+        .header("x-request-id", "trace-42.a_b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-42.a_b");
+    assert_eq!(res.json::<Value>().await.unwrap()["request_id"], "trace-42.a_b");
+
+    // Anything else is replaced, so it cannot forge log lines.
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "x".repeat(65))
+        .send()
+        .await
+        .unwrap();
+    let given = res.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(given).is_ok(), "{given}");
+
+    // Refusals made before any handler (the guard) carry one too.
+    let res = app
+        .anon
+        .post(app.url("/api/nexus-forge/build"))
+        .header("origin", "https://evil.example")
+        .json(&json!({ "prompt": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().contains_key("x-request-id"));
+    app.stop().await;
+}
