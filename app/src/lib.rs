@@ -183,6 +183,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-up") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
+                <footer class="site-footer">
+                    <a href="/api/reference" rel="external">"API reference"</a>
+                    " · "
+                    <a href="/api/openapi.json" rel="external">"OpenAPI document"</a>
+                </footer>
             </div>
         </Router>
     }

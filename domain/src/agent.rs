@@ -35,6 +35,7 @@ string_enum! {
 /// A validated agent name: 1 to 64 characters of ASCII letters, digits, `-`, `_` and `.`,
 /// starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct AgentName(String);
 
@@ -94,6 +95,7 @@ impl std::fmt::Display for AgentName {
 /// loosely typed here on purpose so that [`RegisterAgentRequest::validate`] can name every
 /// problem at once instead of failing on the first JSON type error.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RegisterAgentRequest {
     /// The agent's unique name.
     #[serde(default)]
@@ -111,6 +113,7 @@ pub struct RegisterAgentRequest {
 
 /// A registration that passed validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgentSpec {
     /// Unique name.
     pub name: AgentName,
@@ -135,6 +138,7 @@ pub const DEFAULT_AGENT_CONCURRENCY: i32 = 4;
 
 /// Why a registration was refused: every problem found, each with the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error("{}", .problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; "))]
 pub struct ValidationErrors {
     /// One entry per problem.
@@ -143,6 +147,7 @@ pub struct ValidationErrors {
 
 /// One problem with one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FieldProblem {
     /// The field's name in the request.
     pub field: String,

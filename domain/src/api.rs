@@ -13,6 +13,7 @@ use crate::{
 /// Every error response: `{"error": "<kind>", "message": "<for a person>", "request_id": ...}`,
 /// plus the problems of a validation failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// Machine-readable kind (`not_found`, `conflict`, `validation`, `bad_request`, `internal`).
     pub error: String,
@@ -29,6 +30,7 @@ pub struct ErrorBody {
 
 /// An agent with its live state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgentView {
     /// Its id.
     pub id: AgentId,
@@ -58,6 +60,7 @@ pub struct AgentView {
 
 /// `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Health {
     /// `ok` or `degraded`.
     pub status: String,
@@ -72,6 +75,7 @@ pub struct Health {
 
 /// `POST /api/orchestrator/agents/register` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RegisterAgentResponse {
     /// Always `registered`.
     pub status: String,
@@ -83,6 +87,7 @@ pub struct RegisterAgentResponse {
 
 /// `POST /api/orchestrator/tasks/decompose` body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DecomposeRequest {
     /// What to do; must not be empty.
     #[serde(default)]
@@ -97,6 +102,7 @@ pub struct DecomposeRequest {
 
 /// One planned subtask, in the seed's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Subtask {
     /// Unique within the workflow.
     pub id: String,
@@ -114,6 +120,7 @@ pub struct Subtask {
 
 /// The planned DAG.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Decomposition {
     /// The subtasks, in topological order.
     pub subtasks: Vec<Subtask>,
@@ -127,6 +134,7 @@ pub struct Decomposition {
 
 /// `POST /api/orchestrator/tasks/decompose` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DecomposeResponse {
     /// The stored workflow (status `pending`).
     pub workflow_id: WorkflowId,
@@ -142,6 +150,7 @@ pub struct DecomposeResponse {
 
 /// `POST /api/orchestrator/workflows/{id}/execute` body (may be empty).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ExecuteRequest {
     /// `parallel` (default) or `sequential`.
     #[serde(default)]
@@ -150,6 +159,7 @@ pub struct ExecuteRequest {
 
 /// How many tasks of a workflow are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TaskCounts {
     /// Waiting on dependencies.
     pub pending: i64,
@@ -178,6 +188,7 @@ impl TaskCounts {
 
 /// One task with its execution state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TaskView {
     /// Its id.
     pub id: TaskId,
@@ -221,6 +232,7 @@ pub struct TaskView {
 
 /// A workflow with every task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkflowView {
     /// Its id.
     pub workflow_id: WorkflowId,
@@ -254,6 +266,7 @@ pub struct WorkflowView {
 
 /// A workflow without its tasks, for lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkflowSummary {
     /// Its id.
     pub workflow_id: WorkflowId,
@@ -279,6 +292,7 @@ pub struct WorkflowSummary {
 /// parameters, server functions as JSON). Ids and the agent stay text here; the orchestrator
 /// parses them, so a bad one gets the same message from either door.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct EventQuery {
     /// Only events after this id (oldest first, paging forward); without it, the newest.
@@ -297,6 +311,7 @@ pub struct EventQuery {
 
 /// A page of coordination events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventsPage {
     /// Oldest first.
     pub events: Vec<crate::event::CoordinationEvent>,
@@ -306,6 +321,7 @@ pub struct EventsPage {
 
 /// Percentiles of a measurement, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Percentiles {
     /// Samples in the window.
     pub count: i64,
@@ -319,6 +335,7 @@ pub struct Percentiles {
 
 /// `GET /api/orchestrator/status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OrchestratorStatus {
     /// Agents registered.
     pub agents_registered: i64,
@@ -344,6 +361,7 @@ pub struct OrchestratorStatus {
 
 /// Limits and choices for one build (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BuildConfig {
     /// `offline`, `gemini` or `openai`; the server's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,6 +379,7 @@ pub struct BuildConfig {
 
 /// `POST /api/nexus-forge/build` body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StartBuildRequest {
     /// What to build, in a person's words (1 to 20,000 characters).
     #[serde(default)]
@@ -372,6 +391,7 @@ pub struct StartBuildRequest {
 
 /// `POST /api/nexus-forge/build` answer (202).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StartBuildResponse {
     /// The new build.
     pub build_id: BuildId,
@@ -383,6 +403,7 @@ pub struct StartBuildResponse {
 
 /// One stored file of a build.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ArtifactInfo {
     /// Relative path (`js/app.js`).
     pub path: String,
@@ -396,6 +417,7 @@ pub struct ArtifactInfo {
 
 /// A build in full.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BuildView {
     /// Its id.
     pub build_id: BuildId,
@@ -445,6 +467,7 @@ pub struct BuildView {
 
 /// A build without its tasks and files, for lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BuildSummary {
     /// Its id.
     pub build_id: BuildId,
@@ -468,6 +491,7 @@ pub struct BuildSummary {
 
 /// `GET /api/nexus-forge/builds`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BuildsPage {
     /// Newest first.
     pub builds: Vec<BuildSummary>,
@@ -477,6 +501,7 @@ pub struct BuildsPage {
 
 /// One bucket of a measurement's time series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MetricPoint {
     /// Bucket start.
     pub at: DateTime<Utc>,

@@ -14,6 +14,7 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// A signed-in person, as the dashboard shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Person {
     /// Their id.
     pub id: UserId,
@@ -27,6 +28,7 @@ pub struct Person {
 
 /// A person as an admin lists them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PersonSummary {
     /// Who.
     pub person: Person,
@@ -40,6 +42,7 @@ pub struct PersonSummary {
 
 /// An API token as listed (the token itself is shown once, at creation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TokenView {
     /// Its id (to revoke it).
     pub id: uuid::Uuid,
@@ -57,6 +60,7 @@ pub struct TokenView {
 
 /// A token just made: the only time the secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NewToken {
     /// The token as listed from now on.
     pub token: TokenView,
@@ -66,6 +70,7 @@ pub struct NewToken {
 
 /// An invitation as an admin lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InvitationView {
     /// Its id.
     pub id: uuid::Uuid,
@@ -85,6 +90,7 @@ pub struct InvitationView {
 
 /// An invitation just made: the sign-up link is shown once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NewInvitation {
     /// The invitation as listed.
     pub invitation: InvitationView,
@@ -94,6 +100,7 @@ pub struct NewInvitation {
 
 /// One audit entry as an admin reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditView {
     /// Its number (newest first; page with `before`).
     pub id: i64,
@@ -119,6 +126,7 @@ pub struct AuditView {
 
 /// A page of the audit trail, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditPage {
     /// The entries.
     pub entries: Vec<AuditView>,

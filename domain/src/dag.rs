@@ -19,6 +19,7 @@ pub const MAX_TASKS: usize = 50_000;
 
 /// One node of a workflow, as planned (before it is stored).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TaskSpec {
     /// Unique within the workflow (the seed calls it `id`).
     pub id: String,
@@ -47,6 +48,7 @@ fn default_kind() -> String {
 
 /// Why a list of tasks is not a valid DAG.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum DagError {
     /// No tasks at all.
     #[error("a workflow needs at least one task")]
@@ -84,6 +86,7 @@ pub enum DagError {
 
 /// A validated task graph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Dag {
     tasks: Vec<TaskSpec>,
     /// Indices of `tasks` in a topological order (dependencies first, ties by input order).

@@ -66,6 +66,7 @@ impl EventKind {
 
 /// One coordination event as stored and as sent to browsers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CoordinationEvent {
     /// Global, increasing.
     pub id: EventId,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// How often and how far apart a failing task is tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
     pub max_attempts: u32,

@@ -181,6 +181,7 @@ string_enum! {
 
 /// One field of an entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FieldSpec {
     /// Identifier: lowercase snake_case, unique within the entity.
     pub name: String,
@@ -201,6 +202,7 @@ pub struct FieldSpec {
 
 /// A kind of record the app manages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EntitySpec {
     /// Identifier: lowercase snake_case, unique within the app (`habit`).
     pub name: String,
@@ -214,6 +216,7 @@ pub struct EntitySpec {
 
 /// One page of the app.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PageSpec {
     /// Identifier: lowercase kebab-case, unique (`habits`); becomes the URL hash.
     pub id: String,
@@ -234,6 +237,7 @@ pub struct PageSpec {
 /// A view page's settings: field names of the page's entity, and a few choices. Each page
 /// kind reads only its own settings ([`PageKind::view_settings`]); the rest stay unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ViewSpec {
     /// Board: the select field whose options are the columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -356,6 +360,7 @@ pub fn view_setting_kinds(setting: &str) -> &'static [FieldKind] {
 
 /// Colours and shape of the generated app.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ThemeSpec {
     /// Main colour, `#rrggbb`.
     pub primary: String,
@@ -371,6 +376,7 @@ pub struct ThemeSpec {
 
 /// Everything the generation tasks need to know about the app to build.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AppSpec {
     /// Display name (`Habit Tracker`).
     pub name: String,
@@ -389,6 +395,7 @@ pub struct AppSpec {
 /// The analysis phase's result: the spec, what the reflection pass noticed, and how sure
 /// the analysis is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Analysis {
     /// The spec after reflection.
     pub spec: AppSpec,

@@ -22,6 +22,7 @@ use crate::{
 
 /// What a client may listen to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "topic", content = "id", rename_all = "snake_case")]
 pub enum Topic {
     /// Every event the client may see.
@@ -48,6 +49,7 @@ impl Topic {
 
 /// Client to server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Replace the subscription; replay what came after `last_event_id` first.
@@ -64,6 +66,7 @@ pub enum ClientMessage {
 
 /// Server to client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// Sent once on connect.

@@ -47,7 +47,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::{
     actor::{Actor, Client, Credential},
-    api::{visible_to, AccountSettings, Gauges, SessionRecord},
+    api::{visible_to, AccountSettings, Gauges, SessionRecord, STATUS_FRESH},
     error::{Error, Result},
     limits::LimitSettings,
     store::audit::AuditEntry,
@@ -78,6 +78,8 @@ struct Inner {
     retention: Retention,
     /// The key that signs preview links, loaded (or made) on first use.
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
+    /// The last status computed (`api::status`): one computation at a time, reused while fresh.
+    status_snapshot: api::StatusSnapshot,
 }
 
 /// How long old rows are kept before the maintenance pass deletes them.
@@ -190,6 +192,7 @@ impl OrchestratorBuilder {
                 limiters: Limiters::new(self.limits),
                 retention: self.retention,
                 preview_key: tokio::sync::OnceCell::new(),
+                status_snapshot: Default::default(),
             }),
         }
     }

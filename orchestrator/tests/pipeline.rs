@@ -512,3 +512,32 @@ async fn a_build_survives_its_server_dying_mid_way(pool: PgPool) {
     assert!(done.preview_url.is_some() && done.download_url.is_some());
     b.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_status_is_one_snapshot_shared_while_fresh_and_recomputed_after(pool: PgPool) {
+    let orch = orchestrator::Orchestrator::new(pool);
+    let me = Actor::system();
+    let window = std::time::Duration::from_secs(60);
+    let workflows = |s: &domain::api::OrchestratorStatus| s.workflows.values().sum::<i64>();
+    let started = std::time::Instant::now();
+    let first = orch.status(window, &me).await.unwrap();
+    let request = domain::api::DecomposeRequest {
+        description: "write a short poem about the sea".into(),
+        ..Default::default()
+    };
+    orch.decompose(&request, &me).await.unwrap();
+    // Many callers at once within the bound: one computation, every caller gets it.
+    let answers = futures::future::join_all((0..20).map(|_| orch.status(window, &me))).await;
+    if started.elapsed() < orchestrator::STATUS_FRESH {
+        for a in &answers {
+            let a = a.as_ref().unwrap();
+            assert_eq!(a.at, first.at);
+            assert_eq!(workflows(a), workflows(&first));
+        }
+    }
+    // After the bound, the next caller sees the change.
+    tokio::time::sleep(orchestrator::STATUS_FRESH + std::time::Duration::from_millis(20)).await;
+    let fresh = orch.status(window, &me).await.unwrap();
+    assert_eq!(workflows(&fresh), workflows(&first) + 1);
+    assert!(fresh.at > first.at);
+}

@@ -14,6 +14,7 @@
 //! - [`guard`]: hosts, origins, JSON-only changes, NUL, rates, security headers.
 //! - [`admin`]: `nexus-forge admin create-user | create-token`.
 //! - [`metrics`]: `/metrics` (Prometheus), and the HTTP and WebSocket instruments.
+//! - [`openapi`]: `/api/openapi.json` (OpenAPI 3.1, from the handlers' types) and `/api/reference`.
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
 //! server on a random port against their own database.
@@ -26,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod guard;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod sessions;
 pub mod startup;

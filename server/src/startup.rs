@@ -20,7 +20,7 @@ use crate::{
     auth,
     config::Config,
     guard::{self, Guard},
-    metrics, routes, sessions,
+    metrics, openapi, routes, sessions,
     state::{AppState, Sockets},
     telemetry, ws,
 };
@@ -205,6 +205,7 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
     Router::new()
         .merge(routes::router())
         .merge(metrics::router())
+        .merge(openapi::router())
         .merge(ws::router())
         .leptos_routes_with_context(
             &state,

@@ -65,8 +65,14 @@ async fn upgrade(State(state): State<AppState>, actor: Option<Extension<Actor>>,
             .into_response();
     };
     let slot = state.sockets.take(actor.id());
+    // tungstenite's defaults reserve 128 KiB per socket to read and let writes gather 128 KiB
+    // more; our messages are small and every send flushes, so a few KiB each way is what a
+    // connection needs (the buffers still grow for a large message, up to the limit).
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
         .on_upgrade(move |mut socket| async move {
             match slot {
                 Some(slot) => serve(socket, state, actor, slot).await,
@@ -84,6 +90,16 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
         reason: Utf8Bytes::from(reason),
     };
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
+    // Read on until the client answers the close (briefly): a socket closed with unread input
+    // ends in a TCP reset, which can destroy the close frame before the client reads it.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(m)) = socket.recv().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> bool {

@@ -27,7 +27,8 @@ mod workflows;
 
 pub use events::visible_to;
 pub use sessions::SessionRecord;
-pub use status::Gauges;
+pub(crate) use status::StatusSnapshot;
+pub use status::{Gauges, STATUS_FRESH};
 
 /// Who may make an account.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,4 +1,9 @@
 //! The orchestrator's status and metrics: the whole server's, so for admins only.
+//!
+//! The status is a snapshot: computed (four aggregate queries and two percentile queries) at
+//! most once per [`STATUS_FRESH`] and per window, by one caller while the others wait for it
+//! and share its answer, so a dashboard polled by many people, or a load balancer asking
+//! every few milliseconds, costs the database the same as one caller.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -6,6 +11,13 @@ use chrono::{DateTime, Utc};
 use domain::api::{MetricPoint, OrchestratorStatus};
 
 use crate::{store, Actor, Orchestrator, Result};
+
+/// How long a computed status is served before the next caller computes it again.
+pub const STATUS_FRESH: Duration = Duration::from_millis(100);
+
+/// The last status computed, with its window and when it was computed.
+#[derive(Default)]
+pub(crate) struct StatusSnapshot(tokio::sync::Mutex<Option<(std::time::Instant, Duration, OrchestratorStatus)>>);
 
 /// Totals read at scrape time ([`Orchestrator::gauges`]).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,6 +52,19 @@ impl Orchestrator {
     /// [`crate::Error::Forbidden`] for a non-admin.
     pub async fn status(&self, window: Duration, actor: &Actor) -> Result<OrchestratorStatus> {
         actor.require_admin("see the orchestrator's status")?;
+        // Held while computing: whoever comes meanwhile waits and takes this answer.
+        let mut last = self.inner.status_snapshot.0.lock().await;
+        if let Some((at, w, status)) = &*last {
+            if *w == window && at.elapsed() < STATUS_FRESH {
+                return Ok(status.clone());
+            }
+        }
+        let status = self.compute_status(window).await?;
+        *last = Some((std::time::Instant::now(), window, status.clone()));
+        Ok(status)
+    }
+
+    async fn compute_status(&self, window: Duration) -> Result<OrchestratorStatus> {
         let now = self.now();
         let counts = store::status::counts(self.pool(), now).await?;
         let since = Utc::now() - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);

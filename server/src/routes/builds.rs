@@ -78,9 +78,12 @@ async fn cancel_build(
     ))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+/// Paging of a list (its query parameters).
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(crate) struct ListQuery {
+    /// Page size (default 20, at most 100).
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 

@@ -51,8 +51,10 @@ async fn status(State(state): State<AppState>, Caller(me): Caller) -> Result<Jso
     Ok(Json(state.orchestrator.status(Duration::from_secs(60), &me).await?))
 }
 
-#[derive(serde::Serialize)]
-struct Agents {
+/// `GET /api/orchestrator/agents`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct Agents {
+    /// Every registered agent.
     agents: Vec<AgentView>,
 }
 
@@ -98,14 +100,19 @@ async fn decompose(
     ))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+/// Paging of a list (its query parameters).
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(crate) struct ListQuery {
+    /// Page size (default 50, at most 200).
     limit: Option<i64>,
+    /// Only workflows created before this time (the last one of the previous page).
     before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(serde::Serialize)]
-struct Workflows {
+/// `GET /api/orchestrator/workflows`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct Workflows {
+    /// Newest first.
     workflows: Vec<WorkflowSummary>,
 }
 

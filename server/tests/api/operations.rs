@@ -1,6 +1,8 @@
 //! Running it as a service: `/metrics` (who may read it, and that work moves its numbers),
 //! the metrics listener, and request ids.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -173,5 +175,102 @@ async fn every_response_has_a_request_id_and_errors_quote_it(pool: PgPool) {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.headers().contains_key("x-request-id"));
+    app.stop().await;
+}
+
+/// `(method, path)` of every `.route("…", method(…))` in the router's sources, with axum's
+/// `{*rest}` written as OpenAPI's `{rest}`; the `/api/{*rest}` fallback is not a route.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let sources = [
+        include_str!("../../src/routes/builds.rs"),
+        include_str!("../../src/routes/orchestrator.rs"),
+        include_str!("../../src/routes/health.rs"),
+        include_str!("../../src/routes/mod.rs"),
+        include_str!("../../src/metrics.rs"),
+        include_str!("../../src/openapi.rs"),
+        include_str!("../../src/ws.rs"),
+    ];
+    let mut found = BTreeSet::new();
+    for src in sources {
+        for chunk in src.split(".route(").skip(1) {
+            let chunk = chunk.trim_start();
+            let Some(rest) = chunk.strip_prefix('"') else { continue };
+            let path = &rest[..rest.find('"').unwrap()];
+            let after = &rest[path.len()..];
+            if path == "/api/{*rest}" {
+                continue;
+            }
+            let path = path.replace("{*", "{");
+            for method in ["get", "post", "delete", "put", "patch"] {
+                if after.contains(&format!("{method}(")) {
+                    found.insert((method.to_owned(), path.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_openapi_document_covers_every_route_and_only_those() {
+    let documented: BTreeSet<(String, String)> = server::openapi::documented_routes()
+        .into_iter()
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
+        .collect();
+    let routed = routes_in_source();
+    assert!(routed.len() >= 20, "the route scan found too little: {routed:?}");
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from the document: {undocumented:?}"
+    );
+    assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_openapi_document_is_served_and_every_path_in_it_answers(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = app.anon.get(app.url("/api/openapi.json")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    // The server functions are listed at their stable paths.
+    assert!(
+        paths.contains_key("/api/fn/sign_in"),
+        "{:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    assert!(paths.keys().filter(|p| p.starts_with("/api/fn/")).count() >= 10);
+    // Each documented operation reaches a handler: never the API's "no endpoint" 404, never
+    // 405 (filled with ids that do not exist, so nothing changes).
+    let fake = uuid::Uuid::new_v4().to_string();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let url = path
+                .replace("{id}", &fake)
+                .replace("{name}", "nobody")
+                .replace("{cap}", "0-0")
+                .replace("{path}", "index.html");
+            let req = app
+                .client
+                .request(method.to_uppercase().parse().unwrap(), app.url(&url))
+                .header("origin", app.url(""));
+            let req = if method == "post" { req.json(&json!({})) } else { req };
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            assert_ne!(status, 405, "{method} {path}: {text}");
+            assert!(
+                !(status == 404 && text.contains("there is no API endpoint")),
+                "{method} {path} is not routed"
+            );
+        }
+    }
+    let page = app.anon.get(app.url("/api/reference")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/api/nexus-forge/build") && html.contains("schema-BuildView"));
     app.stop().await;
 }
