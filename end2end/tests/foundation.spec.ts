@@ -51,3 +51,14 @@ test('an unknown page is a 404 with a way back', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('the bundle arrives compressed and is revalidated, not refetched', async ({ page }) => {
+  const wasm = page.waitForResponse((r) => r.url().endsWith('/pkg/nexus-forge.wasm'));
+  await page.goto('/');
+  const res = await wasm;
+  const headers = await res.allHeaders();
+  expect(headers['content-encoding']).toBe('br');
+  expect(headers['content-type']).toBe('application/wasm');
+  expect(headers['cache-control']).toBe('no-cache');
+  expect(headers['last-modified']).toBeTruthy();
+});

@@ -5,7 +5,11 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use app::{shell, App};
-use axum::{http::StatusCode, serve::ListenerExt, Router};
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    serve::ListenerExt,
+    Router,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use orchestrator::{
@@ -14,7 +18,7 @@ use orchestrator::{
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{services::ServeDir, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{
     auth,
@@ -206,6 +210,7 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
         .merge(routes::router())
         .merge(metrics::router())
         .merge(openapi::router())
+        .nest_service("/pkg", bundle(state.leptos_options.site_root.as_ref()))
         .merge(ws::router())
         .leptos_routes_with_context(
             &state,
@@ -224,6 +229,24 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(telemetry::request_ids))
         .with_state(state)
+}
+
+/// The browser bundle (`/pkg/*`: wasm, JS, CSS): the brotli or gzip copy `scripts/build`
+/// made when the browser accepts it (the wasm is a quarter of its size in brotli), revalidated
+/// on every load (`no-cache` with `Last-Modified`, so an unchanged file is a 304) because the
+/// names do not change between releases.
+fn bundle(site_root: &str) -> Router {
+    let dir = std::path::Path::new(site_root).join("pkg");
+    Router::new()
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        .layer(axum::middleware::map_response(
+            |mut res: axum::response::Response| async move {
+                let headers = res.headers_mut();
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+                res
+            },
+        ))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

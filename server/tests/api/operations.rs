@@ -274,3 +274,51 @@ async fn the_openapi_document_is_served_and_every_path_in_it_answers(pool: PgPoo
     assert!(html.contains("/api/nexus-forge/build") && html.contains("schema-BuildView"));
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_bundle_is_sent_precompressed_when_the_browser_accepts_it(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("nf-site-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/app.wasm"), b"the raw bytes").unwrap();
+    std::fs::write(site.join("pkg/app.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(site.join("pkg/app.wasm.gz"), b"gzip bytes").unwrap();
+    let mut config = test_config(String::new());
+    config.site_root = site.clone();
+    let app = spawn_app_with(config, pool).await;
+    // reqwest decodes nothing here (no compression features), so the bytes are as sent.
+    let get = |encoding: &'static str| {
+        app.anon
+            .get(app.url("/pkg/app.wasm"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let br = get("gzip, deflate, br").await.unwrap();
+    assert_eq!(br.status(), 200);
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["content-type"], "application/wasm");
+    assert_eq!(br.headers()["cache-control"], "no-cache");
+    assert_eq!(br.headers()["vary"], "accept-encoding");
+    let modified = br.headers()["last-modified"].to_str().unwrap().to_owned();
+    assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli bytes");
+    let gz = get("gzip").await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.bytes().await.unwrap().as_ref(), b"gzip bytes");
+    let plain = get("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), b"the raw bytes");
+    // Unchanged since last time: 304, nothing sent.
+    let again = app
+        .anon
+        .get(app.url("/pkg/app.wasm"))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(
+        app.anon.get(app.url("/pkg/missing.js")).send().await.unwrap().status(),
+        404
+    );
+    app.stop().await;
+    std::fs::remove_dir_all(site).unwrap();
+}
