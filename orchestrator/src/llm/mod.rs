@@ -23,10 +23,12 @@
 //! API keys live in [`SecretString`], whose `Debug` and `Display` print `***`; they are
 //! never logged.
 
+pub mod context;
 pub mod gemini;
 pub mod offline;
 pub mod openai;
 pub mod resilient;
+pub mod sse;
 
 use std::{fmt, future::Future, pin::Pin, time::Duration};
 
