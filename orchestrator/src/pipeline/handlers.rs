@@ -2,6 +2,12 @@
 //! build (the prompt, the spec, earlier files), asks a model through `model::generate` when
 //! the output is something a model should write, validates it, stores its files and
 //! advances the build's progress in one transaction.
+//!
+//! Each prompt carries what its task needs and no more, so it fits a small local model's
+//! context: an entity module gets its entity and the names of the others (not the whole
+//! spec), the designer gets the theme block of the stylesheet (not the 30 KB of component
+//! rules, which only use the theme's custom properties), the reviewer gets the spec as
+//! compact JSON. `model::generate` then fits each request to the model's context.
 
 use std::time::Duration;
 
@@ -127,8 +133,41 @@ fn accept_as(like: &GeneratedFile, text: &str) -> Result<GeneratedFile, Vec<Stri
     generator::check_file(&file).map(|()| file)
 }
 
+/// The spec as compact JSON (a third of the pretty form's tokens).
 fn spec_json(spec: &AppSpec) -> String {
-    serde_json::to_string_pretty(spec).unwrap_or_default()
+    serde_json::to_string(spec).unwrap_or_default()
+}
+
+/// The custom properties (`--name`) a CSS text defines.
+fn custom_properties(css: &str) -> std::collections::BTreeSet<&str> {
+    css.match_indices("--")
+        .filter_map(|(i, _)| {
+            let rest = &css[i..];
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
+            rest[end..].trim_start().starts_with(':').then(|| &rest[..end])
+        })
+        .filter(|name| name.len() > 2)
+        .collect()
+}
+
+/// A model's theme block: it must define every custom property of the base theme block,
+/// and with the component rules appended it must pass the file checks.
+fn accept_theme(
+    base: &GeneratedFile,
+    base_theme: &str,
+    components: &str,
+    text: &str,
+) -> Result<GeneratedFile, Vec<String>> {
+    let have = custom_properties(text);
+    let missing: Vec<String> = custom_properties(base_theme)
+        .into_iter()
+        .filter(|p| !have.contains(p))
+        .map(|p| format!("the custom property {p} is not defined"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    accept_as(base, &format!("{text}\n\n{components}"))
 }
 
 /// Parses and validates an app spec from a model.
@@ -345,6 +384,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let base = generator::stylesheet(&spec);
+    let (base_theme, components) = generator::stylesheet_parts(&spec);
     let (css, source) = model::generate(
         &ctx,
         build,
@@ -352,15 +392,21 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
             purpose: "stylesheet",
             system: prompts::STYLESHEET,
             user: format!(
-                "The app spec:\n{}\n\nThe base stylesheet:\n{}",
-                spec_json(&spec),
-                base.content
+                "The app: {} — {}\nTheme: primary {}, accent {}, mode {}, radius {}, font {}\n\nThe theme block:\n{}",
+                spec.name,
+                spec.summary,
+                spec.theme.primary,
+                spec.theme.accent,
+                spec.theme.mode.as_str(),
+                spec.theme.radius,
+                spec.theme.font,
+                &base_theme
             ),
             json: false,
-            max_tokens: 8192,
+            max_tokens: 3072,
             context: json!({ "spec": spec }),
         },
-        |text| accept_as(&base, text),
+        |text| accept_theme(&base, &base_theme, components, text),
         || base.clone(),
     )
     .await?;
@@ -489,6 +535,12 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
         return Err(TaskError::Fatal(format!("the spec has no entity {name:?}")));
     };
     let path = generator::entity_module_path(&name);
+    let others: Vec<String> = spec
+        .entities
+        .iter()
+        .filter(|e| e.name != entity.name)
+        .map(|e| format!("{} ({})", e.name, e.plural))
+        .collect();
     let (module, source) = model::generate(
         &ctx,
         build,
@@ -496,13 +548,16 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
             purpose: "entity_module",
             system: prompts::ENTITY_MODULE,
             user: format!(
-                "The app spec:\n{}\n\nWrite {path}, the module of the entity {:?} ({}).",
-                spec_json(&spec),
+                "The app: {} — {}\nThe entity:\n{}\nOther entities (for reference fields): {}\n\nWrite {path}, the module of the entity {:?} ({}).",
+                spec.name,
+                spec.summary,
+                serde_json::to_string(&entity).unwrap_or_default(),
+                if others.is_empty() { "none".to_owned() } else { others.join(", ") },
                 entity.name,
                 entity.plural
             ),
             json: false,
-            max_tokens: 8192,
+            max_tokens: 4096,
             context: json!({ "spec": spec, "entity": name }),
         },
         |text| {

@@ -60,6 +60,26 @@ impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
     }
 }
 
+/// Estimated tokens of the smallest request the pipeline makes (system prompt, a short
+/// task, the least answer worth having, the safety margin): a model whose context is
+/// smaller cannot do any of a build's work.
+pub fn smallest_request_tokens() -> u32 {
+    use crate::llm::context::{estimate_tokens, min_output, SAFETY_MARGIN, TOKENS_PER_MESSAGE};
+    [
+        (prompts::ANALYSIS, "analysis"),
+        (prompts::REFLECTION, "reflection"),
+        (prompts::ENTITY_MODULE, "entity_module"),
+        (prompts::STYLESHEET, "stylesheet"),
+        (prompts::LOGO, "logo"),
+        (prompts::ICONS, "icons"),
+    ]
+    .into_iter()
+    .map(|(system, purpose)| estimate_tokens(system) + 2 * TOKENS_PER_MESSAGE + 32 + min_output(purpose))
+    .min()
+    .unwrap_or(0)
+        + SAFETY_MARGIN
+}
+
 /// Longest a build may run.
 pub const MAX_BUILD_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 

@@ -7,5 +7,6 @@ mod builds;
 mod doors;
 mod foundation;
 mod helpers;
+mod llm;
 mod orchestrator;
 mod security;
