@@ -239,6 +239,12 @@ pub async fn list_agents() -> Result<Vec<AgentView>, AppError> {
     Ok(ssr::orchestrator()?.list_agents(&ssr::me().await?).await?)
 }
 
+/// The LLM providers' health: reachable, models, context (asks each model server now).
+#[server(prefix = "/api/fn", endpoint = "provider_health", input = GetUrl)]
+pub async fn provider_health() -> Result<domain::api::ProvidersView, AppError> {
+    Ok(ssr::orchestrator()?.provider_health(&ssr::me().await?).await?)
+}
+
 /// What became of a registration. A refused one is an answer, not a failure: the form shows
 /// each problem next to its field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -255,11 +255,16 @@ pub(crate) fn summary(event: &CoordinationEvent) -> String {
         })
     };
     let mut parts: Vec<String> = [
-        "name", "task", "agent", "phase", "progress", "status", "to", "error", "reason",
+        "name", "task", "purpose", "agent", "phase", "progress", "status", "to", "error", "reason",
     ]
     .into_iter()
     .filter_map(field)
     .collect();
+    // task.progress: a model writing its answer.
+    if let Some(tokens) = p.get("tokens").and_then(serde_json::Value::as_u64) {
+        let secs = p.get("elapsed_ms").and_then(serde_json::Value::as_u64).unwrap_or(0) / 1000;
+        parts.push(format!("{tokens} tokens so far ({secs} s)"));
+    }
     if let Some(added) = p.get("tasks").and_then(|t| t.as_array()) {
         parts.push(format!("+{} tasks", added.len()));
     }

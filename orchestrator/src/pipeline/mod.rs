@@ -113,6 +113,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_system_prompt_fits_a_4096_context_with_its_smallest_answer() {
+        use crate::llm::context::{estimate_tokens, min_output, SAFETY_MARGIN};
+        for (system, purpose) in [
+            (prompts::ANALYSIS, "analysis"),
+            (prompts::REFLECTION, "reflection"),
+            (prompts::ENTITY_MODULE, "entity_module"),
+            (prompts::STYLESHEET, "stylesheet"),
+            (prompts::LOGO, "logo"),
+            (prompts::ICONS, "icons"),
+        ] {
+            let needed = estimate_tokens(system) + min_output(purpose) + SAFETY_MARGIN;
+            eprintln!("{purpose}: system {} tokens, needs {needed}", estimate_tokens(system));
+            assert!(needed < 3072, "{purpose} needs {needed}");
+        }
+        let smallest = smallest_request_tokens();
+        eprintln!("smallest request: {smallest} tokens");
+        assert!(smallest > 256 && smallest < 1024, "{smallest}");
+    }
+
+    #[test]
     fn a_build_plan_is_a_valid_dag_with_one_task_per_entity() {
         for prompt in generator::SAMPLE_PROMPTS {
             let spec = generator::analyze(prompt).spec;
