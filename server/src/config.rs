@@ -257,7 +257,8 @@ pub struct Config {
     #[arg(long, env = "NF_LLM_TIMEOUT_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub llm_timeout_secs: u64,
 
-    /// Seconds a streamed answer may go without sending anything before the call fails.
+    /// Seconds a streamed answer may go silent, once it has started sending, before the call
+    /// fails.
     #[arg(long, env = "NF_LLM_STALL_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub llm_stall_secs: u64,
 

@@ -9,8 +9,9 @@
 //! Server-Sent Events as they arrive ([`super::sse`]): `data: {chunk}` lines with
 //! `choices[0].delta.content`, ending with `data: [DONE]`. A server that answers with plain
 //! JSON instead is read as a plain answer. Two clocks bound a call:
-//! - `timeout` until the response starts (headers), and for a non-streamed body;
-//! - `stall`: once streaming, no bytes for this long fails the call at once
+//! - `timeout` until the response starts (headers), then again until the first byte of
+//!   the stream (a slow model may read a long prompt first), and for a non-streamed body;
+//! - `stall`: once bytes flow, no bytes for this long fails the call at once
 //!   ([`LlmError::Stalled`]); a stream that keeps producing tokens may run until the
 //!   ceiling of [`STREAM_CEILING_FACTOR`] × `timeout`, so a slow local model is not cut
 //!   off while it is visibly working.
@@ -366,19 +367,26 @@ impl OpenAi {
         let deadline = Instant::now() + ceiling;
         let mut parser = SseParser::new();
         let mut s = Streamed::default();
+        let mut started = false;
         while !s.done {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(LlmError::Timeout(ceiling));
             }
-            let wait = stall.min(left);
+            // Until the first byte the model may still be reading a long prompt: the call
+            // timeout applies. After it, silence for `stall` means the model stopped.
+            let first = !started;
+            let limit = if first { self.config.timeout } else { stall };
+            let wait = limit.min(left);
             let chunk = match tokio::time::timeout(wait, res.chunk()).await {
-                Err(_) if wait == stall => return Err(LlmError::Stalled(stall)),
+                Err(_) if wait == limit && first => return Err(LlmError::Timeout(limit)),
+                Err(_) if wait == limit => return Err(LlmError::Stalled(stall)),
                 Err(_) => return Err(LlmError::Timeout(ceiling)),
                 Ok(Err(e)) => return Err(transport_error(e, ceiling)),
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(bytes))) => bytes,
             };
+            started |= !chunk.is_empty();
             let before = s.chunks;
             for data in parser.push(&chunk) {
                 s.take(&data)?;
@@ -496,6 +504,8 @@ impl LlmProvider for OpenAi {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]
@@ -516,6 +526,93 @@ mod tests {
             Some(32768)
         );
         assert_eq!(ollama_context(&json!({})), None);
+    }
+
+    /// A one-connection HTTP server that sends SSE `parts` with the given pauses before each.
+    async fn sse_server(parts: Vec<(Duration, &'static str)>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = sock.read(&mut buf).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+            sock.write_all(head.as_bytes()).await.unwrap();
+            for (pause, part) in parts {
+                tokio::time::sleep(pause).await;
+                let chunk = format!("{:x}\r\n{part}\r\n", part.len());
+                if sock.write_all(chunk.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            let _ = sock.write_all(b"0\r\n\r\n").await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        });
+        format!("http://{addr}/v1")
+    }
+
+    fn client(base: String, timeout: Duration, stall: Duration) -> OpenAi {
+        OpenAi::new(
+            reqwest::Client::new(),
+            OpenAiConfig {
+                base_url: base,
+                api_key: SecretString::default(),
+                model: "m".into(),
+                timeout,
+                stall,
+            },
+        )
+    }
+
+    fn ask() -> LlmRequest {
+        LlmRequest {
+            system: "s".into(),
+            messages: vec![super::super::Message::user("u")],
+            json: false,
+            max_tokens: 64,
+            temperature: 0.0,
+            model: None,
+            purpose: "generic".into(),
+            context: Value::Null,
+        }
+    }
+
+    const HI: &str = "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n";
+
+    #[tokio::test]
+    async fn a_slow_first_token_is_waited_for_but_silence_after_it_is_a_stall() {
+        // 600 ms before the first byte (reading the prompt) is within the 5 s timeout, even
+        // though the stall clock is 300 ms; then tokens every 200 ms keep the stream alive.
+        let ms = Duration::from_millis;
+        let base = sse_server(vec![
+            (ms(600), HI),
+            (ms(200), HI),
+            (ms(200), HI),
+            (ms(0), "data: [DONE]\n\n"),
+        ])
+        .await;
+        let ticks = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let seen = ticks.clone();
+        let progress: Progress = Arc::new(move |n| seen.store(n, std::sync::atomic::Ordering::SeqCst));
+        let r = client(base, Duration::from_secs(5), ms(300))
+            .complete_streaming(&ask(), progress)
+            .await
+            .unwrap();
+        assert_eq!(r.text, "hihihi");
+        assert_eq!(ticks.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(r.usage.completion_tokens, 3, "estimated when the server sends no usage");
+
+        // One token, then silence: cut by the stall clock, long before the timeout.
+        let base = sse_server(vec![(ms(0), HI), (Duration::from_secs(30), HI)]).await;
+        let started = Instant::now();
+        let e = client(base, Duration::from_secs(10), ms(300))
+            .complete(&ask())
+            .await
+            .unwrap_err();
+        assert_eq!(e, LlmError::Stalled(ms(300)));
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(!e.is_retryable());
     }
 
     #[test]
