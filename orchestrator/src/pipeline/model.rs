@@ -13,7 +13,9 @@
 //! - A build has a wall-clock budget (`config.max_seconds`, the server's `--build-max-secs`
 //!   unless set, counted from when the build was accepted). Once it is spent, model tasks
 //!   no longer call the model, and a call still running is abandoned: the offline generator
-//!   answers, a `build.fallback` event gives the reason, and the build completes.
+//!   answers, a `build.fallback` event gives the reason, and the build completes. A call
+//!   also ends shortly before its task's own timeout (the same fallback), so a slow model
+//!   never gets a task killed and its work started over.
 //! - While a streamed answer arrives, `task.progress` events (tokens so far, at most about
 //!   one a second) show a slow model working.
 //!
@@ -48,6 +50,8 @@ pub const DEFAULT_MAX_CALLS: u32 = 100;
 /// Wall-clock seconds a build may spend on models unless its config (or the server) says
 /// otherwise.
 pub const DEFAULT_MAX_SECONDS: u64 = 900;
+/// Time a task keeps, before its own timeout, to store a fallback's output.
+const TASK_MARGIN: Duration = Duration::from_secs(15);
 /// Least time between two `task.progress` events of one call.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
@@ -152,7 +156,7 @@ pub(crate) async fn generate<T>(
         let spent = (chrono::Utc::now() - created_at).to_std().unwrap_or_default();
         Duration::from_secs(max_seconds).saturating_sub(spent)
     };
-    let out_of_time =
+    let budget_spent =
         || format!("the build's time budget of {max_seconds} s is used up; the offline generator answers instead");
 
     let mut req = LlmRequest {
@@ -198,10 +202,25 @@ pub(crate) async fn generate<T>(
             )));
         }
 
-        let left = time_left();
+        // A call must also end before the task's own timeout would cut the task off (and
+        // start it again from scratch): keep a little time to store the fallback's output.
+        let task_left = ctx
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .saturating_sub(TASK_MARGIN);
+        let (left, why_out_of_time) = if task_left < time_left() {
+            let reason = format!(
+                "the {} task's time limit of {} s is nearly used up; the offline generator answers instead",
+                ctx.task.key,
+                ctx.task.timeout.as_secs()
+            );
+            (task_left, reason)
+        } else {
+            (time_left(), budget_spent())
+        };
         if !offline {
             if left.is_zero() {
-                return fall_back(ctx, build, ask.purpose, out_of_time(), fallback).await;
+                return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
             }
             let window = ctx.providers().context_for(provider.as_ref(), &model_name).await;
             if let Err(e) = context::fit(&mut req, window, &model_name) {
@@ -228,7 +247,7 @@ pub(crate) async fn generate<T>(
                 r = &mut call => break r,
                 _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),
                 _ = &mut budget => {
-                    return fall_back(ctx, build, ask.purpose, out_of_time(), fallback).await;
+                    return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
                 }
                 _ = ticks.tick() => {
                     let n = *tokens_rx.borrow();
