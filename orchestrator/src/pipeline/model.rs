@@ -247,6 +247,10 @@ pub(crate) async fn generate<T>(
                 r = &mut call => break r,
                 _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),
                 _ = &mut budget => {
+                    // What the abandoned call used is still spent: the prompt and the tokens
+                    // streamed so far (estimates; a paid API bills them).
+                    let used = context::prompt_tokens(&req).saturating_add(*tokens_rx.borrow());
+                    store::builds::charge(ctx.db(), build, used).await.retry()?;
                     return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
                 }
                 _ = ticks.tick() => {

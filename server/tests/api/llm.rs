@@ -322,8 +322,11 @@ async fn a_build_over_its_time_budget_finishes_offline_and_says_why(pool: PgPool
             .all(|f| f["reason"].as_str().unwrap().contains("time budget of 2 s")),
         "{fallbacks:?}"
     );
-    // The first call was cut by the budget while it streamed: progress was shown first.
+    // The first call was cut by the budget while it streamed: progress was shown first,
+    // and what it used is charged to the build.
     assert!(!events(&pool, &id, "task.progress").await.is_empty());
+    assert!(b["tokens_used"].as_i64().unwrap() > 0, "{b}");
+    assert_eq!(b["llm_calls"], 1, "{b}");
     app.stop().await;
 }
 
