@@ -122,7 +122,12 @@ impl Orchestrator {
                 constraints: serde_json::json!({}),
                 execution_strategy: ExecutionMode::Parallel,
                 confidence: None,
-                max_duration: Some(pipeline::MAX_BUILD_DURATION),
+                // The hard stop stays well behind the build's own time budget, after which
+                // the offline generator finishes the build in seconds.
+                max_duration: Some(pipeline::MAX_BUILD_DURATION.max(
+                    std::time::Duration::from_secs(config.max_seconds.unwrap_or_default())
+                        + std::time::Duration::from_secs(10 * 60),
+                )),
                 limits: pipeline::BUILD_TASK_LIMITS,
                 dag: &dag,
             },

@@ -80,7 +80,8 @@ pub fn smallest_request_tokens() -> u32 {
         + SAFETY_MARGIN
 }
 
-/// Longest a build may run.
+/// Longest a build's workflow may run (a hard stop), unless its time budget plus ten
+/// minutes is longer.
 pub const MAX_BUILD_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The tasks a build starts with; `plan` adds the rest.
