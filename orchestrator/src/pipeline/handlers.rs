@@ -221,6 +221,7 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             system: prompts::ANALYSIS,
             user: format!("The request:\n{prompt}"),
             json: true,
+            trim: true,
             max_tokens: 4096,
             context: json!({ "prompt": prompt }),
         },
@@ -238,6 +239,7 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             system: prompts::REFLECTION,
             user: format!("The request:\n{prompt}\n\nThe spec:\n{}", spec_json(&spec)),
             json: true,
+            trim: false,
             max_tokens: 4096,
             context: json!({ "prompt": prompt, "spec": spec }),
         },
@@ -403,6 +405,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
                 &base_theme
             ),
             json: false,
+            trim: false,
             max_tokens: 3072,
             context: json!({ "spec": spec }),
         },
@@ -434,6 +437,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
                 spec.name, spec.summary, spec.theme.primary, spec.theme.accent
             ),
             json: false,
+            trim: false,
             max_tokens: 4096,
             context: json!({ "spec": spec }),
         },
@@ -459,6 +463,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
                 wanted.join("\n")
             ),
             json: true,
+            trim: false,
             max_tokens: 8192,
             context: json!({ "spec": spec }),
         },
@@ -557,6 +562,7 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
                 entity.plural
             ),
             json: false,
+            trim: false,
             max_tokens: 4096,
             context: json!({ "spec": spec, "entity": name }),
         },

@@ -67,6 +67,10 @@ pub(crate) struct Ask {
     pub(crate) json: bool,
     /// Most tokens to generate.
     pub(crate) max_tokens: u32,
+    /// Whether the request may be cut to fit a small context (a person's prompt, read as
+    /// prose, may; JSON, CSS or a list of paths cut in the middle is useless, so a task
+    /// whose request does not fit whole uses the offline generator instead).
+    pub(crate) trim: bool,
     /// Facts for the offline provider.
     pub(crate) context: serde_json::Value,
 }
@@ -223,8 +227,16 @@ pub(crate) async fn generate<T>(
                 return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
             }
             let window = ctx.providers().context_for(provider.as_ref(), &model_name).await;
+            let task_text = req.messages[0].content.len();
             if let Err(e) = context::fit(&mut req, window, &model_name) {
                 return fall_back(ctx, build, ask.purpose, e.to_string(), fallback).await;
+            }
+            if !ask.trim && req.messages[0].content.len() != task_text {
+                let reason = format!(
+                    "the {} request does not fit whole in the context of {model_name} ({window} tokens)",
+                    ask.purpose
+                );
+                return fall_back(ctx, build, ask.purpose, reason, fallback).await;
             }
         }
 

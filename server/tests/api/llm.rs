@@ -359,3 +359,47 @@ async fn a_model_whose_context_is_too_small_is_refused_with_the_sizes(pool: PgPo
     assert!(requests.lock().unwrap().is_empty(), "no model call was made");
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_a_small_context_only_the_tasks_that_fit_whole_ask_the_model(pool: PgPool) {
+    // 1400 tokens: the logo and icons fit; the analysis (its prompt alone is ~1150) cannot
+    // have its 1024 answer tokens, and the review's spec would have to be cut.
+    let (base, requests) = fake_model(
+        1400,
+        Pace::Slow {
+            chunks: 2,
+            every: Duration::from_millis(10),
+        },
+    )
+    .await;
+    let app = app_with_model(pool.clone(), &base, |_| {}).await;
+    let id = start(&app, json!({})).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+
+    let fallbacks = events(&pool, &id, "build.fallback").await;
+    let reason = |purpose: &str| {
+        fallbacks
+            .iter()
+            .find(|f| f["purpose"] == purpose)
+            .and_then(|f| f["reason"].as_str())
+            .unwrap_or_else(|| panic!("no {purpose} fallback: {fallbacks:?}"))
+            .to_owned()
+    };
+    let analysis = reason("analysis");
+    assert!(
+        analysis.contains("fake-local has a context of 1400 tokens") && analysis.contains("needs about"),
+        "{analysis}"
+    );
+    assert!(reason("reflection").contains("does not fit whole"), "{fallbacks:?}");
+
+    let requests = requests.lock().unwrap().clone();
+    assert!(!requests.is_empty(), "the tasks that fit still asked the model");
+    for r in &requests {
+        let prompt = u64::from(prompt_estimate(r));
+        assert!(prompt + r["max_tokens"].as_u64().unwrap() <= 1400, "{r}");
+        let system = r["messages"][0]["content"].as_str().unwrap();
+        assert!(!system.contains("Starri, the planning agent"), "the analysis was sent");
+    }
+    app.stop().await;
+}
