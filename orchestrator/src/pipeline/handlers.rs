@@ -133,6 +133,16 @@ fn accept_as(like: &GeneratedFile, text: &str) -> Result<GeneratedFile, Vec<Stri
     generator::check_file(&file).map(|()| file)
 }
 
+/// The answer cap for a task whose offline answer is `expected`: twice its estimated
+/// tokens (room for a model that writes more, or pretty JSON), at least 512. Small local
+/// models often ramble until they reach `max_tokens`; a cap the size of a real answer
+/// keeps each call to the time a real answer takes.
+pub(crate) fn answer_cap(expected: &str) -> u32 {
+    crate::llm::context::estimate_tokens(expected)
+        .saturating_mul(2)
+        .max(512)
+}
+
 /// The spec as compact JSON (a third of the pretty form's tokens).
 fn spec_json(spec: &AppSpec) -> String {
     serde_json::to_string(spec).unwrap_or_default()
@@ -212,6 +222,7 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Analysis, 2.0).await?;
     let prompt = store::builds::usage(ctx.db(), build).await.retry()?.prompt;
+    let offline_spec = generator::analyze(&prompt).spec;
 
     let (spec, spec_source) = model::generate(
         &ctx,
@@ -222,11 +233,12 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             user: format!("The request:\n{prompt}"),
             json: true,
             trim: true,
-            max_tokens: 4096,
+            // A model's spec may well be richer than the offline one.
+            max_tokens: answer_cap(&spec_json(&offline_spec)).max(1536),
             context: json!({ "prompt": prompt }),
         },
         accept_spec,
-        || generator::analyze(&prompt).spec,
+        || offline_spec.clone(),
     )
     .await?;
     advance(&ctx, build, BuildPhase::Analysis, 10.0).await?;
@@ -240,7 +252,8 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             user: format!("The request:\n{prompt}\n\nThe spec:\n{}", spec_json(&spec)),
             json: true,
             trim: false,
-            max_tokens: 4096,
+            // The spec again, and a few notes.
+            max_tokens: (answer_cap(&spec_json(&spec)) + 256).max(1536),
             context: json!({ "prompt": prompt, "spec": spec }),
         },
         accept_review,
@@ -406,7 +419,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
             ),
             json: false,
             trim: false,
-            max_tokens: 3072,
+            max_tokens: answer_cap(&base_theme),
             context: json!({ "spec": spec }),
         },
         |text| accept_theme(&base, &base_theme, components, text),
@@ -438,7 +451,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
             ),
             json: false,
             trim: false,
-            max_tokens: 4096,
+            max_tokens: answer_cap(&base_logo.content),
             context: json!({ "spec": spec }),
         },
         |text| accept_as(&base_logo, text),
@@ -464,7 +477,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
             ),
             json: true,
             trim: false,
-            max_tokens: 8192,
+            max_tokens: answer_cap(&base_icons.iter().map(|f| f.content.as_str()).collect::<String>()),
             context: json!({ "spec": spec }),
         },
         |text| {
@@ -563,7 +576,7 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
             ),
             json: false,
             trim: false,
-            max_tokens: 4096,
+            max_tokens: answer_cap(&generator::entity_module(&spec, &name).content),
             context: json!({ "spec": spec, "entity": name }),
         },
         |text| {

@@ -134,6 +134,21 @@ mod tests {
     }
 
     #[test]
+    fn answer_caps_follow_the_size_of_a_real_answer() {
+        for prompt in generator::SAMPLE_PROMPTS.iter().take(5) {
+            let spec = generator::analyze(prompt).spec;
+            let analysis = handlers::answer_cap(&serde_json::to_string(&spec).unwrap());
+            let theme = handlers::answer_cap(&generator::stylesheet_parts(&spec).0);
+            let entity = handlers::answer_cap(&generator::entity_module(&spec, &spec.entities[0].name).content);
+            let logo = handlers::answer_cap(&generator::logo_svg(&spec).content);
+            eprintln!("{prompt:.40}: analysis {analysis}, theme {theme}, entity {entity}, logo {logo}");
+            for cap in [analysis, theme, entity, logo] {
+                assert!((512..=8192).contains(&cap), "{cap}");
+            }
+        }
+    }
+
+    #[test]
     fn a_build_plan_is_a_valid_dag_with_one_task_per_entity() {
         for prompt in generator::SAMPLE_PROMPTS {
             let spec = generator::analyze(prompt).spec;
