@@ -615,6 +615,23 @@ mod tests {
         assert!(!e.is_retryable());
     }
 
+    #[tokio::test]
+    async fn a_stream_that_keeps_producing_outlives_the_call_timeout_up_to_the_ceiling() {
+        let ms = Duration::from_millis;
+        // 1.6 s of tokens, every 200 ms, against a 500 ms timeout: fine (ceiling 2.5 s).
+        let mut parts = vec![(ms(200), HI); 8];
+        parts.push((ms(0), "data: [DONE]\n\n"));
+        let base = sse_server(parts).await;
+        let r = client(base, ms(500), ms(400)).complete(&ask()).await.unwrap();
+        assert_eq!(r.text, "hi".repeat(8));
+        // The same pace for 4 s: cut at the ceiling, 5 x 500 ms.
+        let base = sse_server(vec![(ms(200), HI); 20]).await;
+        let started = Instant::now();
+        let e = client(base, ms(500), ms(400)).complete(&ask()).await.unwrap_err();
+        assert_eq!(e, LlmError::Timeout(ms(2500)));
+        assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    }
+
     #[test]
     fn streamed_chunks_add_up_to_the_answer() {
         let mut s = Streamed::default();
