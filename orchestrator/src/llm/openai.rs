@@ -632,6 +632,60 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
     }
 
+    #[tokio::test]
+    async fn an_ollama_server_is_probed_through_its_own_api_and_asked_once() {
+        use wiremock::{
+            matchers::{body_partial_json, method, path},
+            Mock, MockServer, ResponseTemplate,
+        };
+        let server = MockServer::start().await;
+        // Ollama has no /props and (older versions) no /v1/models.
+        Mock::given(method("POST"))
+            .and(path("/api/show"))
+            .and(body_partial_json(json!({ "model": "qwen2.5:3b" })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "parameters": "num_ctx 2048\nstop \"<|im_end|>\"",
+                "model_info": { "qwen2.context_length": 32768 }
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/tags"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "models": [{ "name": "qwen2.5:3b" }, { "name": "llama3.2:1b" }]
+            })))
+            .mount(&server)
+            .await;
+        let mut c = client(
+            format!("{}/v1", server.uri()),
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        );
+        c.config.model = "qwen2.5:3b".into();
+        assert_eq!(c.known_context("qwen2.5:3b"), None);
+        let info = c.probe().await;
+        assert!(info.reachable, "{info:?}");
+        assert_eq!(info.models, ["qwen2.5:3b", "llama3.2:1b"]);
+        assert_eq!(info.context, Some(2048), "num_ctx is what Ollama runs with");
+        // Cached: asked once (the mock expects one /api/show), known without asking.
+        assert_eq!(c.reported_context("qwen2.5:3b").await, Some(2048));
+        assert_eq!(c.known_context("qwen2.5:3b"), Some(2048));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_reported_not_reachable() {
+        let c = client(
+            "http://127.0.0.1:9/v1".into(),
+            Duration::from_secs(2),
+            Duration::from_secs(2),
+        );
+        let info = c.probe().await;
+        assert!(!info.reachable);
+        assert!(info.error.unwrap().contains("cannot list the models"));
+        assert_eq!(c.known_context("m"), None);
+    }
+
     #[test]
     fn streamed_chunks_add_up_to_the_answer() {
         let mut s = Streamed::default();
