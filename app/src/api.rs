@@ -295,6 +295,7 @@ pub async fn delete_agent(name: String) -> Result<(), AppError> {
 pub async fn recent_events(limit: i64) -> Result<Vec<CoordinationEvent>, AppError> {
     let query = EventQuery {
         limit: Some(limit),
+        exclude_kind: Some("task.progress".into()),
         ..Default::default()
     };
     Ok(ssr::orchestrator()?.events(&query, &ssr::me().await?).await?.events)

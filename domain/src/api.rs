@@ -283,6 +283,9 @@ pub struct EventQuery {
     pub limit: Option<i64>,
     /// Kind prefix (`task.`, `build.finished`).
     pub kind: Option<String>,
+    /// Leave out kinds with this prefix (`task.progress`: a slow model's many progress
+    /// lines would crowd out the rest of a build's history).
+    pub exclude_kind: Option<String>,
     /// A build id.
     pub build_id: Option<String>,
     /// A workflow id.

@@ -235,6 +235,25 @@ async fn a_slow_local_model_gets_requests_sized_for_its_context_and_shows_progre
     assert!(progress
         .iter()
         .all(|p| p["tokens"].as_u64().unwrap() > 0 && p["task"].is_string()));
+    // A build's history without them: what the build page's event log asks for.
+    let page: Value = app
+        .get(&format!(
+            "/api/coordination/events?build_id={id}&exclude_kind=task.progress&limit=1000"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        !kinds.contains(&"task.progress") && kinds.contains(&"build.finished"),
+        "{kinds:?}"
+    );
     // Throttled: at most about one a second per call, so fewer than the chunks sent.
     assert!(
         progress.len() < requests.len() * 5,
