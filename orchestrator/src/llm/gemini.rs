@@ -105,6 +105,19 @@ struct UsageMetadata {
     thoughts_token_count: u32,
 }
 
+/// Thinking tokens allowed on top of an answer's cap when no budget is configured.
+const THINKING_ALLOWANCE: u32 = 4096;
+
+/// `maxOutputTokens`: on models that think, thinking counts against it, so the answer's cap
+/// (sized by the pipeline for the answer alone) gets the thinking budget on top.
+fn output_cap(answer: u32, thinks: bool, budget: Option<u32>) -> u32 {
+    if thinks {
+        answer.saturating_add(budget.unwrap_or(THINKING_ALLOWANCE))
+    } else {
+        answer
+    }
+}
+
 /// Whether `model` accepts a thinking budget.
 fn thinks(model: &str) -> bool {
     let m = model.trim_start_matches("models/");
@@ -160,7 +173,10 @@ impl LlmProvider for Gemini {
     fn complete<'a>(&'a self, req: &'a LlmRequest) -> LlmFuture<'a> {
         Box::pin(async move {
             let model = req.model.as_deref().unwrap_or(&self.config.model);
-            let mut generation = json!({ "temperature": req.temperature, "maxOutputTokens": req.max_tokens });
+            let mut generation = json!({
+                "temperature": req.temperature,
+                "maxOutputTokens": output_cap(req.max_tokens, thinks(model), self.config.thinking_budget),
+            });
             if req.json {
                 generation["responseMimeType"] = json!("application/json");
             }
@@ -250,6 +266,15 @@ impl LlmProvider for Gemini {
 #[cfg(test)]
 mod tests {
     use super::thinks;
+
+    #[test]
+    fn thinking_gets_room_on_top_of_the_answer() {
+        use super::output_cap;
+        assert_eq!(output_cap(1400, false, None), 1400);
+        assert_eq!(output_cap(1400, true, Some(0)), 1400);
+        assert_eq!(output_cap(1400, true, Some(1024)), 2424);
+        assert_eq!(output_cap(1400, true, None), 5496);
+    }
 
     #[test]
     fn only_models_that_think_get_a_budget() {
