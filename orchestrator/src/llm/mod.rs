@@ -15,15 +15,17 @@
 //! Local models are first-class:
 //! - [`context`]: every request is sized for the model's context window (a conservative
 //!   token estimate; long inputs trimmed; `max_tokens` capped to what is left), and a model
-//!   too small for the smallest request is refused with the sizes.
+//!   too small for the smallest request is refused with the sizes. Gemini's probe reads
+//!   `GET /v1beta/models/{model}`.
 //! - The context is the smaller of `--llm-context-tokens` and what the model server reports
 //!   (llama.cpp `GET /props`, Ollama `POST /api/show`), cached per provider and model
 //!   ([`Providers::context_for`]). [`Providers::health`] says, per provider, whether it is
 //!   reachable, which models it lists (`GET {base}/models`, Ollama `GET /api/tags`) and its
 //!   context.
 //! - The OpenAI-compatible client streams (`"stream": true`, parsed by [`sse`]) with two
-//!   clocks: a stall timeout (no bytes for `--llm-stall-secs`) that fails fast, and a
-//!   generous ceiling that a stream which keeps producing tokens does not hit. It reports
+//!   clocks: a stall timeout (once bytes flow, none for `--llm-stall-secs`) that fails
+//!   fast, and a generous ceiling that a stream which keeps producing tokens does not hit
+//!   (the call timeout only bounds the wait for the first byte). It reports
 //!   tokens so far through a [`Progress`] callback, which the pipeline turns into
 //!   `task.progress` events. Gemini stays non-streaming (one `generateContent` call).
 //!
@@ -273,7 +275,7 @@ pub trait LlmProvider: Send + Sync + 'static {
         None
     }
     /// Asks the server whether it is up, which models it has and the default model's
-    /// context. The default says "reachable" without asking (offline, Gemini).
+    /// context. The default (the offline provider) says "reachable" without asking.
     fn probe(&self) -> BoxFuture<'_, ServerInfo> {
         Box::pin(async {
             ServerInfo {

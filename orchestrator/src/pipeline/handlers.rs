@@ -687,3 +687,29 @@ async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
     tx.commit().await.retry()?;
     Ok(json!({ "package": name, "files": stored.len(), "bytes": zip.len() }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_theme_block_must_define_every_custom_property_and_parse_with_the_components() {
+        let spec = generator::analyze("a habit tracker with streaks and dark mode").spec;
+        let base = generator::stylesheet(&spec);
+        let (theme, components) = generator::stylesheet_parts(&spec);
+        assert!(custom_properties(&theme).contains("--primary"));
+        assert!(!custom_properties("a { color: var(--primary); }").contains("--primary"));
+        // The base theme itself is accepted, and the result is the base stylesheet's shape.
+        let css = accept_theme(&base, &theme, components, &theme).unwrap();
+        assert!(css.content.starts_with(&theme) && css.content.ends_with(components));
+        // A theme that drops a property is sent back with the names.
+        let without = theme.replace("--accent:", "--accent-x:");
+        let problems = accept_theme(&base, &theme, components, &without).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "the custom property --accent is not defined"),
+            "{problems:?}"
+        );
+    }
+}
