@@ -346,6 +346,12 @@ pub struct LlmSettings {
     pub context_tokens: u32,
 }
 
+/// A health check and when it was made.
+type CheckedHealth = (std::time::Instant, Vec<domain::api::ProviderHealth>);
+
+/// How long a health check is reused.
+pub const HEALTH_TTL: Duration = Duration::from_secs(10);
+
 /// `--llm-context-tokens` unless set.
 pub const DEFAULT_CONTEXT_TOKENS: u32 = 4096;
 
@@ -368,6 +374,8 @@ impl Default for LlmSettings {
 pub struct Providers {
     default: String,
     context_tokens: u32,
+    /// The last health check and when it was made (see [`Providers::health`]).
+    health: std::sync::Arc<std::sync::Mutex<Option<CheckedHealth>>>,
     by_name: std::collections::HashMap<String, std::sync::Arc<dyn LlmProvider>>,
 }
 
@@ -431,6 +439,7 @@ impl Providers {
         Ok(Self {
             default,
             context_tokens: settings.context_tokens.max(1),
+            health: Default::default(),
             by_name,
         })
     }
@@ -471,8 +480,21 @@ impl Providers {
     }
 
     /// Every provider's health, the default first: reachable, models, context, and
-    /// whether a request of `smallest_request` tokens fits.
+    /// whether a request of `smallest_request` tokens fits. Asked at most every
+    /// [`HEALTH_TTL`]: a page load or a script polling does not turn into a stream of
+    /// requests to the model servers.
     pub async fn health(&self, smallest_request: u32) -> Vec<domain::api::ProviderHealth> {
+        if let Some((at, h)) = &*self.health.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < HEALTH_TTL {
+                return h.clone();
+            }
+        }
+        let fresh = self.check_health(smallest_request).await;
+        *self.health.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), fresh.clone()));
+        fresh
+    }
+
+    async fn check_health(&self, smallest_request: u32) -> Vec<domain::api::ProviderHealth> {
         let mut names = self.names();
         names.sort_by_key(|n| *n != self.default);
         let checks = names.into_iter().map(|name| async move {
