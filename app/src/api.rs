@@ -239,6 +239,12 @@ pub async fn list_agents() -> Result<Vec<AgentView>, AppError> {
     Ok(ssr::orchestrator()?.list_agents(&ssr::me().await?).await?)
 }
 
+/// The LLM providers' health: reachable, models, context (asks each model server now).
+#[server(prefix = "/api/fn", endpoint = "provider_health", input = GetUrl)]
+pub async fn provider_health() -> Result<domain::api::ProvidersView, AppError> {
+    Ok(ssr::orchestrator()?.provider_health(&ssr::me().await?).await?)
+}
+
 /// What became of a registration. A refused one is an answer, not a failure: the form shows
 /// each problem next to its field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -289,6 +295,7 @@ pub async fn delete_agent(name: String) -> Result<(), AppError> {
 pub async fn recent_events(limit: i64) -> Result<Vec<CoordinationEvent>, AppError> {
     let query = EventQuery {
         limit: Some(limit),
+        exclude_kind: Some("task.progress".into()),
         ..Default::default()
     };
     Ok(ssr::orchestrator()?.events(&query, &ssr::me().await?).await?.events)

@@ -301,6 +301,9 @@ pub struct EventQuery {
     pub limit: Option<i64>,
     /// Kind prefix (`task.`, `build.finished`).
     pub kind: Option<String>,
+    /// Leave out kinds with this prefix (`task.progress`: a slow model's many progress
+    /// lines would crowd out the rest of a build's history).
+    pub exclude_kind: Option<String>,
     /// A build id.
     pub build_id: Option<String>,
     /// A workflow id.
@@ -375,6 +378,10 @@ pub struct BuildConfig {
     /// Most model calls the build may make.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_llm_calls: Option<u32>,
+    /// Wall-clock seconds the build may spend on models; after that its remaining model
+    /// tasks use the offline generator (the server's `--build-max-secs` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_seconds: Option<u64>,
 }
 
 /// `POST /api/nexus-forge/build` body.
@@ -515,4 +522,38 @@ pub struct MetricPoint {
     pub p95: Option<f64>,
     /// Their largest.
     pub max: Option<f64>,
+}
+
+/// `GET /api/orchestrator/providers`: one configured LLM provider, as checked just now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ProviderHealth {
+    /// `offline`, `gemini` or `openai`.
+    pub name: String,
+    /// Whether builds use it unless they name another.
+    pub default: bool,
+    /// Whether it answered (the offline provider always does).
+    pub reachable: bool,
+    /// The model builds use.
+    pub model: String,
+    /// The models the server lists (empty when it lists none or was not asked).
+    pub models: Vec<String>,
+    /// The context size the server reports for the model, in tokens, when it says.
+    pub reported_context: Option<u32>,
+    /// The context size configured on this server (`--llm-context-tokens`).
+    pub configured_context: u32,
+    /// What requests are sized for: the smaller of the two.
+    pub context_tokens: u32,
+    /// Whether the smallest pipeline request fits that context.
+    pub fits: bool,
+    /// What went wrong, for a person (unreachable, context too small, ...).
+    pub problem: Option<String>,
+}
+
+/// `GET /api/orchestrator/providers`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ProvidersView {
+    /// Every configured provider, the default first.
+    pub providers: Vec<ProviderHealth>,
 }

@@ -46,11 +46,15 @@ string_enum! {
         TaskSkipped => "task.skipped",
         /// A worker's lease ran out; the task goes back to the queue.
         TaskLeaseExpired => "task.lease_expired",
+        /// A model is still writing a task's answer (payload: `task`, `purpose`, `tokens`
+        /// so far, `elapsed_ms`); at most about one a second per call.
+        TaskProgress => "task.progress",
         /// A build was accepted.
         BuildCreated => "build.created",
         /// A build moved to another phase or made progress (payload: `phase`, `progress`).
         BuildProgress => "build.progress",
-        /// A model's output was rejected and the offline generator was used instead.
+        /// The offline generator was used instead of a model (payload: `task`, `purpose`,
+        /// `reason`: rejected output, a failed call, a context too small, the time budget).
         BuildFallback => "build.fallback",
         /// A build reached a terminal status (payload: `status`, `error`).
         BuildFinished => "build.finished",

@@ -407,6 +407,15 @@ fn validation_code(e: &EntitySpec) -> String {
 /// `css/styles.css`: the theme's custom properties (light and dark) followed by the layout
 /// and components.
 pub fn stylesheet(spec: &AppSpec) -> GeneratedFile {
+    let (theme, components) = stylesheet_parts(spec);
+    file("css/styles.css".into(), format!("{theme}\n{components}"))
+}
+
+/// The two parts of `css/styles.css`: the theme block (a comment, the custom properties for
+/// light and dark, the system-mode rule) that depends on the spec, and the fixed layout and
+/// component rules that only use those properties. A model restyling an app rewrites the
+/// first part only, which keeps its prompt and its answer small.
+pub fn stylesheet_parts(spec: &AppSpec) -> (String, &'static str) {
     let primary = Rgb::parse(&spec.theme.primary).map_or_else(|| "#4f46e5".to_string(), Rgb::hex);
     let accent = Rgb::parse(&spec.theme.accent).map_or_else(|| "#10b981".to_string(), Rgb::hex);
     let font = safe_font(&spec.theme.font);
@@ -426,9 +435,7 @@ pub fn stylesheet(spec: &AppSpec) -> GeneratedFile {
     if spec.theme.mode == ThemeMode::Auto {
         css.push_str("\n/* Until the script runs, follow the system. */\n@media (prefers-color-scheme: dark) {\n  html:not([data-theme]) {\n    color-scheme: dark;\n  }\n}\n");
     }
-    css.push('\n');
-    css.push_str(STYLES_CSS);
-    file("css/styles.css".into(), css)
+    (css, STYLES_CSS)
 }
 
 /// A font stack safe to paste into CSS: the spec's when it is plain, the system's otherwise.

@@ -12,7 +12,8 @@
 //! - [`scheduler`]: claims, runs and completes tasks durably; housekeeping.
 //! - [`planner`]: descriptions to task DAGs.
 //! - [`clock`]: the time every scheduling decision uses.
-//! - [`llm`]: LLM providers (Gemini, OpenAI-compatible, offline) with retries and a breaker.
+//! - [`llm`]: LLM providers (Gemini, OpenAI-compatible, offline) with retries and a breaker;
+//!   requests sized for the model's context, streaming with a stall clock, health probes.
 //! - [`pipeline`]: the build pipeline's task handlers, prompt to packaged app (the pure
 //!   parts, analysis and files, are the `generator` crate's).
 //! - `generic`: the handler of `generic` tasks (what `decompose` plans).

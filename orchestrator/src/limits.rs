@@ -1,6 +1,6 @@
 //! Rate limits and ceilings the orchestrator enforces for every door: builds per person
 //! per hour and at once, sign-in attempts per address, and the server's ceilings on what a
-//! build may ask for (tokens, model calls). Rates use `governor` (GCRA, in-process, per
+//! build may ask for (tokens, model calls, seconds). Rates use `governor` (GCRA, in-process, per
 //! key); "at once" is counted in Postgres, so it holds across server processes. A refusal
 //! is [`Error::LimitExceeded`] with when to try again (the doors send it as `Retry-After`).
 
@@ -26,6 +26,9 @@ pub struct LimitSettings {
     pub max_build_tokens: u64,
     /// The most model calls a build may make (`config.max_llm_calls`).
     pub max_build_llm_calls: u32,
+    /// The longest wall-clock budget a build may have (`config.max_seconds`), and the
+    /// default; after it, model tasks use the offline generator.
+    pub build_max_secs: u64,
 }
 
 impl Default for LimitSettings {
@@ -36,6 +39,7 @@ impl Default for LimitSettings {
             logins_per_minute: 10,
             max_build_tokens: 2_000_000,
             max_build_llm_calls: 500,
+            build_max_secs: crate::pipeline::model::DEFAULT_MAX_SECONDS,
         }
     }
 }

@@ -100,6 +100,7 @@ fn openai_provider(server: &MockServer, timeout: Duration, retries: u32) -> Prov
                     api_key: SecretString::new("sk-test"),
                     model: "gpt-test".into(),
                     timeout,
+                    stall: Duration::from_secs(30),
                 },
             ),
             RetryConfig {
@@ -237,8 +238,13 @@ async fn an_openai_compatible_model_builds_the_app(pool: PgPool) {
     // analysis, reflection, stylesheet, logo, icons, one entity: six calls of 150 tokens.
     assert_eq!(b.llm_calls, 6);
     assert_eq!(b.tokens_used, 900);
+    // The first chat request (the server was also asked for its context, /props).
     let requests = server.received_requests().await.unwrap();
-    let first: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    let chat: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/v1/chat/completions")
+        .collect();
+    let first: Value = serde_json::from_slice(&chat[0].body).unwrap();
     assert_eq!(first["model"], "gpt-test");
     assert_eq!(first["response_format"]["type"], "json_object");
     p.stop().await;
@@ -330,6 +336,7 @@ async fn malformed_json_is_repaired_with_the_validators_complaints(pool: PgPool)
     let requests = server.received_requests().await.unwrap();
     let repair = requests
         .iter()
+        .filter(|r| r.url.path() == "/v1/chat/completions")
         .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
         .find(|b| b["messages"].as_array().unwrap().len() == 4)
         .expect("a repair request");
@@ -374,6 +381,7 @@ async fn a_429_is_retried_after_its_retry_after(pool: PgPool) {
     let server = MockServer::start().await;
     let spec = offline_spec();
     Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "1")

@@ -107,6 +107,12 @@ pub struct SecurityConfig {
     #[arg(long, env = "NF_MAX_BUILD_LLM_CALLS", default_value_t = 500)]
     pub max_build_llm_calls: u32,
 
+    /// Wall-clock seconds a build may spend on models (the default and the most a build's
+    /// `config.max_seconds` may ask for); after it, the rest of the build uses the offline
+    /// generator and completes.
+    #[arg(long, env = "NF_BUILD_MAX_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub build_max_secs: u64,
+
     /// Sign-in attempts one address may make per minute.
     #[arg(long, env = "NF_LOGINS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub logins_per_minute: u32,
@@ -153,6 +159,7 @@ impl Default for SecurityConfig {
             max_concurrent_builds: 4,
             max_build_tokens: 2_000_000,
             max_build_llm_calls: 500,
+            build_max_secs: 900,
             logins_per_minute: 10,
             ws_per_person: 16,
             request_timeout_secs: 30,
@@ -256,9 +263,21 @@ pub struct Config {
     #[arg(long, env = "OPENAI_MODEL", default_value = orchestrator::llm::openai::DEFAULT_MODEL)]
     pub openai_model: String,
 
-    /// Seconds one model call may take.
+    /// Seconds a model call may wait for its answer to start (and for a whole answer that
+    /// is not streamed). A streamed answer that keeps arriving may take up to five times
+    /// this.
     #[arg(long, env = "NF_LLM_TIMEOUT_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub llm_timeout_secs: u64,
+
+    /// Seconds a streamed answer may go silent, once it has started sending, before the call
+    /// fails.
+    #[arg(long, env = "NF_LLM_STALL_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub llm_stall_secs: u64,
+
+    /// The context window requests are sized for, in tokens (prompt plus answer). A model
+    /// server that reports a smaller one (llama.cpp, Ollama) wins.
+    #[arg(long, env = "NF_LLM_CONTEXT_TOKENS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(256..))]
+    pub llm_context_tokens: u32,
 
     /// Retries of a model call on 429, 5xx, timeouts and connection failures.
     #[arg(long, env = "NF_LLM_MAX_RETRIES", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
@@ -310,6 +329,7 @@ impl Config {
             logins_per_minute: s.logins_per_minute,
             max_build_tokens: s.max_build_tokens,
             max_build_llm_calls: s.max_build_llm_calls,
+            build_max_secs: s.build_max_secs,
         }
     }
 
@@ -348,12 +368,14 @@ impl Config {
             api_key: key.unwrap_or_default(),
             model: self.openai_model.clone(),
             timeout,
+            stall: Duration::from_secs(self.llm_stall_secs),
         });
         LlmSettings {
             default_provider: self.llm_provider.clone(),
             gemini,
             openai,
             offline_delay: Duration::from_millis(self.offline_delay_ms),
+            context_tokens: self.llm_context_tokens,
             retry: RetryConfig {
                 max_retries: self.llm_max_retries,
                 ..Default::default()

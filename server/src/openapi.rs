@@ -234,6 +234,16 @@ fn operations(s: &mut Schemas) -> Vec<Op> {
             signed_in: true,
         },
         Op {
+            method: "get",
+            path: "/api/orchestrator/providers",
+            tag: "agents",
+            summary: "The model providers' health: reachable, models, context size (asks each server)",
+            params: vec![],
+            body: None,
+            ok: (200, "The providers", Some((JSON, s.of::<domain::api::ProvidersView>()))),
+            signed_in: true,
+        },
+        Op {
             method: "post",
             path: "/api/orchestrator/agents/register",
             tag: "agents",

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{list_agents, RegisterAgent, Registration},
+    api::{list_agents, provider_health, RegisterAgent, Registration},
     components::{Empty, ErrorNote, Loading, StatusBadge, Time},
     live::use_live_version,
 };
@@ -62,7 +62,58 @@ pub(crate) fn Agents() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <Providers/>
         <RegisterForm register/>
+    }
+}
+
+/// The LLM providers the agents use: reachable, model, context (checked on load).
+#[component]
+fn Providers() -> impl IntoView {
+    let health = Resource::new(|| (), |_| provider_health());
+    view! {
+        <section class="panel" aria-labelledby="providers-heading">
+            <h2 id="providers-heading">"Model providers"</h2>
+            <Transition fallback=|| view! { <Loading what="providers"/> }>
+                {move || Suspend::new(async move {
+                    match health.await {
+                        Ok(view) => view! {
+                            <div class="table-wrap">
+                                <table class="table" id="provider-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Provider"</th>
+                                            <th scope="col">"Reachable"</th>
+                                            <th scope="col">"Model"</th>
+                                            <th scope="col">"Context (tokens)"</th>
+                                            <th scope="col">"Problem"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {view.providers.into_iter().map(|p| {
+                                            let context = match p.reported_context {
+                                                Some(r) => format!("{} (server {r}, configured {})", p.context_tokens, p.configured_context),
+                                                None => format!("{} (configured)", p.context_tokens),
+                                            };
+                                            view! {
+                                                <tr data-provider=p.name.clone()>
+                                                    <th scope="row">{p.name.clone()} {p.default.then(|| view! { <span class="muted small">" default"</span> })}</th>
+                                                    <td>{if p.reachable { "yes" } else { "no" }}</td>
+                                                    <td>{p.model.clone()}</td>
+                                                    <td>{context}</td>
+                                                    <td class="muted">{p.problem.unwrap_or_default()}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

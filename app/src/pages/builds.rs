@@ -2,7 +2,7 @@
 
 use domain::{
     api::{BuildSummary, BuildView, EventQuery},
-    event::CoordinationEvent,
+    event::{CoordinationEvent, EventKind},
     ids::{BuildId, TaskId},
     status::BuildPhase,
     ws::Topic,
@@ -21,7 +21,7 @@ use crate::{
     error::AppError,
     format::{format_duration_ms as duration, format_size},
     graph::{DagGraph, TaskDetails},
-    live::{live_value, use_live_version},
+    live::{live_value, use_live_feed, use_live_version},
 };
 
 /// `/builds`.
@@ -199,7 +199,10 @@ pub(crate) fn BuildDetail() -> impl IntoView {
 fn BuildBody(initial: BuildView) -> impl IntoView {
     let build_id = initial.build_id;
     let id = build_id.to_string();
-    let version = use_live_version(move |e: &CoordinationEvent| e.build_id == Some(build_id));
+    // Progress lines change nothing the build view shows: no refetch for them.
+    let version = use_live_version(move |e: &CoordinationEvent| {
+        e.build_id == Some(build_id) && e.kind != EventKind::TaskProgress
+    });
     let fetch_id = id.clone();
     let build = live_value(initial, version, move || get_build(fetch_id.clone()));
     let cancel = ServerAction::<CancelBuild>::new();
@@ -305,6 +308,7 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
                 build.with(|b| b.tasks.iter().find(|t| t.id == chosen).cloned()).map(|task| view! { <TaskDetails task/> })
             }}
         </section>
+        <ModelsAtWork build_id terminal/>
         <div class="two-col">
             <FilesPanel build_id=id.clone() files/>
             <BuildEvents build_id=id.clone() version/>
@@ -408,11 +412,58 @@ fn group_by_folder(files: Vec<(String, i32)>) -> Vec<(String, Vec<FileEntry>)> {
     groups.into_iter().collect()
 }
 
+/// While models write a build's answers: one line per task with what it writes, tokens so
+/// far and for how long (the newest `task.progress` of each task still writing).
+#[component]
+fn ModelsAtWork(build_id: BuildId, terminal: Memo<bool>) -> impl IntoView {
+    let feed = use_live_feed();
+    let lines = Memo::new(move |_| {
+        let mut done: Vec<Option<TaskId>> = Vec::new();
+        let mut lines: Vec<(String, String, u64, u64)> = Vec::new();
+        feed.events.with(|events| {
+            for e in events.iter().rev().filter(|e| e.build_id == Some(build_id)) {
+                if done.contains(&e.task_id) {
+                    continue;
+                }
+                // The newest event of a task decides: a progress line while it writes.
+                done.push(e.task_id);
+                if e.kind == EventKind::TaskProgress {
+                    let text = |k: &str| e.payload.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                    let number = |k: &str| e.payload.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+                    lines.push((
+                        text("task"),
+                        text("purpose"),
+                        number("tokens"),
+                        number("elapsed_ms") / 1000,
+                    ));
+                }
+            }
+        });
+        lines.sort();
+        lines
+    });
+    view! {
+        <Show when=move || !terminal.get() && !lines.with(Vec::is_empty)>
+            <section class="panel" aria-labelledby="models-heading">
+                <h2 id="models-heading">"Models at work"</h2>
+                <ul class="model-progress">
+                    {move || lines.get().into_iter().map(|(task, purpose, tokens, secs)| {
+                        let what = format!(" writes {}: {tokens} tokens so far, {secs} s", purpose.replace('_', " "));
+                        let key = task.clone();
+                        view! { <li data-task=key><strong>{task}</strong>{what}</li> }
+                    }).collect_view()}
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
 #[component]
 fn BuildEvents(build_id: String, version: Signal<u64>) -> impl IntoView {
     let topic = build_id.parse::<BuildId>().ok().map(Topic::Build);
     let query = EventQuery {
         build_id: Some(build_id),
+        exclude_kind: Some("task.progress".into()),
         ..Default::default()
     };
     let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));
@@ -422,7 +473,7 @@ fn BuildEvents(build_id: String, version: Signal<u64>) -> impl IntoView {
             <Transition fallback=|| view! { <Loading what="events"/> }>
                 {move || Suspend::new(async move {
                     match events.await {
-                        Ok(page) => view! { <EventList first=page.events limit=200 topic=topic.unwrap_or(Topic::All)/> }.into_any(),
+                        Ok(page) => view! { <EventList first=page.events limit=200 topic=topic.unwrap_or(Topic::All) quiet=true/> }.into_any(),
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                     }
                 })}

@@ -2,7 +2,7 @@
 
 use domain::{
     api::{AgentView, BuildSummary},
-    event::CoordinationEvent,
+    event::{CoordinationEvent, EventKind},
     status::BuildStatus,
     ws::Topic,
 };
@@ -181,7 +181,7 @@ fn ActivityFeed() -> impl IntoView {
             <Transition fallback=|| view! { <Loading what="activity"/> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        Ok(first) => view! { <EventList first limit=30/> }.into_any(),
+                        Ok(first) => view! { <EventList first limit=30 quiet=true/> }.into_any(),
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                     }
                 })}
@@ -196,6 +196,9 @@ pub(crate) fn EventList(
     first: Vec<CoordinationEvent>,
     limit: usize,
     #[prop(optional)] topic: Option<Topic>,
+    /// Leave out `task.progress` (shown apart, one line per task, where it matters).
+    #[prop(optional)]
+    quiet: bool,
 ) -> impl IntoView {
     let feed = use_live_feed();
     let topic = topic.unwrap_or(Topic::All);
@@ -206,7 +209,8 @@ pub(crate) fn EventList(
             feed.events
                 .get()
                 .into_iter()
-                .filter(|e| Some(e.id) > last_initial && topic.matches(e)),
+                .filter(|e| Some(e.id) > last_initial && topic.matches(e))
+                .filter(|e| !(quiet && e.kind == EventKind::TaskProgress)),
         );
         all.reverse();
         all.truncate(limit);
@@ -255,11 +259,16 @@ pub(crate) fn summary(event: &CoordinationEvent) -> String {
         })
     };
     let mut parts: Vec<String> = [
-        "name", "task", "agent", "phase", "progress", "status", "to", "error", "reason",
+        "name", "task", "purpose", "agent", "phase", "progress", "status", "to", "error", "reason",
     ]
     .into_iter()
     .filter_map(field)
     .collect();
+    // task.progress: a model writing its answer.
+    if let Some(tokens) = p.get("tokens").and_then(serde_json::Value::as_u64) {
+        let secs = p.get("elapsed_ms").and_then(serde_json::Value::as_u64).unwrap_or(0) / 1000;
+        parts.push(format!("{tokens} tokens so far ({secs} s)"));
+    }
     if let Some(added) = p.get("tasks").and_then(|t| t.as_array()) {
         parts.push(format!("+{} tasks", added.len()));
     }

@@ -21,12 +21,39 @@ use crate::{
 };
 
 impl Orchestrator {
+    /// Refuses a build whose model is known (from an earlier probe) to have a context too
+    /// small for the pipeline's smallest request. Nothing is asked over the network here.
+    fn check_context(&self, config: &domain::api::BuildConfig) -> Result<()> {
+        let Some(provider) = self.providers().get(config.provider.as_deref()) else {
+            return Ok(());
+        };
+        if provider.name() == "offline" {
+            return Ok(());
+        }
+        let model = config.model.clone().unwrap_or_else(|| provider.model().to_owned());
+        let context = provider
+            .known_context(&model)
+            .map_or(self.providers().configured_context(), |n| {
+                n.min(self.providers().configured_context())
+            });
+        let needed = pipeline::smallest_request_tokens();
+        if context < needed {
+            return Err(Error::BadRequest(format!(
+                "the model {model} has a context of {context} tokens, but the smallest request of a build needs \
+                 about {needed}; use a model with a larger context (--llm-context-tokens and the model server's own \
+                 setting)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Accepts a build: stores it with its workflow's first tasks and starts it, all in one
     /// transaction, and returns at once.
     ///
     /// # Errors
-    /// [`Error::BadRequest`] for an empty or oversized prompt, an unknown provider or
-    /// budgets above the server's ceilings; [`Error::LimitExceeded`] when the person starts
+    /// [`Error::BadRequest`] for an empty or oversized prompt, an unknown provider,
+    /// budgets above the server's ceilings, or a model whose context is known to be too
+    /// small; [`Error::LimitExceeded`] when the person starts
     /// builds too fast or has too many running.
     pub async fn start_build(&self, req: &StartBuildRequest, actor: &Actor) -> Result<StartBuildResponse> {
         let prompt = check_prompt(&req.prompt)?;
@@ -61,6 +88,17 @@ impl Orchestrator {
                 ceilings.max_build_llm_calls
             )));
         }
+        match config.max_seconds {
+            Some(s) if s == 0 || s > ceilings.build_max_secs => {
+                return Err(Error::BadRequest(format!(
+                    "config.max_seconds must be from 1 to {} (this server's ceiling)",
+                    ceilings.build_max_secs
+                )))
+            }
+            Some(_) => {}
+            None => config.max_seconds = Some(ceilings.build_max_secs),
+        }
+        self.check_context(&config)?;
         let running = store::builds::active_count(self.pool(), owner).await?;
         if running >= ceilings.max_concurrent_builds {
             return Err(Error::limit(
@@ -84,7 +122,12 @@ impl Orchestrator {
                 constraints: serde_json::json!({}),
                 execution_strategy: ExecutionMode::Parallel,
                 confidence: None,
-                max_duration: Some(pipeline::MAX_BUILD_DURATION),
+                // The hard stop stays well behind the build's own time budget, after which
+                // the offline generator finishes the build in seconds.
+                max_duration: Some(pipeline::MAX_BUILD_DURATION.max(
+                    std::time::Duration::from_secs(config.max_seconds.unwrap_or_default())
+                        + std::time::Duration::from_secs(10 * 60),
+                )),
                 limits: pipeline::BUILD_TASK_LIMITS,
                 dag: &dag,
             },

@@ -61,6 +61,10 @@ impl Orchestrator {
         if let Some(k) = &kind_prefix {
             check_text("kind", k)?;
         }
+        let exclude_kind_prefix = given(&q.exclude_kind);
+        if let Some(k) = &exclude_kind_prefix {
+            check_text("exclude_kind", k)?;
+        }
         let agent_id = match given(&q.agent) {
             Some(a) => Some(self.resolve_agent(&a).await?),
             None => None,
@@ -75,6 +79,7 @@ impl Orchestrator {
                 .map(|b| ids::parse::<BuildId>("build", &b))
                 .transpose()?,
             kind_prefix,
+            exclude_kind_prefix,
             agent_id,
             owner: None,
         })

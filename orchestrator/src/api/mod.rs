@@ -6,6 +6,7 @@
 //! - `agents`: list, register and delete agents (admins).
 //! - `workflows`: decompose, execute, cancel, read and list workflows.
 //! - `builds`: start, read, list and cancel builds; their files and zip.
+//! - `providers`: the LLM providers' health (reachable, models, context).
 //! - `preview`: signed, expiring preview links (the sandboxed app carries no cookies).
 //! - `events`: pages of the coordination event log, and the `/ws` replay.
 //! - `sessions`: browser session records (for the server's session store).
@@ -21,6 +22,7 @@ mod agents;
 mod builds;
 mod events;
 mod preview;
+mod providers;
 mod sessions;
 mod status;
 mod workflows;

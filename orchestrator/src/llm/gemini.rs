@@ -1,7 +1,9 @@
 //! Google Gemini over REST: `POST {base}/v1beta/models/{model}:generateContent`, the key in
 //! the `x-goog-api-key` header (never in the URL, so it cannot end up in a log line).
 //! JSON answers are requested with `responseMimeType: application/json`; models that think
-//! (2.5 and later) get `thinkingConfig.thinkingBudget`.
+//! (2.5 and later) get `thinkingConfig.thinkingBudget`. Answers are not streamed: a call is
+//! bounded by its timeout alone. Its health probe reads `GET /v1beta/models/{model}`
+//! (reachable, `inputTokenLimit`).
 
 use std::time::Duration;
 
@@ -9,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    http_error, transport_error, LlmError, LlmFuture, LlmProvider, LlmRequest, LlmResponse, Role, SecretString, Usage,
+    http_error, transport_error, BoxFuture, LlmError, LlmFuture, LlmProvider, LlmRequest, LlmResponse, Role,
+    SecretString, ServerInfo, Usage,
 };
 
 /// Where the public API lives.
@@ -102,6 +105,19 @@ struct UsageMetadata {
     thoughts_token_count: u32,
 }
 
+/// Thinking tokens allowed on top of an answer's cap when no budget is configured.
+const THINKING_ALLOWANCE: u32 = 4096;
+
+/// `maxOutputTokens`: on models that think, thinking counts against it, so the answer's cap
+/// (sized by the pipeline for the answer alone) gets the thinking budget on top.
+fn output_cap(answer: u32, thinks: bool, budget: Option<u32>) -> u32 {
+    if thinks {
+        answer.saturating_add(budget.unwrap_or(THINKING_ALLOWANCE))
+    } else {
+        answer
+    }
+}
+
 /// Whether `model` accepts a thinking budget.
 fn thinks(model: &str) -> bool {
     let m = model.trim_start_matches("models/");
@@ -117,10 +133,50 @@ impl LlmProvider for Gemini {
         &self.config.model
     }
 
+    fn probe(&self) -> BoxFuture<'_, ServerInfo> {
+        Box::pin(async move {
+            let url = format!(
+                "{}/v1beta/models/{}",
+                self.config.base_url.trim_end_matches('/'),
+                self.config.model.trim_start_matches("models/")
+            );
+            let res = self
+                .http
+                .get(url)
+                .header("x-goog-api-key", self.config.api_key.expose())
+                .timeout(Duration::from_secs(5).min(self.config.timeout))
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status().is_success() => {
+                    let info: serde_json::Value = r.json().await.unwrap_or_default();
+                    ServerInfo {
+                        reachable: true,
+                        models: vec![self.config.model.clone()],
+                        context: info["inputTokenLimit"].as_u64().and_then(|n| u32::try_from(n).ok()),
+                        error: None,
+                    }
+                }
+                Ok(r) => ServerInfo {
+                    reachable: true,
+                    error: Some(format!("Gemini answered HTTP {} for the model", r.status().as_u16())),
+                    ..Default::default()
+                },
+                Err(e) => ServerInfo {
+                    error: Some(format!("cannot reach Gemini: {}", e.without_url())),
+                    ..Default::default()
+                },
+            }
+        })
+    }
+
     fn complete<'a>(&'a self, req: &'a LlmRequest) -> LlmFuture<'a> {
         Box::pin(async move {
             let model = req.model.as_deref().unwrap_or(&self.config.model);
-            let mut generation = json!({ "temperature": req.temperature, "maxOutputTokens": req.max_tokens });
+            let mut generation = json!({
+                "temperature": req.temperature,
+                "maxOutputTokens": output_cap(req.max_tokens, thinks(model), self.config.thinking_budget),
+            });
             if req.json {
                 generation["responseMimeType"] = json!("application/json");
             }
@@ -210,6 +266,15 @@ impl LlmProvider for Gemini {
 #[cfg(test)]
 mod tests {
     use super::thinks;
+
+    #[test]
+    fn thinking_gets_room_on_top_of_the_answer() {
+        use super::output_cap;
+        assert_eq!(output_cap(1400, false, None), 1400);
+        assert_eq!(output_cap(1400, true, Some(0)), 1400);
+        assert_eq!(output_cap(1400, true, Some(1024)), 2424);
+        assert_eq!(output_cap(1400, true, None), 5496);
+    }
 
     #[test]
     fn only_models_that_think_get_a_budget() {

@@ -12,6 +12,23 @@
 //! per call, retries on 429 and 5xx honouring `Retry-After` (bounded), and a circuit
 //! breaker per provider so a dead endpoint fails fast instead of stalling every build.
 //!
+//! Local models are first-class:
+//! - [`context`]: every request is sized for the model's context window (a conservative
+//!   token estimate; long inputs trimmed; `max_tokens` capped to what is left), and a model
+//!   too small for the smallest request is refused with the sizes. Gemini's probe reads
+//!   `GET /v1beta/models/{model}`.
+//! - The context is the smaller of `--llm-context-tokens` and what the model server reports
+//!   (llama.cpp `GET /props`, Ollama `POST /api/show`), cached per provider and model
+//!   ([`Providers::context_for`]). [`Providers::health`] says, per provider, whether it is
+//!   reachable, which models it lists (`GET {base}/models`, Ollama `GET /api/tags`) and its
+//!   context.
+//! - The OpenAI-compatible client streams (`"stream": true`, parsed by [`sse`]) with two
+//!   clocks: a stall timeout (once bytes flow, none for `--llm-stall-secs`) that fails
+//!   fast, and a generous ceiling that a stream which keeps producing tokens does not hit
+//!   (the call timeout only bounds the wait for the first byte). It reports
+//!   tokens so far through a [`Progress`] callback, which the pipeline turns into
+//!   `task.progress` events. Gemini stays non-streaming (one `generateContent` call).
+//!
 //! # Why thin reqwest clients rather than a provider crate
 //! genai, async-openai and rig were considered. Each brings its own dependency tree (and, for
 //! async-openai, a second HTTP retry layer we would have to disable), none covers both wire
@@ -23,10 +40,12 @@
 //! API keys live in [`SecretString`], whose `Debug` and `Display` print `***`; they are
 //! never logged.
 
+pub mod context;
 pub mod gemini;
 pub mod offline;
 pub mod openai;
 pub mod resilient;
+pub mod sse;
 
 use std::{fmt, future::Future, pin::Pin, time::Duration};
 
@@ -34,6 +53,26 @@ use serde::{Deserialize, Serialize};
 
 /// A boxed provider future.
 pub type LlmFuture<'a> = Pin<Box<dyn Future<Output = Result<LlmResponse, LlmError>> + Send + 'a>>;
+
+/// A boxed future of anything.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Told the tokens generated so far while a streamed answer arrives (cheap; called per
+/// chunk, so the receiver throttles).
+pub type Progress = std::sync::Arc<dyn Fn(u32) + Send + Sync>;
+
+/// What a provider's server says about itself ([`LlmProvider::probe`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerInfo {
+    /// Whether it answered at all.
+    pub reachable: bool,
+    /// The models it lists.
+    pub models: Vec<String>,
+    /// The context of the default model, in tokens, when the server says.
+    pub context: Option<u32>,
+    /// What went wrong, for a person.
+    pub error: Option<String>,
+}
 
 /// A secret (an API key): never shown by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -186,6 +225,9 @@ pub enum LlmError {
     /// The connection failed.
     #[error("cannot reach the provider: {0}")]
     Transport(String),
+    /// A streamed answer stopped arriving: no bytes for this long.
+    #[error("the model stopped sending for {0:?} in the middle of its answer (stall timeout)")]
+    Stalled(Duration),
     /// The provider answered with something that is not its wire format.
     #[error("the provider's answer could not be read: {0}")]
     Malformed(String),
@@ -215,6 +257,33 @@ pub trait LlmProvider: Send + Sync + 'static {
     fn model(&self) -> &str;
     /// One call, without retries (see [`resilient::Resilient`]).
     fn complete<'a>(&'a self, req: &'a LlmRequest) -> LlmFuture<'a>;
+    /// One call that reports tokens so far to `progress` while the answer streams in.
+    /// Providers that do not stream answer as [`LlmProvider::complete`] does.
+    fn complete_streaming<'a>(&'a self, req: &'a LlmRequest, progress: Progress) -> LlmFuture<'a> {
+        let _ = progress;
+        self.complete(req)
+    }
+    /// The context of `model` as its server reports it, in tokens (`None`: it does not
+    /// say). Implementations cache the answer.
+    fn reported_context<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Option<u32>> {
+        let _ = model;
+        Box::pin(async { None })
+    }
+    /// The context of `model` if an earlier call or probe learnt it (never asks).
+    fn known_context(&self, model: &str) -> Option<u32> {
+        let _ = model;
+        None
+    }
+    /// Asks the server whether it is up, which models it has and the default model's
+    /// context. The default (the offline provider) says "reachable" without asking.
+    fn probe(&self) -> BoxFuture<'_, ServerInfo> {
+        Box::pin(async {
+            ServerInfo {
+                reachable: true,
+                ..Default::default()
+            }
+        })
+    }
 }
 
 /// Reads `Retry-After` (seconds, or an HTTP date which we treat as "a little while").
@@ -272,7 +341,19 @@ pub struct LlmSettings {
     pub retry: resilient::RetryConfig,
     /// Circuit breaker of network providers.
     pub breaker: resilient::BreakerConfig,
+    /// The context requests are sized for, in tokens, unless the model server reports a
+    /// smaller one.
+    pub context_tokens: u32,
 }
+
+/// A health check and when it was made.
+type CheckedHealth = (std::time::Instant, Vec<domain::api::ProviderHealth>);
+
+/// How long a health check is reused.
+pub const HEALTH_TTL: Duration = Duration::from_secs(10);
+
+/// `--llm-context-tokens` unless set.
+pub const DEFAULT_CONTEXT_TOKENS: u32 = 4096;
 
 impl Default for LlmSettings {
     fn default() -> Self {
@@ -283,6 +364,7 @@ impl Default for LlmSettings {
             offline_delay: Duration::from_millis(250),
             retry: Default::default(),
             breaker: Default::default(),
+            context_tokens: DEFAULT_CONTEXT_TOKENS,
         }
     }
 }
@@ -291,6 +373,9 @@ impl Default for LlmSettings {
 #[derive(Clone)]
 pub struct Providers {
     default: String,
+    context_tokens: u32,
+    /// The last health check and when it was made (see [`Providers::health`]).
+    health: std::sync::Arc<std::sync::Mutex<Option<CheckedHealth>>>,
     by_name: std::collections::HashMap<String, std::sync::Arc<dyn LlmProvider>>,
 }
 
@@ -351,7 +436,12 @@ impl Providers {
                 other => format!("unknown LLM provider `{other}`; valid providers: offline, gemini, openai"),
             });
         }
-        Ok(Self { default, by_name })
+        Ok(Self {
+            default,
+            context_tokens: settings.context_tokens.max(1),
+            health: Default::default(),
+            by_name,
+        })
     }
 
     /// Only the offline provider, answering at once (tests).
@@ -367,6 +457,77 @@ impl Providers {
     pub fn with(mut self, name: &str, provider: impl LlmProvider) -> Self {
         self.by_name.insert(name.into(), std::sync::Arc::new(provider));
         self
+    }
+
+    /// Sizes requests for `tokens` of context (unless a server reports less).
+    pub fn with_context_tokens(mut self, tokens: u32) -> Self {
+        self.context_tokens = tokens.max(1);
+        self
+    }
+
+    /// The configured context, in tokens.
+    pub fn configured_context(&self) -> u32 {
+        self.context_tokens
+    }
+
+    /// The context requests to `provider` for `model` are sized for: the smaller of the
+    /// configured one and what the server reports (cached by the provider).
+    pub async fn context_for(&self, provider: &dyn LlmProvider, model: &str) -> u32 {
+        match provider.reported_context(model).await {
+            Some(n) if n > 0 => n.min(self.context_tokens),
+            _ => self.context_tokens,
+        }
+    }
+
+    /// Every provider's health, the default first: reachable, models, context, and
+    /// whether a request of `smallest_request` tokens fits. Asked at most every
+    /// [`HEALTH_TTL`]: a page load or a script polling does not turn into a stream of
+    /// requests to the model servers.
+    pub async fn health(&self, smallest_request: u32) -> Vec<domain::api::ProviderHealth> {
+        if let Some((at, h)) = &*self.health.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < HEALTH_TTL {
+                return h.clone();
+            }
+        }
+        let fresh = self.check_health(smallest_request).await;
+        *self.health.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), fresh.clone()));
+        fresh
+    }
+
+    async fn check_health(&self, smallest_request: u32) -> Vec<domain::api::ProviderHealth> {
+        let mut names = self.names();
+        names.sort_by_key(|n| *n != self.default);
+        let checks = names.into_iter().map(|name| async move {
+            let p = self.by_name[name].clone();
+            let info = p.probe().await;
+            let context = match info.context {
+                Some(n) if n > 0 => n.min(self.context_tokens),
+                _ => self.context_tokens,
+            };
+            let fits = name == "offline" || smallest_request <= context;
+            let problem = info.error.clone().or_else(|| {
+                (!fits).then(|| {
+                    format!(
+                        "the model {} has a context of {context} tokens; the smallest request needs about \
+                         {smallest_request}",
+                        p.model()
+                    )
+                })
+            });
+            domain::api::ProviderHealth {
+                name: name.to_owned(),
+                default: name == self.default,
+                reachable: info.reachable,
+                model: p.model().to_owned(),
+                models: info.models,
+                reported_context: info.context,
+                configured_context: self.context_tokens,
+                context_tokens: context,
+                fits,
+                problem,
+            }
+        });
+        futures::future::join_all(checks).await
     }
 
     /// The default provider's name.

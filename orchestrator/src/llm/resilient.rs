@@ -7,13 +7,16 @@
 //!   provider's sake (timeouts, 5xx, connection failures, rate limits), calls fail at once for
 //!   `open_for`; then one probe call decides whether it closes again. A refused request (bad
 //!   key, unknown model) says nothing about the provider's health and does not count.
+//! - A stalled stream ([`LlmError::Stalled`]) counts against the breaker but is not
+//!   retried: a model that stopped mid-answer is overloaded, and the stall clock exists to
+//!   fail fast.
 
 use std::{
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-use super::{LlmError, LlmFuture, LlmProvider, LlmRequest};
+use super::{BoxFuture, LlmError, LlmFuture, LlmProvider, LlmRequest, Progress, ServerInfo};
 
 /// Retry settings.
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +106,11 @@ impl<P: LlmProvider> Resilient<P> {
     fn record(&self, result: &Result<super::LlmResponse, LlmError>) {
         let unhealthy = matches!(
             result,
-            Err(LlmError::Timeout(_) | LlmError::Server { .. } | LlmError::Transport(_) | LlmError::RateLimited { .. })
+            Err(LlmError::Timeout(_)
+                | LlmError::Stalled(_)
+                | LlmError::Server { .. }
+                | LlmError::Transport(_)
+                | LlmError::RateLimited { .. })
         );
         let mut b = self.breaker();
         *b = match (&*b, unhealthy) {
@@ -134,9 +141,31 @@ impl<P: LlmProvider> LlmProvider for Resilient<P> {
     }
 
     fn complete<'a>(&'a self, req: &'a LlmRequest) -> LlmFuture<'a> {
+        self.with_retries(req, None)
+    }
+
+    fn complete_streaming<'a>(&'a self, req: &'a LlmRequest, progress: Progress) -> LlmFuture<'a> {
+        self.with_retries(req, Some(progress))
+    }
+
+    fn reported_context<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Option<u32>> {
+        self.inner.reported_context(model)
+    }
+
+    fn known_context(&self, model: &str) -> Option<u32> {
+        self.inner.known_context(model)
+    }
+
+    fn probe(&self) -> BoxFuture<'_, ServerInfo> {
+        self.inner.probe()
+    }
+}
+
+impl<P: LlmProvider> Resilient<P> {
+    fn with_retries<'a>(&'a self, req: &'a LlmRequest, progress: Option<Progress>) -> LlmFuture<'a> {
         Box::pin(async move {
             let started = Instant::now();
-            let result = self.call(req).await;
+            let result = self.call(req, progress).await;
             let tokens = result.as_ref().map_or(0, |r| u64::from(r.usage.total()));
             crate::instruments::llm_call(self.inner.name(), result.is_ok(), started.elapsed(), tokens);
             result
@@ -146,11 +175,14 @@ impl<P: LlmProvider> LlmProvider for Resilient<P> {
 
 impl<P: LlmProvider> Resilient<P> {
     /// The call with its retries.
-    async fn call(&self, req: &LlmRequest) -> Result<super::LlmResponse, LlmError> {
+    async fn call(&self, req: &LlmRequest, progress: Option<Progress>) -> Result<super::LlmResponse, LlmError> {
         let mut attempt = 0;
         loop {
             self.admit()?;
-            let result = self.inner.complete(req).await;
+            let result = match &progress {
+                Some(p) => self.inner.complete_streaming(req, p.clone()).await,
+                None => self.inner.complete(req).await,
+            };
             self.record(&result);
             let err = match result {
                 Ok(r) => return Ok(r),

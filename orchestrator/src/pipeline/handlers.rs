@@ -2,6 +2,12 @@
 //! build (the prompt, the spec, earlier files), asks a model through `model::generate` when
 //! the output is something a model should write, validates it, stores its files and
 //! advances the build's progress in one transaction.
+//!
+//! Each prompt carries what its task needs and no more, so it fits a small local model's
+//! context: an entity module gets its entity and the names of the others (not the whole
+//! spec), the designer gets the theme block of the stylesheet (not the 30 KB of component
+//! rules, which only use the theme's custom properties), the reviewer gets the spec as
+//! compact JSON. `model::generate` then fits each request to the model's context.
 
 use std::time::Duration;
 
@@ -127,8 +133,51 @@ fn accept_as(like: &GeneratedFile, text: &str) -> Result<GeneratedFile, Vec<Stri
     generator::check_file(&file).map(|()| file)
 }
 
+/// The answer cap for a task whose offline answer is `expected`: twice its estimated
+/// tokens (room for a model that writes more, or pretty JSON), at least 512. Small local
+/// models often ramble until they reach `max_tokens`; a cap the size of a real answer
+/// keeps each call to the time a real answer takes.
+pub(crate) fn answer_cap(expected: &str) -> u32 {
+    crate::llm::context::estimate_tokens(expected)
+        .saturating_mul(2)
+        .max(512)
+}
+
+/// The spec as compact JSON (a third of the pretty form's tokens).
 fn spec_json(spec: &AppSpec) -> String {
-    serde_json::to_string_pretty(spec).unwrap_or_default()
+    serde_json::to_string(spec).unwrap_or_default()
+}
+
+/// The custom properties (`--name`) a CSS text defines.
+fn custom_properties(css: &str) -> std::collections::BTreeSet<&str> {
+    css.match_indices("--")
+        .filter_map(|(i, _)| {
+            let rest = &css[i..];
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))?;
+            rest[end..].trim_start().starts_with(':').then(|| &rest[..end])
+        })
+        .filter(|name| name.len() > 2)
+        .collect()
+}
+
+/// A model's theme block: it must define every custom property of the base theme block,
+/// and with the component rules appended it must pass the file checks.
+fn accept_theme(
+    base: &GeneratedFile,
+    base_theme: &str,
+    components: &str,
+    text: &str,
+) -> Result<GeneratedFile, Vec<String>> {
+    let have = custom_properties(text);
+    let missing: Vec<String> = custom_properties(base_theme)
+        .into_iter()
+        .filter(|p| !have.contains(p))
+        .map(|p| format!("the custom property {p} is not defined"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    accept_as(base, &format!("{text}\n\n{components}"))
 }
 
 /// Parses and validates an app spec from a model.
@@ -173,6 +222,7 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Analysis, 2.0).await?;
     let prompt = store::builds::usage(ctx.db(), build).await.retry()?.prompt;
+    let offline_spec = generator::analyze(&prompt).spec;
 
     let (spec, spec_source) = model::generate(
         &ctx,
@@ -182,11 +232,13 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             system: prompts::ANALYSIS,
             user: format!("The request:\n{prompt}"),
             json: true,
-            max_tokens: 4096,
+            trim: true,
+            // A model's spec may well be richer than the offline one.
+            max_tokens: answer_cap(&spec_json(&offline_spec)).max(1536),
             context: json!({ "prompt": prompt }),
         },
         accept_spec,
-        || generator::analyze(&prompt).spec,
+        || offline_spec.clone(),
     )
     .await?;
     advance(&ctx, build, BuildPhase::Analysis, 10.0).await?;
@@ -199,7 +251,9 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
             system: prompts::REFLECTION,
             user: format!("The request:\n{prompt}\n\nThe spec:\n{}", spec_json(&spec)),
             json: true,
-            max_tokens: 4096,
+            trim: false,
+            // The spec again, and a few notes.
+            max_tokens: (answer_cap(&spec_json(&spec)) + 256).max(1536),
             context: json!({ "prompt": prompt, "spec": spec }),
         },
         accept_review,
@@ -345,6 +399,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let base = generator::stylesheet(&spec);
+    let (base_theme, components) = generator::stylesheet_parts(&spec);
     let (css, source) = model::generate(
         &ctx,
         build,
@@ -352,15 +407,22 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
             purpose: "stylesheet",
             system: prompts::STYLESHEET,
             user: format!(
-                "The app spec:\n{}\n\nThe base stylesheet:\n{}",
-                spec_json(&spec),
-                base.content
+                "The app: {} — {}\nTheme: primary {}, accent {}, mode {}, radius {}, font {}\n\nThe theme block:\n{}",
+                spec.name,
+                spec.summary,
+                spec.theme.primary,
+                spec.theme.accent,
+                spec.theme.mode.as_str(),
+                spec.theme.radius,
+                spec.theme.font,
+                &base_theme
             ),
             json: false,
-            max_tokens: 8192,
+            trim: false,
+            max_tokens: answer_cap(&base_theme),
             context: json!({ "spec": spec }),
         },
-        |text| accept_as(&base, text),
+        |text| accept_theme(&base, &base_theme, components, text),
         || base.clone(),
     )
     .await?;
@@ -388,7 +450,8 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
                 spec.name, spec.summary, spec.theme.primary, spec.theme.accent
             ),
             json: false,
-            max_tokens: 4096,
+            trim: false,
+            max_tokens: answer_cap(&base_logo.content),
             context: json!({ "spec": spec }),
         },
         |text| accept_as(&base_logo, text),
@@ -413,7 +476,8 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
                 wanted.join("\n")
             ),
             json: true,
-            max_tokens: 8192,
+            trim: false,
+            max_tokens: answer_cap(&base_icons.iter().map(|f| f.content.as_str()).collect::<String>()),
             context: json!({ "spec": spec }),
         },
         |text| {
@@ -489,6 +553,12 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
         return Err(TaskError::Fatal(format!("the spec has no entity {name:?}")));
     };
     let path = generator::entity_module_path(&name);
+    let others: Vec<String> = spec
+        .entities
+        .iter()
+        .filter(|e| e.name != entity.name)
+        .map(|e| format!("{} ({})", e.name, e.plural))
+        .collect();
     let (module, source) = model::generate(
         &ctx,
         build,
@@ -496,13 +566,17 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
             purpose: "entity_module",
             system: prompts::ENTITY_MODULE,
             user: format!(
-                "The app spec:\n{}\n\nWrite {path}, the module of the entity {:?} ({}).",
-                spec_json(&spec),
+                "The app: {} — {}\nThe entity:\n{}\nOther entities (for reference fields): {}\n\nWrite {path}, the module of the entity {:?} ({}).",
+                spec.name,
+                spec.summary,
+                serde_json::to_string(&entity).unwrap_or_default(),
+                if others.is_empty() { "none".to_owned() } else { others.join(", ") },
                 entity.name,
                 entity.plural
             ),
             json: false,
-            max_tokens: 8192,
+            trim: false,
+            max_tokens: answer_cap(&generator::entity_module(&spec, &name).content),
             context: json!({ "spec": spec, "entity": name }),
         },
         |text| {
@@ -612,4 +686,30 @@ async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
         .retry()?;
     tx.commit().await.retry()?;
     Ok(json!({ "package": name, "files": stored.len(), "bytes": zip.len() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_theme_block_must_define_every_custom_property_and_parse_with_the_components() {
+        let spec = generator::analyze("a habit tracker with streaks and dark mode").spec;
+        let base = generator::stylesheet(&spec);
+        let (theme, components) = generator::stylesheet_parts(&spec);
+        assert!(custom_properties(&theme).contains("--primary"));
+        assert!(!custom_properties("a { color: var(--primary); }").contains("--primary"));
+        // The base theme itself is accepted, and the result is the base stylesheet's shape.
+        let css = accept_theme(&base, &theme, components, &theme).unwrap();
+        assert!(css.content.starts_with(&theme) && css.content.ends_with(components));
+        // A theme that drops a property is sent back with the names.
+        let without = theme.replace("--accent:", "--accent-x:");
+        let problems = accept_theme(&base, &theme, components, &without).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "the custom property --accent is not defined"),
+            "{problems:?}"
+        );
+    }
 }

@@ -60,7 +60,28 @@ impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
     }
 }
 
-/// Longest a build may run.
+/// Estimated tokens of the smallest request the pipeline makes (system prompt, a short
+/// task, the least answer worth having, the safety margin): a model whose context is
+/// smaller cannot do any of a build's work.
+pub fn smallest_request_tokens() -> u32 {
+    use crate::llm::context::{estimate_tokens, min_output, SAFETY_MARGIN, TOKENS_PER_MESSAGE};
+    [
+        (prompts::ANALYSIS, "analysis"),
+        (prompts::REFLECTION, "reflection"),
+        (prompts::ENTITY_MODULE, "entity_module"),
+        (prompts::STYLESHEET, "stylesheet"),
+        (prompts::LOGO, "logo"),
+        (prompts::ICONS, "icons"),
+    ]
+    .into_iter()
+    .map(|(system, purpose)| estimate_tokens(system) + 2 * TOKENS_PER_MESSAGE + 32 + min_output(purpose))
+    .min()
+    .unwrap_or(0)
+        + SAFETY_MARGIN
+}
+
+/// Longest a build's workflow may run (a hard stop), unless its time budget plus ten
+/// minutes is longer.
 pub const MAX_BUILD_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The tasks a build starts with; `plan` adds the rest.
@@ -91,6 +112,41 @@ pub(crate) fn first_tasks() -> Vec<TaskSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_system_prompt_fits_a_4096_context_with_its_smallest_answer() {
+        use crate::llm::context::{estimate_tokens, min_output, SAFETY_MARGIN};
+        for (system, purpose) in [
+            (prompts::ANALYSIS, "analysis"),
+            (prompts::REFLECTION, "reflection"),
+            (prompts::ENTITY_MODULE, "entity_module"),
+            (prompts::STYLESHEET, "stylesheet"),
+            (prompts::LOGO, "logo"),
+            (prompts::ICONS, "icons"),
+        ] {
+            let needed = estimate_tokens(system) + min_output(purpose) + SAFETY_MARGIN;
+            eprintln!("{purpose}: system {} tokens, needs {needed}", estimate_tokens(system));
+            assert!(needed < 3072, "{purpose} needs {needed}");
+        }
+        let smallest = smallest_request_tokens();
+        eprintln!("smallest request: {smallest} tokens");
+        assert!(smallest > 256 && smallest < 1024, "{smallest}");
+    }
+
+    #[test]
+    fn answer_caps_follow_the_size_of_a_real_answer() {
+        for prompt in generator::SAMPLE_PROMPTS.iter().take(5) {
+            let spec = generator::analyze(prompt).spec;
+            let analysis = handlers::answer_cap(&serde_json::to_string(&spec).unwrap());
+            let theme = handlers::answer_cap(&generator::stylesheet_parts(&spec).0);
+            let entity = handlers::answer_cap(&generator::entity_module(&spec, &spec.entities[0].name).content);
+            let logo = handlers::answer_cap(&generator::logo_svg(&spec).content);
+            eprintln!("{prompt:.40}: analysis {analysis}, theme {theme}, entity {entity}, logo {logo}");
+            for cap in [analysis, theme, entity, logo] {
+                assert!((512..=8192).contains(&cap), "{cap}");
+            }
+        }
+    }
 
     #[test]
     fn a_build_plan_is_a_valid_dag_with_one_task_per_entity() {

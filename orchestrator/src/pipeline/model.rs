@@ -6,14 +6,27 @@
 //! `build.fallback` event says so. Budgets are the exception: a build over its token or
 //! call budget, or repeating the same request, fails with the reason instead.
 //!
+//! Bounded size and time:
+//! - Each request is fitted to the model's context (`crate::llm::context::fit`: trimmed,
+//!   `max_tokens` capped) before it is sent; a model whose context cannot hold it is not
+//!   called, and the task falls back with a reason naming the model and the sizes.
+//! - A build has a wall-clock budget (`config.max_seconds`, the server's `--build-max-secs`
+//!   unless set, counted from when the build was accepted). Once it is spent, model tasks
+//!   no longer call the model, and a call still running is abandoned: the offline generator
+//!   answers, a `build.fallback` event gives the reason, and the build completes. A call
+//!   also ends shortly before its task's own timeout (the same fallback), so a slow model
+//!   never gets a task killed and its work started over.
+//! - While a streamed answer arrives, `task.progress` events (tokens so far, at most about
+//!   one a second) show a slow model working.
+//!
 //! Every call is charged to the build (`projects.tokens_used`, `llm_calls`) and measured
 //! (`llm.tokens`, `llm.call_ms` in `performance_metrics`).
 
 use std::{
     collections::HashMap,
     hash::{Hash, Hasher},
-    sync::{Mutex, OnceLock},
-    time::Instant,
+    sync::{Arc, Mutex, OnceLock},
+    time::{Duration, Instant},
 };
 
 use domain::{event::EventKind, ids::BuildId};
@@ -21,7 +34,7 @@ use serde_json::json;
 
 use super::{prompts, RetryOnError};
 use crate::{
-    llm::{LlmError, LlmRequest, Message},
+    llm::{context, LlmError, LlmRequest, Message, Progress},
     scheduler::{TaskContext, TaskError},
     store::{self, events::NewEvent, metrics::NewMetric},
 };
@@ -34,6 +47,13 @@ pub(crate) const MAX_IDENTICAL_CALLS: u32 = 3;
 pub const DEFAULT_MAX_TOKENS: u64 = 500_000;
 /// Model calls a build may make unless its config says otherwise.
 pub const DEFAULT_MAX_CALLS: u32 = 100;
+/// Wall-clock seconds a build may spend on models unless its config (or the server) says
+/// otherwise.
+pub const DEFAULT_MAX_SECONDS: u64 = 900;
+/// Time a task keeps, before its own timeout, to store a fallback's output.
+const TASK_MARGIN: Duration = Duration::from_secs(15);
+/// Least time between two `task.progress` events of one call.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// One thing to ask a model for.
 pub(crate) struct Ask {
@@ -47,6 +67,10 @@ pub(crate) struct Ask {
     pub(crate) json: bool,
     /// Most tokens to generate.
     pub(crate) max_tokens: u32,
+    /// Whether the request may be cut to fit a small context (a person's prompt, read as
+    /// prose, may; JSON, CSS or a list of paths cut in the middle is useless, so a task
+    /// whose request does not fit whole uses the offline generator instead).
+    pub(crate) trim: bool,
     /// Facts for the offline provider.
     pub(crate) context: serde_json::Value,
 }
@@ -127,6 +151,17 @@ pub(crate) async fn generate<T>(
     let model = usage.config.model.clone().or_else(|| agent.model.clone());
     let max_tokens = usage.config.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
     let max_calls = usage.config.max_llm_calls.unwrap_or(DEFAULT_MAX_CALLS);
+    let max_seconds = usage.config.max_seconds.unwrap_or(DEFAULT_MAX_SECONDS);
+    let offline = provider.name() == "offline";
+    let model_name = model.clone().unwrap_or_else(|| provider.model().to_owned());
+    let created_at = usage.created_at;
+    let time_left = || {
+        // Wall-clock time, not the orchestrator's clock: this bounds what a person waits.
+        let spent = (chrono::Utc::now() - created_at).to_std().unwrap_or_default();
+        Duration::from_secs(max_seconds).saturating_sub(spent)
+    };
+    let budget_spent =
+        || format!("the build's time budget of {max_seconds} s is used up; the offline generator answers instead");
 
     let mut req = LlmRequest {
         system: ask.system.to_owned(),
@@ -171,11 +206,76 @@ pub(crate) async fn generate<T>(
             )));
         }
 
-        let started = Instant::now();
-        let answer = tokio::select! {
-            r = provider.complete(&req) => r,
-            _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),
+        // A call must also end before the task's own timeout would cut the task off (and
+        // start it again from scratch): keep a little time to store the fallback's output.
+        let task_left = ctx
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .saturating_sub(TASK_MARGIN);
+        let (left, why_out_of_time) = if task_left < time_left() {
+            let reason = format!(
+                "the {} task's time limit of {} s is nearly used up; the offline generator answers instead",
+                ctx.task.key,
+                ctx.task.timeout.as_secs()
+            );
+            (task_left, reason)
+        } else {
+            (time_left(), budget_spent())
         };
+        if !offline {
+            if left.is_zero() {
+                return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
+            }
+            let window = ctx.providers().context_for(provider.as_ref(), &model_name).await;
+            let task_text = req.messages[0].content.len();
+            if let Err(e) = context::fit(&mut req, window, &model_name) {
+                return fall_back(ctx, build, ask.purpose, e.to_string(), fallback).await;
+            }
+            if !ask.trim && req.messages[0].content.len() != task_text {
+                let reason = format!(
+                    "the {} request does not fit whole in the context of {model_name} ({window} tokens)",
+                    ask.purpose
+                );
+                return fall_back(ctx, build, ask.purpose, reason, fallback).await;
+            }
+        }
+
+        let started = Instant::now();
+        let (tokens_tx, tokens_rx) = tokio::sync::watch::channel(0u32);
+        let progress: Progress = Arc::new(move |n| {
+            tokens_tx.send_replace(n);
+        });
+        let mut call = provider.complete_streaming(&req, progress);
+        let budget = tokio::time::sleep(if offline {
+            Duration::from_secs(365 * 86_400)
+        } else {
+            left
+        });
+        tokio::pin!(budget);
+        let mut ticks = tokio::time::interval(Duration::from_millis(250));
+        let (mut reported, mut last_report) = (0u32, None::<Instant>);
+        let answer = loop {
+            tokio::select! {
+                r = &mut call => break r,
+                _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),
+                _ = &mut budget => {
+                    // What the abandoned call used is still spent: the prompt and the tokens
+                    // streamed so far (estimates; a paid API bills them).
+                    let used = context::prompt_tokens(&req).saturating_add(*tokens_rx.borrow());
+                    store::builds::charge(ctx.db(), build, used).await.retry()?;
+                    return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
+                }
+                _ = ticks.tick() => {
+                    let n = *tokens_rx.borrow();
+                    if n > reported && last_report.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                        reported = n;
+                        last_report = Some(Instant::now());
+                        report_progress(ctx, build, ask.purpose, n, started.elapsed()).await;
+                    }
+                }
+            }
+        };
+        drop(call);
         let elapsed = started.elapsed();
         let response = match answer {
             Ok(r) => r,
@@ -242,6 +342,30 @@ pub(crate) async fn generate<T>(
                 return fall_back(ctx, build, ask.purpose, reason, fallback).await;
             }
         }
+    }
+}
+
+/// Appends a `task.progress` event; a failure only loses the event.
+async fn report_progress(ctx: &TaskContext, build: BuildId, purpose: &str, tokens: u32, elapsed: Duration) {
+    let t = &ctx.task;
+    let event = NewEvent::new(EventKind::TaskProgress)
+        .workflow(t.workflow_id)
+        .task(t.id)
+        .agent(t.agent.id)
+        .build(Some(build))
+        .owner(t.owner_id)
+        .payload(json!({
+            "task": t.key,
+            "purpose": purpose,
+            "tokens": tokens,
+            "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        }));
+    let result = match ctx.db().acquire().await {
+        Ok(mut conn) => store::events::append(&mut conn, &[event]).await.map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "cannot record the model's progress");
     }
 }
 

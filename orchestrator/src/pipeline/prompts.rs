@@ -51,9 +51,9 @@ NexusApp.registerEntity({
 Answer with the JavaScript source only: no explanation, no Markdown fences."##;
 
 /// The stylesheet, restyling the base one.
-pub(crate) const STYLESHEET: &str = r##"You are the design agent of Nexus Forge. You get an app spec and the app's base stylesheet. Restyle it to fit the app and its theme (colours, spacing, typography, light and dark variants), keeping every selector the base stylesheet has so the markup stays styled, and keeping it responsive down to phone width and accessible (visible focus, sufficient contrast).
+pub(crate) const STYLESHEET: &str = r##"You are the design agent of Nexus Forge. You get an app, its theme, and the theme block of its stylesheet: the CSS custom properties (colours, radius, font, shadows) for the light and dark variants. Every other rule of the stylesheet uses only these properties. Restyle the theme block to fit the app (colours, typography, light and dark variants), keeping every custom property and the selectors they are set on, with sufficient contrast between text and background.
 
-Answer with the complete CSS only: no explanation, no Markdown fences, no @import, no url() to other sites."##;
+Answer with the complete theme block only, as CSS: no explanation, no Markdown fences, no @import, no url() to other sites."##;
 
 /// The logo.
 pub(crate) const LOGO: &str = r##"You are the asset agent of Nexus Forge. Draw a simple, distinctive logo for the app described below as an SVG: a single <svg> element with xmlns="http://www.w3.org/2000/svg" and viewBox="0 0 64 64", using the theme colours, shapes only (no text needed), no scripts, no event attributes, no external references, no <image>.

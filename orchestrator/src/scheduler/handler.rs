@@ -35,6 +35,8 @@ pub struct TaskContext {
     pub cancel: CancellationToken,
     /// What the handler may use besides its task.
     pub(crate) env: TaskEnv,
+    /// When this attempt's timeout cuts it off (long model calls end before it).
+    pub(crate) deadline: tokio::time::Instant,
 }
 
 /// What every handler may use: narrow on purpose (no scheduler, no bus, no API).

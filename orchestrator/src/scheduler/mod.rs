@@ -347,6 +347,7 @@ async fn execute(
                 task,
                 cancel: cancel.clone(),
                 env: orch.task_env(),
+                deadline: tokio::time::Instant::now() + timeout,
             };
             // Its own task: a panicking handler becomes a failed attempt.
             let mut run = tokio::spawn(tracing::Instrument::instrument(handler.run(ctx), span));

@@ -133,6 +133,8 @@ pub struct Usage {
     pub prompt: String,
     /// Whose it is.
     pub owner_id: UserId,
+    /// When it was accepted (its time budget counts from here).
+    pub created_at: DateTime<Utc>,
 }
 
 /// The build's spending so far and its options.
@@ -141,18 +143,21 @@ pub struct Usage {
 /// [`Error::NotFound`].
 pub async fn usage(db: impl PgExecutor<'_>, id: BuildId) -> Result<Usage> {
     // language=PostgreSQL
-    let row: Option<(i64, i32, serde_json::Value, String, Uuid)> =
-        sqlx::query_as("select tokens_used, llm_calls, config, prompt, owner_id from projects where id = $1")
-            .bind(id.0)
-            .fetch_optional(db)
-            .await?;
-    let (tokens_used, llm_calls, config, prompt, owner) = row.ok_or_else(|| Error::not_found("build", id))?;
+    let row: Option<(i64, i32, serde_json::Value, String, Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "select tokens_used, llm_calls, config, prompt, owner_id, created_at from projects where id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db)
+    .await?;
+    let (tokens_used, llm_calls, config, prompt, owner, created_at) =
+        row.ok_or_else(|| Error::not_found("build", id))?;
     Ok(Usage {
         tokens_used,
         llm_calls,
         config: serde_json::from_value(config).unwrap_or_default(),
         prompt,
         owner_id: UserId(owner),
+        created_at,
     })
 }
 

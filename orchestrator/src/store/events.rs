@@ -170,6 +170,8 @@ pub struct EventFilter {
     pub build_id: Option<BuildId>,
     /// Only kinds that start with this (`task.`, `build.finished`).
     pub kind_prefix: Option<String>,
+    /// No kinds that start with this.
+    pub exclude_kind_prefix: Option<String>,
     /// Only events that concern this agent.
     pub agent_id: Option<AgentId>,
     /// Only this person's events (events that belong to nobody are left out too).
@@ -194,6 +196,7 @@ pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> 
           and ($5::text is null or starts_with(kind, $5))
           and ($6::uuid is null or agent_id = $6)
           and ($8::uuid is null or owner_id = $8)
+          and ($9::text is null or not starts_with(kind, $9))
         order by id {}
         limit $7
         "#,
@@ -208,6 +211,7 @@ pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> 
         .bind(filter.agent_id.map(|i| i.0))
         .bind(limit)
         .bind(filter.owner.map(|o| o.0))
+        .bind(filter.exclude_kind_prefix.as_deref())
         .fetch_all(db)
         .await?;
     let mut events = rows

@@ -13,7 +13,7 @@ use domain::{
     agent::{FieldProblem, RegisterAgentRequest, ValidationErrors},
     api::{
         AgentView, DecomposeRequest, DecomposeResponse, EventQuery, EventsPage, ExecuteRequest, OrchestratorStatus,
-        RegisterAgentResponse, WorkflowSummary, WorkflowView,
+        ProvidersView, RegisterAgentResponse, WorkflowSummary, WorkflowView,
     },
     ids::{self, WorkflowId},
     status::ExecutionMode,
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/orchestrator/status", get(status))
         .route("/api/orchestrator/agents", get(list_agents))
+        .route("/api/orchestrator/providers", get(providers))
         .route("/api/orchestrator/agents/register", post(register_agent))
         .route("/api/orchestrator/agents/{name}", delete(delete_agent))
         .route("/api/orchestrator/tasks/decompose", post(decompose))
@@ -49,6 +50,11 @@ pub(crate) fn parse_id<T: From<uuid::Uuid>>(what: &'static str, raw: &str) -> Re
 
 async fn status(State(state): State<AppState>, Caller(me): Caller) -> Result<Json<OrchestratorStatus>, ApiError> {
     Ok(Json(state.orchestrator.status(Duration::from_secs(60), &me).await?))
+}
+
+/// The LLM providers' health: reachable, models, context (asks each server now).
+async fn providers(State(state): State<AppState>, Caller(me): Caller) -> Result<Json<ProvidersView>, ApiError> {
+    Ok(Json(state.orchestrator.provider_health(&me).await?))
 }
 
 /// `GET /api/orchestrator/agents`.

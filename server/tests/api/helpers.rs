@@ -93,6 +93,8 @@ pub fn test_config(database_url: String) -> Config {
         openai_api_key: None,
         openai_model: "gpt-4o-mini".into(),
         llm_timeout_secs: 5,
+        llm_stall_secs: 30,
+        llm_context_tokens: 4096,
         llm_max_retries: 1,
         offline_delay_ms: 0,
         security: server::config::SecurityConfig::default(),

@@ -7,6 +7,7 @@ mod builds;
 mod doors;
 mod foundation;
 mod helpers;
+mod llm;
 mod operations;
 mod orchestrator;
 mod security;

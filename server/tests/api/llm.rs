@@ -1,0 +1,424 @@
+//! Local models: a whole build against a fake OpenAI-compatible server (axum, in-process)
+//! that reports its context like llama.cpp (`/props`), lists its models, streams its
+//! answers slowly or stalls, and records every request.
+
+use std::{
+    convert::Infallible,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Body,
+    extract::State,
+    http::header,
+    response::IntoResponse,
+    routing::{get, post},
+    Json, Router,
+};
+use orchestrator::llm::context::{estimate_tokens, TOKENS_PER_MESSAGE};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{spawn_app_with, test_config, TestApp};
+
+/// How the fake model answers.
+#[derive(Clone, Copy)]
+enum Pace {
+    /// `chunks` content chunks, `every` apart, then `[DONE]`.
+    Slow { chunks: usize, every: Duration },
+    /// One chunk, then nothing (the connection stays open).
+    Stall,
+}
+
+#[derive(Clone)]
+struct Fake {
+    context: u32,
+    pace: Pace,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn props(State(f): State<Fake>) -> Json<Value> {
+    Json(json!({ "default_generation_settings": { "n_ctx": f.context }, "total_slots": 1 }))
+}
+
+async fn models() -> Json<Value> {
+    Json(json!({ "object": "list", "data": [{ "id": "fake-local", "object": "model" }] }))
+}
+
+fn chunk(content: &str) -> String {
+    format!(
+        "data: {}\n\n",
+        json!({ "object": "chat.completion.chunk", "model": "fake-local",
+                "choices": [{ "index": 0, "delta": { "content": content }, "finish_reason": null }] })
+    )
+}
+
+async fn chat(State(f): State<Fake>, Json(body): Json<Value>) -> impl IntoResponse {
+    f.requests.lock().unwrap().push(body);
+    let pace = f.pace;
+    let stream = futures::stream::unfold(0usize, move |i| async move {
+        let item = match pace {
+            Pace::Slow { chunks, every } => {
+                if i > chunks {
+                    return None;
+                }
+                if i > 0 {
+                    tokio::time::sleep(every).await;
+                }
+                if i == chunks {
+                    "data: [DONE]\n\n".to_owned()
+                } else {
+                    // Plausible but not what the validators want: every task repairs, then
+                    // falls back, as SmolLM2 does.
+                    chunk(&format!("word{i} "))
+                }
+            }
+            Pace::Stall => {
+                if i > 0 {
+                    std::future::pending::<()>().await;
+                }
+                // A keep-alive comment and one token, then silence.
+                format!(": keep-alive\n\n{}", chunk("{\"name\":"))
+            }
+        };
+        Some((Ok::<_, Infallible>(item), i + 1))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(stream),
+    )
+}
+
+/// Starts the fake on 127.0.0.1:0; returns its base URL (with `/v1`) and its request log.
+async fn fake_model(context: u32, pace: Pace) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let app = Router::new()
+        .route("/props", get(props))
+        .route("/v1/models", get(models))
+        .route("/v1/chat/completions", post(chat))
+        .with_state(Fake {
+            context,
+            pace,
+            requests: requests.clone(),
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/v1"), requests)
+}
+
+/// The server with the openai provider pointed at `base`.
+async fn app_with_model(pool: PgPool, base: &str, tweak: impl FnOnce(&mut crate::helpers::Config)) -> TestApp {
+    let mut config = test_config(String::new());
+    config.llm_provider = "openai".into();
+    config.openai_base_url = Some(base.to_owned());
+    config.openai_model = "fake-local".into();
+    config.llm_max_retries = 0;
+    tweak(&mut config);
+    spawn_app_with(config, pool).await
+}
+
+async fn start(app: &TestApp, config: Value) -> String {
+    let res = app
+        .post_json(
+            "/api/nexus-forge/build",
+            &json!({ "prompt": "a reading list with books and authors", "config": config }),
+        )
+        .await;
+    let status = res.status();
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(status, 202, "{b}");
+    b["build_id"].as_str().unwrap().to_owned()
+}
+
+async fn wait_done(app: &TestApp, id: &str, within: Duration) -> Value {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        let b: Value = app
+            .get(&format!("/api/nexus-forge/build/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if ["completed", "failed", "cancelled"].contains(&b["status"].as_str().unwrap()) {
+            return b;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("build {id} did not finish within {within:?}");
+}
+
+async fn events(pool: &PgPool, build: &str, kind: &str) -> Vec<Value> {
+    sqlx::query_scalar("select payload from coordination_events where kind = $1 and project_id = $2::uuid order by id")
+        .bind(kind)
+        .bind(build)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// Estimated prompt tokens of a recorded request, the way the orchestrator estimates.
+fn prompt_estimate(body: &Value) -> u32 {
+    body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| estimate_tokens(m["content"].as_str().unwrap()) + TOKENS_PER_MESSAGE)
+        .sum()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_slow_local_model_gets_requests_sized_for_its_context_and_shows_progress(pool: PgPool) {
+    let (base, requests) = fake_model(
+        4096,
+        Pace::Slow {
+            chunks: 5,
+            every: Duration::from_millis(250),
+        },
+    )
+    .await;
+    // Configured larger than the model: the 4096 its server reports must win.
+    let app = app_with_model(pool.clone(), &base, |c| c.llm_context_tokens = 16_384).await;
+
+    // The providers' health: reachable, its models, the context it reports.
+    let res = app.get("/api/orchestrator/providers").await;
+    assert_eq!(res.status(), 200);
+    let health: Value = res.json().await.unwrap();
+    let openai = health["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "openai")
+        .unwrap_or_else(|| panic!("{health}"))
+        .clone();
+    assert_eq!(
+        health["providers"][0]["name"], "openai",
+        "the default comes first: {health}"
+    );
+    assert_eq!(openai["reachable"], true, "{openai}");
+    assert_eq!(openai["models"], json!(["fake-local"]), "{openai}");
+    assert_eq!(openai["reported_context"], 4096, "{openai}");
+    assert_eq!(openai["configured_context"], 16_384, "{openai}");
+    assert_eq!(openai["context_tokens"], 4096, "{openai}");
+    assert_eq!(openai["fits"], true, "{openai}");
+
+    let started = Instant::now();
+    let id = start(&app, json!({})).await;
+    let b = wait_done(&app, &id, Duration::from_secs(90)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let took = started.elapsed();
+
+    let requests = requests.lock().unwrap().clone();
+    // analysis, reflection, stylesheet, logo, icons and the entities, each with a repair.
+    assert!(requests.len() >= 10, "{} requests", requests.len());
+    for r in &requests {
+        let max_tokens = r["max_tokens"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("a request without max_tokens: {r}"));
+        assert!(max_tokens >= 256, "{max_tokens}");
+        assert_eq!(r["stream"], true);
+        let prompt = u64::from(prompt_estimate(r));
+        assert!(
+            prompt + max_tokens <= 4096,
+            "a request exceeds the context: {prompt} prompt + {max_tokens} answer tokens"
+        );
+    }
+    // Repairs quote the rejected answer and still fit.
+    assert!(requests.iter().any(|r| r["messages"].as_array().unwrap().len() == 4));
+
+    let progress = events(&pool, &id, "task.progress").await;
+    assert!(!progress.is_empty(), "no task.progress events");
+    assert!(progress
+        .iter()
+        .all(|p| p["tokens"].as_u64().unwrap() > 0 && p["task"].is_string()));
+    // A build's history without them: what the build page's event log asks for.
+    let page: Value = app
+        .get(&format!(
+            "/api/coordination/events?build_id={id}&exclude_kind=task.progress&limit=1000"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        !kinds.contains(&"task.progress") && kinds.contains(&"build.finished"),
+        "{kinds:?}"
+    );
+    // Throttled: at most about one a second per call, so fewer than the chunks sent.
+    assert!(
+        progress.len() < requests.len() * 5,
+        "{} progress events",
+        progress.len()
+    );
+    let largest = requests
+        .iter()
+        .map(|r| u64::from(prompt_estimate(r)) + r["max_tokens"].as_u64().unwrap())
+        .max();
+    eprintln!(
+        "slow model: build {took:?}, {} requests, largest prompt+answer {largest:?} of 4096, {} progress events",
+        requests.len(),
+        progress.len()
+    );
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stalled_stream_is_cut_by_the_stall_clock_and_the_build_falls_back(pool: PgPool) {
+    let (base, requests) = fake_model(8192, Pace::Stall).await;
+    let app = app_with_model(pool.clone(), &base, |c| {
+        c.llm_timeout_secs = 30;
+        c.llm_stall_secs = 1;
+    })
+    .await;
+    let started = Instant::now();
+    let id = start(&app, json!({})).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    let took = started.elapsed();
+    assert_eq!(b["status"], "completed", "{b}");
+    // Without the stall clock the first call alone would wait 30 s (its timeout) or more.
+    assert!(took < Duration::from_secs(20), "the build took {took:?}");
+    eprintln!("stalled model: build {took:?} with a 1 s stall clock and a 30 s call timeout");
+    let fallbacks = events(&pool, &id, "build.fallback").await;
+    assert!(!fallbacks.is_empty());
+    let reasons: Vec<&str> = fallbacks.iter().map(|f| f["reason"].as_str().unwrap()).collect();
+    assert!(reasons[0].contains("stopped sending for 1s"), "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("stall") || r.contains("calls are paused")),
+        "{reasons:?}"
+    );
+    assert!(!requests.lock().unwrap().is_empty());
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_build_over_its_time_budget_finishes_offline_and_says_why(pool: PgPool) {
+    // A model that would take 40 s per answer, for a build allowed 2 s.
+    let (base, _requests) = fake_model(
+        8192,
+        Pace::Slow {
+            chunks: 200,
+            every: Duration::from_millis(200),
+        },
+    )
+    .await;
+    let app = app_with_model(pool.clone(), &base, |c| c.llm_timeout_secs = 60).await;
+
+    // Above the server's ceiling: refused with the reason.
+    let res = app
+        .post_json(
+            "/api/nexus-forge/build",
+            &json!({ "prompt": "a reading list", "config": { "max_seconds": 100_000 } }),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let e: Value = res.json().await.unwrap();
+    assert!(e["message"].as_str().unwrap().contains("max_seconds"), "{e}");
+
+    let started = Instant::now();
+    let id = start(&app, json!({ "max_seconds": 2 })).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    eprintln!("2 s budget against a 40 s answer: build {took:?}");
+    let fallbacks = events(&pool, &id, "build.fallback").await;
+    assert!(!fallbacks.is_empty());
+    assert!(
+        fallbacks
+            .iter()
+            .all(|f| f["reason"].as_str().unwrap().contains("time budget of 2 s")),
+        "{fallbacks:?}"
+    );
+    // The first call was cut by the budget while it streamed: progress was shown first,
+    // and what it used is charged to the build.
+    assert!(!events(&pool, &id, "task.progress").await.is_empty());
+    assert!(b["tokens_used"].as_i64().unwrap() > 0, "{b}");
+    assert_eq!(b["llm_calls"], 1, "{b}");
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_model_whose_context_is_too_small_is_refused_with_the_sizes(pool: PgPool) {
+    let (base, requests) = fake_model(
+        300,
+        Pace::Slow {
+            chunks: 1,
+            every: Duration::ZERO,
+        },
+    )
+    .await;
+    let app = app_with_model(pool, &base, |_| {}).await;
+    let health: Value = app.get("/api/orchestrator/providers").await.json().await.unwrap();
+    let openai = &health["providers"][0];
+    assert_eq!(openai["fits"], false, "{health}");
+    assert!(openai["problem"].as_str().unwrap().contains("300 tokens"), "{health}");
+
+    let res = app
+        .post_json("/api/nexus-forge/build", &json!({ "prompt": "a reading list" }))
+        .await;
+    assert_eq!(res.status(), 400);
+    let e: Value = res.json().await.unwrap();
+    let m = e["message"].as_str().unwrap();
+    assert!(
+        m.contains("fake-local") && m.contains("300 tokens") && m.contains("needs about"),
+        "{m}"
+    );
+    assert!(requests.lock().unwrap().is_empty(), "no model call was made");
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_a_small_context_only_the_tasks_that_fit_whole_ask_the_model(pool: PgPool) {
+    // 1400 tokens: the logo and icons fit; the analysis (its prompt alone is ~1150) cannot
+    // have its 1024 answer tokens, and the review's spec would have to be cut.
+    let (base, requests) = fake_model(
+        1400,
+        Pace::Slow {
+            chunks: 2,
+            every: Duration::from_millis(10),
+        },
+    )
+    .await;
+    let app = app_with_model(pool.clone(), &base, |_| {}).await;
+    let id = start(&app, json!({})).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+
+    let fallbacks = events(&pool, &id, "build.fallback").await;
+    let reason = |purpose: &str| {
+        fallbacks
+            .iter()
+            .find(|f| f["purpose"] == purpose)
+            .and_then(|f| f["reason"].as_str())
+            .unwrap_or_else(|| panic!("no {purpose} fallback: {fallbacks:?}"))
+            .to_owned()
+    };
+    let analysis = reason("analysis");
+    assert!(
+        analysis.contains("fake-local has a context of 1400 tokens") && analysis.contains("needs about"),
+        "{analysis}"
+    );
+    assert!(reason("reflection").contains("does not fit whole"), "{fallbacks:?}");
+
+    let requests = requests.lock().unwrap().clone();
+    assert!(!requests.is_empty(), "the tasks that fit still asked the model");
+    for r in &requests {
+        let prompt = u64::from(prompt_estimate(r));
+        assert!(prompt + r["max_tokens"].as_u64().unwrap() <= 1400, "{r}");
+        let system = r["messages"][0]["content"].as_str().unwrap();
+        assert!(!system.contains("Starri, the planning agent"), "the analysis was sent");
+    }
+    app.stop().await;
+}
