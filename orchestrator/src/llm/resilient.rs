@@ -5,16 +5,18 @@
 //!   otherwise the delay doubles from `base_delay`.
 //! - Circuit breaker: after `failure_threshold` consecutive calls that failed for the
 //!   provider's sake (timeouts, 5xx, connection failures, rate limits), calls fail at once for
-//!   `open_for`; then one probe call decides whether it closes again. A refused request (bad
-//!   key, unknown model) says nothing about the provider's health and does not count.
+//!   `open_for`; then one probe call decides whether it closes again (other calls keep failing
+//!   fast while the probe runs; a probe that never reports, because its caller gave up, is
+//!   replaced after another `open_for`). A refused request (bad key, unknown model) says
+//!   nothing about the provider's health and does not count.
 //! - A stalled stream ([`LlmError::Stalled`]) counts against the breaker but is not
 //!   retried: a model that stopped mid-answer is overloaded, and the stall clock exists to
 //!   fail fast.
 
-use std::{
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::{sync::Mutex, time::Duration};
+
+// tokio's clock, so tests can pause and advance time instead of sleeping.
+use tokio::time::Instant;
 
 use super::{BoxFuture, LlmError, LlmFuture, LlmProvider, LlmRequest, Progress, ServerInfo};
 
@@ -62,9 +64,16 @@ impl Default for BreakerConfig {
 
 #[derive(Debug)]
 enum Breaker {
-    Closed { failures: u32 },
-    Open { until: Instant },
-    HalfOpen,
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    /// One probe call is out since `since`.
+    HalfOpen {
+        since: Instant,
+    },
 }
 
 /// A provider with retries and a circuit breaker.
@@ -93,13 +102,16 @@ impl<P: LlmProvider> Resilient<P> {
     /// `Err` when the circuit is open; moves an expired open circuit to half-open.
     fn admit(&self) -> Result<(), LlmError> {
         let mut b = self.breaker();
+        let now = Instant::now();
+        let open_for = self.breaker_config.open_for;
         match *b {
-            Breaker::Open { until } if Instant::now() < until => Err(LlmError::CircuitOpen(until - Instant::now())),
-            Breaker::Open { .. } => {
-                *b = Breaker::HalfOpen;
+            Breaker::Open { until } if now < until => Err(LlmError::CircuitOpen(until - now)),
+            Breaker::HalfOpen { since } if now < since + open_for => Err(LlmError::CircuitOpen(since + open_for - now)),
+            Breaker::Open { .. } | Breaker::HalfOpen { .. } => {
+                *b = Breaker::HalfOpen { since: now };
                 Ok(())
             }
-            _ => Ok(()),
+            Breaker::Closed { .. } => Ok(()),
         }
     }
 
@@ -115,7 +127,7 @@ impl<P: LlmProvider> Resilient<P> {
         let mut b = self.breaker();
         *b = match (&*b, unhealthy) {
             (_, false) => Breaker::Closed { failures: 0 },
-            (Breaker::HalfOpen, true) => Breaker::Open {
+            (Breaker::HalfOpen { .. }, true) => Breaker::Open {
                 until: Instant::now() + self.breaker_config.open_for,
             },
             (Breaker::Closed { failures }, true) if failures + 1 >= self.breaker_config.failure_threshold => {
@@ -200,5 +212,190 @@ impl<P: LlmProvider> Resilient<P> {
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        collections::VecDeque,
+        sync::{
+            atomic::{AtomicU32, Ordering},
+            Arc,
+        },
+    };
+
+    use super::*;
+    use crate::llm::{LlmResponse, Usage};
+
+    /// A provider that answers from a script, counting its calls.
+    struct Scripted {
+        answers: Mutex<VecDeque<Result<LlmResponse, LlmError>>>,
+        calls: Arc<AtomicU32>,
+    }
+
+    impl LlmProvider for Scripted {
+        fn name(&self) -> &str {
+            "scripted"
+        }
+        fn model(&self) -> &str {
+            "m"
+        }
+        fn complete<'a>(&'a self, _: &'a LlmRequest) -> LlmFuture<'a> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let next = self.answers.lock().unwrap().pop_front();
+            Box::pin(async move { next.unwrap_or_else(|| Err(LlmError::Unsupported("script ended".into()))) })
+        }
+    }
+
+    fn ok() -> Result<LlmResponse, LlmError> {
+        Ok(LlmResponse {
+            text: "fine".into(),
+            usage: Usage::default(),
+            model: "m".into(),
+        })
+    }
+
+    fn down() -> Result<LlmResponse, LlmError> {
+        Err(LlmError::Server {
+            status: 503,
+            message: "down".into(),
+        })
+    }
+
+    fn request() -> LlmRequest {
+        LlmRequest {
+            system: String::new(),
+            messages: vec![],
+            json: false,
+            max_tokens: 10,
+            temperature: 0.0,
+            model: None,
+            purpose: "test".into(),
+            context: serde_json::Value::Null,
+        }
+    }
+
+    const OPEN_FOR: Duration = Duration::from_secs(30);
+
+    fn wrap(script: Vec<Result<LlmResponse, LlmError>>, max_retries: u32) -> (Resilient<Scripted>, Arc<AtomicU32>) {
+        let calls = Arc::new(AtomicU32::new(0));
+        let provider = Scripted {
+            answers: Mutex::new(script.into()),
+            calls: calls.clone(),
+        };
+        let retry = RetryConfig {
+            max_retries,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+        };
+        let breaker = BreakerConfig {
+            failure_threshold: 3,
+            open_for: OPEN_FOR,
+        };
+        (Resilient::new(provider, retry, breaker), calls)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_breaker_opens_fails_fast_probes_once_and_closes() {
+        let (p, calls) = wrap(vec![down(), down(), down(), down(), ok(), ok()], 0);
+        let req = request();
+        for _ in 0..3 {
+            assert!(matches!(p.complete(&req).await, Err(LlmError::Server { .. })));
+        }
+        // Open: the provider is not called at all, and the wait left is said.
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        match p.complete(&req).await {
+            Err(LlmError::CircuitOpen(left)) => assert!(left <= OPEN_FOR && left > OPEN_FOR / 2, "{left:?}"),
+            other => panic!("expected the circuit to be open, got {other:?}"),
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+        // After open_for, one probe goes through; it fails, so the circuit opens again.
+        tokio::time::advance(OPEN_FOR).await;
+        assert!(matches!(p.complete(&req).await, Err(LlmError::Server { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+        assert!(matches!(p.complete(&req).await, Err(LlmError::CircuitOpen(_))));
+
+        // The next probe succeeds and closes it: calls flow again.
+        tokio::time::advance(OPEN_FOR).await;
+        assert!(p.complete(&req).await.is_ok());
+        assert!(p.complete(&req).await.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn while_a_probe_is_out_other_calls_fail_fast_and_a_lost_probe_is_replaced() {
+        let (p, calls) = wrap(vec![down(), down(), down(), ok()], 0);
+        let req = request();
+        for _ in 0..3 {
+            let _ = p.complete(&req).await;
+        }
+        tokio::time::advance(OPEN_FOR).await;
+        // The probe is admitted, but its caller gives up before it reports.
+        assert!(p.admit().is_ok());
+        assert!(matches!(p.complete(&req).await, Err(LlmError::CircuitOpen(_))));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        // Once the lost probe is as old as open_for, another call may probe.
+        tokio::time::advance(OPEN_FOR).await;
+        assert!(p.complete(&req).await.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refusals_do_not_open_the_circuit_and_are_not_retried() {
+        let refused = || {
+            Err(LlmError::Refused {
+                status: 401,
+                message: "bad key".into(),
+            })
+        };
+        let (p, calls) = wrap(vec![refused(), refused(), refused(), refused(), ok()], 3);
+        let req = request();
+        for _ in 0..4 {
+            assert!(matches!(p.complete(&req).await, Err(LlmError::Refused { .. })));
+        }
+        assert!(p.complete(&req).await.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_waited_exactly_and_a_long_one_fails_at_once() {
+        let limited = |secs| {
+            Err(LlmError::RateLimited {
+                retry_after: Some(Duration::from_secs(secs)),
+            })
+        };
+        let (p, calls) = wrap(vec![limited(7), ok()], 3);
+        let started = Instant::now();
+        assert!(p.complete(&request()).await.is_ok());
+        assert_eq!(started.elapsed(), Duration::from_secs(7));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+        // Longer than max_retry_after: no waiting, the caller hears it now.
+        let (p, calls) = wrap(vec![limited(31), ok()], 3);
+        let started = Instant::now();
+        assert!(matches!(
+            p.complete(&request()).await,
+            Err(LlmError::RateLimited { .. })
+        ));
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_retry_after_the_delay_doubles_up_to_the_ceiling() {
+        let (p, calls) = wrap(vec![down(), down(), ok()], 3);
+        let started = Instant::now();
+        assert!(p.complete(&request()).await.is_ok());
+        // 500 ms, then 1 s.
+        assert_eq!(started.elapsed(), Duration::from_millis(1500));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        let (p, _) = wrap(vec![down(), down(), down(), down()], 3);
+        let started = Instant::now();
+        assert!(p.complete(&request()).await.is_err());
+        // 0.5 + 1 + 2 s, and no wait after the last attempt.
+        assert_eq!(started.elapsed(), Duration::from_millis(3500));
     }
 }
