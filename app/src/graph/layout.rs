@@ -373,8 +373,6 @@ pub const fn state_glyph(state: TaskState) -> &'static str {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use std::time::Instant;
-
     use domain::ids::TaskId;
     use uuid::Uuid;
 
@@ -594,7 +592,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn a_thousand_tasks_lay_out_quickly() {
+    fn a_thousand_tasks_each_get_a_place_of_their_own() {
         let tasks: Vec<TaskView> = (0..1_000)
             .map(|i| {
                 let level = (i / 25) as i32;
@@ -609,13 +607,14 @@ pub(super) mod tests {
                 t
             })
             .collect();
-        let start = Instant::now();
         let l = layout(&tasks);
-        let took = start.elapsed();
         assert_eq!(l.nodes.len(), 1_000);
         assert_eq!(l.columns, 40);
-        // A few ms in release; generous here for unoptimised, shared-CPU test runs.
-        assert!(took.as_millis() < 1_000, "took {took:?}");
+        // Every node has its own place (its speed is a benchmark's business, not a test's).
+        let mut places: Vec<(u64, u64)> = l.nodes.iter().map(|n| (n.x.to_bits(), n.y.to_bits())).collect();
+        places.sort_unstable();
+        places.dedup();
+        assert_eq!(places.len(), 1_000);
     }
 
     #[test]

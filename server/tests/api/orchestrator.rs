@@ -146,8 +146,7 @@ async fn decompose_then_execute_runs_the_workflow_to_completion(pool: PgPool) {
     let confidence = plan["confidence"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&confidence));
 
-    // Execute answers at once with the running workflow.
-    let started = std::time::Instant::now();
+    // Execute answers with the running workflow, without waiting for it to finish.
     let res = app
         .post_json(
             &format!("/api/orchestrator/workflows/{id}/execute"),
@@ -155,7 +154,6 @@ async fn decompose_then_execute_runs_the_workflow_to_completion(pool: PgPool) {
         )
         .await;
     assert_eq!(res.status(), 202);
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(body(res).await["status"], "running");
 
     // Running it again is a conflict.
