@@ -422,3 +422,146 @@ async fn with_a_small_context_only_the_tasks_that_fit_whole_ask_the_model(pool: 
     }
     app.stop().await;
 }
+
+/// A fake OpenAI-compatible server that answers at once and records the `Authorization`
+/// header of every call.
+async fn fake_keyed_model() -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let app = Router::new().route("/v1/models", get(models)).route(
+        "/v1/chat/completions",
+        post(move |headers: axum::http::HeaderMap| {
+            let record = record.clone();
+            async move {
+                let auth = headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                record.lock().unwrap().push(auth);
+                (
+                    [(header::CONTENT_TYPE, "text/event-stream")],
+                    format!("{}data: [DONE]\n\n", chunk("not what was asked for")),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/v1"), seen)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_api_key_is_sent_to_the_provider_and_never_written_to_the_log(pool: PgPool) {
+    const KEY: &str = "sk-test-0f9e8d7c6b5a4938271605f4e3d2c1b0";
+    let (base, seen) = fake_keyed_model().await;
+    let token = crate::helpers::person(&pool, "admin", true).await;
+    let port = crate::foundation::free_port();
+    // The real binary, logging everything it would log at debug, JSON and text alike.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
+        .env("DATABASE_URL", crate::security::database_url(&pool))
+        .env("NF_LISTEN", format!("127.0.0.1:{port}"))
+        .env("NF_LOG", "debug")
+        .env("NF_LLM_PROVIDER", "openai")
+        .env("OPENAI_BASE_URL", &base)
+        .env("OPENAI_MODEL", "fake-local")
+        .env("OPENAI_API_KEY", KEY)
+        .env("NF_LLM_MAX_RETRIES", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read both pipes as the process writes (a full pipe would block it).
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                let _ = std::io::Read::read_to_string(&mut p, &mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let client = TestApp::client_for(&token);
+    let mut up = false;
+    for _ in 0..300 {
+        if client
+            .get(url("/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server did not come up");
+    let res = client
+        .post(url("/api/nexus-forge/build"))
+        .json(&json!({ "prompt": "a reading list with books and authors" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["build_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut done = Value::Null;
+    for _ in 0..600 {
+        done = client
+            .get(url(&format!("/api/nexus-forge/build/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if ["completed", "failed", "cancelled"].contains(&done["status"].as_str().unwrap()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+    let log = tokio::task::spawn_blocking(move || {
+        let _ = child.wait();
+        format!("{}{}", stdout.join().unwrap(), stderr.join().unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(done["status"], "completed", "{done}");
+    // The key was really used...
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        !seen.is_empty() && seen.iter().all(|a| a == &format!("Bearer {KEY}")),
+        "{seen:?}"
+    );
+    // ...and appears nowhere in what the process wrote, nor in the database's log of the build.
+    assert!(
+        log.len() > 1_000,
+        "debug logging produced too little to mean anything: {log}"
+    );
+    assert!(!log.contains(KEY), "the key is in the log");
+    assert!(!log.contains(&KEY[10..30]), "part of the key is in the log");
+    let events: Vec<String> = sqlx::query_scalar(
+        "select payload::text from coordination_events union all select details::text from audit_logs",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(events.iter().all(|e| !e.contains(&KEY[10..30])));
+}

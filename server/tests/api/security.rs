@@ -626,7 +626,7 @@ async fn nul_characters_are_a_400_not_a_500(pool: PgPool) {
 }
 
 /// `postgres://user@host:port/db` of the test's database.
-fn database_url(pool: &PgPool) -> String {
+pub(crate) fn database_url(pool: &PgPool) -> String {
     let o = pool.connect_options();
     format!(
         "postgres://{}@{}:{}/{}",
