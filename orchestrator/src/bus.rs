@@ -141,18 +141,14 @@ impl EventBus {
                 since: Some(EventId(*cursor)),
                 ..Default::default()
             };
-            let batch = events::page(pool, &filter, BATCH).await?;
+            let batch = events::page_by_id(pool, &filter, BATCH).await?;
             let full = batch.len() as i64 == BATCH;
-            for event in batch {
-                if event.id.0 != *cursor + 1 {
+            for (id, event) in batch {
+                if id != *cursor + 1 {
                     let expected = *cursor + 1;
                     match gap {
                         Some((at, since)) if *at == expected && since.elapsed() >= GAP_TIMEOUT => {
-                            tracing::debug!(
-                                from = expected,
-                                to = event.id.0 - 1,
-                                "skipping event ids never committed"
-                            );
+                            tracing::debug!(from = expected, to = id - 1, "skipping event ids never committed");
                         }
                         Some((at, _)) if *at == expected => return Ok(()),
                         _ => {
@@ -162,8 +158,11 @@ impl EventBus {
                     }
                 }
                 *gap = None;
-                *cursor = event.id.0;
-                self.publish(event);
+                *cursor = id;
+                // An event of a kind this version does not know is stepped over, not waited on.
+                if let Some(event) = event {
+                    self.publish(event);
+                }
             }
             if !full {
                 return Ok(());

@@ -184,6 +184,24 @@ pub struct EventFilter {
 /// # Errors
 /// Database errors.
 pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> Result<Vec<CoordinationEvent>> {
+    Ok(page_by_id(db, filter, limit)
+        .await?
+        .into_iter()
+        .filter_map(|(_, event)| event)
+        .collect())
+}
+
+/// Like [`page`], with every row's id: an event of a kind this version does not know (a newer
+/// version wrote it, during a rolling upgrade) comes back as `(id, None)` instead of failing
+/// the whole page, so readers that follow ids (the bus) step over it rather than stop there.
+///
+/// # Errors
+/// Database errors.
+pub async fn page_by_id(
+    db: impl PgExecutor<'_>,
+    filter: &EventFilter,
+    limit: i64,
+) -> Result<Vec<(i64, Option<CoordinationEvent>)>> {
     let newest_first = filter.since.is_none();
     // language=PostgreSQL
     let sql = format!(
@@ -214,10 +232,19 @@ pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> 
         .bind(filter.exclude_kind_prefix.as_deref())
         .fetch_all(db)
         .await?;
-    let mut events = rows
+    let mut events: Vec<(i64, Option<CoordinationEvent>)> = rows
         .into_iter()
-        .map(CoordinationEvent::try_from)
-        .collect::<Result<Vec<_>>>()?;
+        .map(|row| {
+            let id = row.id;
+            match CoordinationEvent::try_from(row) {
+                Ok(event) => (id, Some(event)),
+                Err(e) => {
+                    tracing::debug!(error.message = %e, "skipping an event this version cannot read");
+                    (id, None)
+                }
+            }
+        })
+        .collect();
     if newest_first {
         events.reverse();
     }

@@ -302,7 +302,7 @@ async fn another_persons_things_are_not_found_and_their_events_never_arrive(pool
     app.stop().await;
 }
 
-async fn subscribe_all(ws: &mut Ws, last: Option<i64>) {
+pub(crate) async fn subscribe_all(ws: &mut Ws, last: Option<i64>) {
     let msg = ClientMessage::Subscribe {
         topics: vec![Topic::All],
         last_event_id: last.map(domain::ids::EventId),
