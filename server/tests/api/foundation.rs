@@ -198,11 +198,23 @@ async fn a_reconnecting_client_gets_what_it_missed_exactly_once(pool: PgPool) {
         insert_event(&pool, "task.ready").await,
         insert_event(&pool, "task.started").await,
     ];
-    // Let the bus catch up so the replay has a watermark above the missed events.
-    tokio::time::sleep(Duration::from_millis(700)).await;
-
-    let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
-    next_message(&mut ws).await;
+    // Connect once the bus has seen the missed events (its watermark is in the hello), so
+    // they come from the replay rather than live.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut ws = loop {
+        let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
+        match next_message(&mut ws).await {
+            ServerMessage::Hello { latest_event_id, .. } if latest_event_id.0 >= missed[1] => break ws,
+            ServerMessage::Hello { .. } => {}
+            other => panic!("expected a hello, got {other:?}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bus never reached event {}",
+            missed[1]
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     subscribe(&mut ws, Some(domain::ids::EventId(seen))).await;
     let mut got = Vec::new();
     loop {
