@@ -17,6 +17,9 @@
 //! - [`api`]: request/response bodies shared by REST, server functions and the dashboard.
 //! - [`ws`]: the `/ws` protocol.
 //!
+//! The `openapi` feature (the server's) adds JSON Schemas of the DTOs for its OpenAPI
+//! document; the browser build leaves it off.
+//!
 //! # Invariants
 //! Every status word here is also a `CHECK` in `migrations/`; a test in the orchestrator
 //! crate inserts each enum's words to keep the two in step.

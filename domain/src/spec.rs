@@ -200,6 +200,20 @@ pub struct FieldSpec {
     pub entity: Option<String>,
 }
 
+impl FieldSpec {
+    /// The required text field `name` every entity falls back on when it has no other.
+    pub fn name_field() -> Self {
+        Self {
+            name: "name".into(),
+            label: "Name".into(),
+            kind: FieldKind::Text,
+            required: true,
+            options: vec![],
+            entity: None,
+        }
+    }
+}
+
 /// A kind of record the app manages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

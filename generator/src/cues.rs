@@ -199,14 +199,7 @@ pub(crate) fn from_blueprint(b: &Blueprint) -> EntitySpec {
 /// mentions (for the main entity), and notes.
 pub(crate) fn generic_entity(singular: &str, label: &str, plural: &str, p: &Prompt, main: bool) -> EntitySpec {
     let name = to_snake(singular, "item");
-    let mut fields = vec![FieldSpec {
-        name: "name".into(),
-        label: "Name".into(),
-        kind: FieldKind::Text,
-        required: true,
-        options: vec![],
-        entity: None,
-    }];
+    let mut fields = vec![FieldSpec::name_field()];
     if main {
         for (cues, field) in ATTRIBUTE_CUES {
             if cues.iter().any(|c| p.mentions(c)) {

@@ -152,14 +152,7 @@ fn entity_or_fallback(spec: &AppSpec, entity: &str) -> EntitySpec {
         EntitySpec {
             label: "Item".into(),
             plural: "Items".into(),
-            fields: vec![FieldSpec {
-                name: "name".into(),
-                label: "Name".into(),
-                kind: FieldKind::Text,
-                required: true,
-                options: vec![],
-                entity: None,
-            }],
+            fields: vec![FieldSpec::name_field()],
             name,
         }
     })

@@ -521,14 +521,7 @@ fn repair_entity(e: &mut EntitySpec, fix: &mut dyn FnMut(String)) {
     }
     if fields.is_empty() {
         fix(format!("Entity {:?} had no fields; added a name.", e.name));
-        fields.push(FieldSpec {
-            name: "name".into(),
-            label: "Name".into(),
-            kind: FieldKind::Text,
-            required: true,
-            options: vec![],
-            entity: None,
-        });
+        fields.push(FieldSpec::name_field());
     }
     e.fields = fields;
 }

@@ -12,7 +12,9 @@
 //! id order and stops at a gap (an id not visible yet) until it fills or [`GAP_TIMEOUT`]
 //! passes (the id belonged to a transaction that rolled back). The result is that each
 //! subscriber sees each event once, in id order, and `watermark()` is a point below which
-//! the table will not change: replay-then-live (see `server/src/ws.rs`) relies on it.
+//! the table will not change: replay-then-live (see `server/src/ws.rs`) relies on it. A row
+//! of a kind this version does not know (a newer version wrote it) is stepped over, never
+//! waited on.
 
 use std::{
     sync::{

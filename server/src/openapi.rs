@@ -30,7 +30,7 @@ use crate::{
 /// `/api/openapi.json` and `/api/reference`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/openapi.json", get(|| async { Json(document()) }))
+        .route("/api/openapi.json", get(|| async { Json(cached()) }))
         .route("/api/reference", get(reference))
 }
 
@@ -392,6 +392,13 @@ pub fn documented_routes() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// The document, made once: the routes, the types and the registered server functions do not
+/// change while the process runs.
+fn cached() -> &'static Value {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(document)
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut s = Schemas::new();
@@ -524,7 +531,7 @@ pub fn server_functions() -> Vec<(String, String)> {
 /// The document as a page: every operation with its parameters, body and answer, and every
 /// schema, without any script (the dashboard's CSP applies).
 async fn reference() -> Response {
-    let doc = document();
+    let doc = cached();
     let mut html = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>Nexus Forge API reference</title><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><link rel=\"stylesheet\" href=\"/pkg/nexus-forge.css\"></head>\

@@ -1,5 +1,6 @@
-//! Start-up and shutdown: connect and migrate, bind, assemble the router, serve until a
-//! signal, then stop the background work within the grace period.
+//! Start-up and shutdown: connect and migrate, bind (the main listener, and the metrics one
+//! when `--metrics-listen` is set), assemble the router, serve until a signal, then stop the
+//! background work within the grace period.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -105,6 +106,7 @@ impl Application {
             ),
             None => None,
         };
+        // Install the metrics recorder before anything records (the background work starts next).
         metrics::handle();
         let timeout = Duration::from_secs(config.security.request_timeout_secs);
         Ok(Self {

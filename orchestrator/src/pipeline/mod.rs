@@ -60,23 +60,26 @@ impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
     }
 }
 
+/// Every system prompt the pipeline sends, with the purpose of its requests.
+const SYSTEM_PROMPTS: [(&str, &str); 6] = [
+    (prompts::ANALYSIS, "analysis"),
+    (prompts::REFLECTION, "reflection"),
+    (prompts::ENTITY_MODULE, "entity_module"),
+    (prompts::STYLESHEET, "stylesheet"),
+    (prompts::LOGO, "logo"),
+    (prompts::ICONS, "icons"),
+];
+
 /// Estimated tokens of the smallest request the pipeline makes (system prompt, a short
 /// task, the least answer worth having, the safety margin): a model whose context is
 /// smaller cannot do any of a build's work.
 pub fn smallest_request_tokens() -> u32 {
     use crate::llm::context::{estimate_tokens, min_output, SAFETY_MARGIN, TOKENS_PER_MESSAGE};
-    [
-        (prompts::ANALYSIS, "analysis"),
-        (prompts::REFLECTION, "reflection"),
-        (prompts::ENTITY_MODULE, "entity_module"),
-        (prompts::STYLESHEET, "stylesheet"),
-        (prompts::LOGO, "logo"),
-        (prompts::ICONS, "icons"),
-    ]
-    .into_iter()
-    .map(|(system, purpose)| estimate_tokens(system) + 2 * TOKENS_PER_MESSAGE + 32 + min_output(purpose))
-    .min()
-    .unwrap_or(0)
+    SYSTEM_PROMPTS
+        .into_iter()
+        .map(|(system, purpose)| estimate_tokens(system) + 2 * TOKENS_PER_MESSAGE + 32 + min_output(purpose))
+        .min()
+        .unwrap_or(0)
         + SAFETY_MARGIN
 }
 
@@ -116,14 +119,7 @@ mod tests {
     #[test]
     fn every_system_prompt_fits_a_4096_context_with_its_smallest_answer() {
         use crate::llm::context::{estimate_tokens, min_output, SAFETY_MARGIN};
-        for (system, purpose) in [
-            (prompts::ANALYSIS, "analysis"),
-            (prompts::REFLECTION, "reflection"),
-            (prompts::ENTITY_MODULE, "entity_module"),
-            (prompts::STYLESHEET, "stylesheet"),
-            (prompts::LOGO, "logo"),
-            (prompts::ICONS, "icons"),
-        ] {
+        for (system, purpose) in SYSTEM_PROMPTS {
             let needed = estimate_tokens(system) + min_output(purpose) + SAFETY_MARGIN;
             eprintln!("{purpose}: system {} tokens, needs {needed}", estimate_tokens(system));
             assert!(needed < 3072, "{purpose} needs {needed}");

@@ -1,5 +1,5 @@
 //! The coordination event log (`coordination_events`): append in the caller's transaction,
-//! read pages of it back.
+//! read pages of it back (a row of a kind this version does not know is skipped, not an error).
 
 use chrono::{DateTime, Utc};
 use domain::{
