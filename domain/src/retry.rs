@@ -1,5 +1,7 @@
 //! Retry timing as a pure function of the attempt number: the scheduler only asks "when
-//! next?" and writes the answer to `tasks.run_at`.
+//! next?" and writes the answer to `tasks.run_at`. How many attempts a task gets is the
+//! task's own `max_attempts` (set when the workflow is created), which the store checks when
+//! it records a failure.
 
 use std::time::Duration;
 
@@ -9,8 +11,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 = never retry).
-    pub max_attempts: u32,
     /// Delay before the second attempt.
     pub base_delay_ms: u64,
     /// Upper bound on any delay.
@@ -22,7 +22,6 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 3,
             base_delay_ms: 500,
             max_delay_ms: 60_000,
             jitter: 0.2,
@@ -31,11 +30,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Whether a task that has made `attempts` attempts may make another.
-    pub fn may_retry(&self, attempts: u32) -> bool {
-        attempts < self.max_attempts
-    }
-
     /// The delay after failed attempt number `attempt` (1-based): `base * 2^(attempt-1)`,
     /// capped at `max_delay_ms`, minus a random share of up to `jitter` of it. `unit` is a
     /// random number in `[0, 1)` supplied by the caller, which keeps this function pure.
@@ -54,7 +48,6 @@ mod tests {
     #[test]
     fn delays_double_until_the_cap() {
         let p = RetryPolicy {
-            max_attempts: 10,
             base_delay_ms: 100,
             max_delay_ms: 1_000,
             jitter: 0.0,
@@ -66,7 +59,6 @@ mod tests {
     #[test]
     fn jitter_only_shortens_and_stays_within_its_share() {
         let p = RetryPolicy {
-            max_attempts: 3,
             base_delay_ms: 1_000,
             max_delay_ms: 10_000,
             jitter: 0.25,
@@ -80,15 +72,5 @@ mod tests {
     fn huge_attempt_numbers_do_not_overflow() {
         let p = RetryPolicy::default();
         assert_eq!(p.delay(u32::MAX, 0.0), Duration::from_millis(p.max_delay_ms));
-    }
-
-    #[test]
-    fn max_attempts_counts_the_first_try() {
-        let p = RetryPolicy {
-            max_attempts: 2,
-            ..RetryPolicy::default()
-        };
-        assert!(p.may_retry(1));
-        assert!(!p.may_retry(2));
     }
 }

@@ -1,6 +1,8 @@
 //! Status words, one enum per table, each mirrored by a `CHECK` constraint in `migrations/`,
 //! and the transitions each status allows. The store refuses a transition that
-//! `can_become` rejects, so an illegal state change is a bug caught in one place.
+//! `can_become` rejects: every statement that changes a task's, workflow's or build's status
+//! binds [`Lifecycle::sources`] of the new status in its `where`, so a refused transition
+//! changes no row (and the store reports it; see `orchestrator::store::transition`).
 
 use crate::string_enum;
 
@@ -175,9 +177,68 @@ string_enum! {
     }
 }
 
+/// A status with allowed transitions: what the store's `where` clauses are made from.
+pub trait Lifecycle: Copy + Eq + 'static {
+    /// Every status.
+    fn all() -> &'static [Self];
+    /// Whether `self -> next` is allowed.
+    fn allows(self, next: Self) -> bool;
+    /// The word stored in the database.
+    fn word(self) -> &'static str;
+
+    /// The words of every status from which each of `targets` may be reached: what a
+    /// transition's `where status = any($n)` binds.
+    fn sources(targets: &[Self]) -> Vec<&'static str> {
+        Self::all()
+            .iter()
+            .filter(|from| targets.iter().all(|to| from.allows(*to)))
+            .map(|from| from.word())
+            .collect()
+    }
+}
+
+macro_rules! lifecycle {
+    ($($t:ty),+) => {$(
+        impl Lifecycle for $t {
+            fn all() -> &'static [Self] {
+                Self::ALL
+            }
+            fn allows(self, next: Self) -> bool {
+                self.can_become(next)
+            }
+            fn word(self) -> &'static str {
+                self.as_str()
+            }
+        }
+    )+};
+}
+lifecycle!(TaskState, WorkflowStatus, BuildStatus);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_the_states_can_become_allows() {
+        assert_eq!(TaskState::sources(&[TaskState::Running]), ["ready"]);
+        assert_eq!(TaskState::sources(&[TaskState::Ready]), ["pending", "running"]);
+        assert_eq!(
+            TaskState::sources(&[TaskState::Cancelled]),
+            ["pending", "ready", "running"]
+        );
+        assert_eq!(
+            TaskState::sources(&[TaskState::Succeeded, TaskState::Failed]),
+            ["running"]
+        );
+        assert_eq!(WorkflowStatus::sources(&[WorkflowStatus::Running]), ["pending"]);
+        assert_eq!(
+            WorkflowStatus::sources(&[WorkflowStatus::Cancelled]),
+            ["pending", "running"]
+        );
+        assert_eq!(BuildStatus::sources(&[BuildStatus::Completed]), ["running"]);
+        assert_eq!(BuildStatus::sources(&[BuildStatus::Failed]), ["queued", "running"]);
+        assert!(TaskState::sources(&[TaskState::Pending]).is_empty());
+    }
 
     #[test]
     fn terminal_task_states_allow_no_transition() {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{
     artifacts,
     events::{self, NewEvent, WorkflowRef},
-    parse, tasks,
+    parse, tasks, transition,
 };
 use crate::error::{Error, Result};
 
@@ -67,8 +67,8 @@ pub async fn advance(
         set status = 'running', started_at = coalesce(started_at, $4),
             phase = case when $2 = 'queued' then phase else $2 end,
             progress = greatest(progress, $3)
-        where id = $1 and status in ('queued', 'running')
-          and (status = 'queued' or phase <> $2 or progress < $3)
+        where id = $1 and (status = 'running' or status = any($5))
+          and (status <> 'running' or phase <> $2 or progress < $3)
         returning owner_id, phase, progress
         "#,
     )
@@ -76,6 +76,7 @@ pub async fn advance(
     .bind(phase.as_str())
     .bind(progress.clamp(0.0, 100.0))
     .bind(now)
+    .bind(transition::from(BuildStatus::Running))
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((owner, phase, progress)) = row {
@@ -221,13 +222,14 @@ pub(crate) async fn finish_for_workflow(
         set status = $2, error = coalesce($3, error), finished_at = $4,
             phase = case when $2 = 'completed' then 'done' else phase end,
             progress = case when $2 = 'completed' then 100 else progress end
-        where id = $1 and status in ('queued', 'running')
+        where id = $1 and status = any($5)
         "#,
     )
     .bind(build.0)
     .bind(build_status.as_str())
     .bind(&error)
     .bind(now)
+    .bind(transition::from(build_status))
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -441,4 +443,90 @@ pub async fn active_count(db: impl PgExecutor<'_>, owner: UserId) -> Result<i64>
             .fetch_one(db)
             .await?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::ids::{WorkflowId, LOCAL_USER_ID};
+    use sqlx::PgPool;
+
+    use super::*;
+
+    async fn status_and_events(pool: &PgPool, id: BuildId) -> (String, String, i64, i64) {
+        sqlx::query_as(
+            "select p.status, p.phase,
+                    (select count(*) from coordination_events e where e.project_id = p.id and e.kind = 'build.finished'),
+                    (select count(*) from coordination_events e where e.project_id = p.id and e.kind = 'build.progress')
+             from projects p where p.id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    /// The `where` of `advance` and `finish_for_workflow` is the only thing between a finished
+    /// build and a second ending, or a queued one and "completed" with nothing run.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_build_changes_status_only_as_can_become_allows(pool: PgPool) {
+        let now = Utc::now();
+        let mut conn = pool.acquire().await.unwrap();
+        let id = create(&mut conn, LOCAL_USER_ID, "a todo list", &BuildConfig::default())
+            .await
+            .unwrap();
+        let wf = WorkflowRef {
+            id: WorkflowId(Uuid::new_v4()),
+            owner_id: LOCAL_USER_ID,
+            build_id: Some(id),
+        };
+
+        // queued -> completed is not a transition: nothing changes, nothing is announced.
+        finish_for_workflow(&mut conn, &wf, WorkflowStatus::Completed, None, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            status_and_events(&pool, id).await,
+            ("queued".into(), "queued".into(), 0, 0)
+        );
+
+        // queued -> running -> completed.
+        advance(&mut conn, id, BuildPhase::Analysis, 10.0, now).await.unwrap();
+        assert_eq!(
+            status_and_events(&pool, id).await,
+            ("running".into(), "analysis".into(), 0, 1)
+        );
+        finish_for_workflow(&mut conn, &wf, WorkflowStatus::Completed, None, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            status_and_events(&pool, id).await,
+            ("completed".into(), "done".into(), 1, 1)
+        );
+
+        // A finished build neither ends again nor moves on.
+        finish_for_workflow(&mut conn, &wf, WorkflowStatus::Cancelled, Some("late"), now)
+            .await
+            .unwrap();
+        advance(&mut conn, id, BuildPhase::Generation, 50.0, now).await.unwrap();
+        assert_eq!(
+            status_and_events(&pool, id).await,
+            ("completed".into(), "done".into(), 1, 1)
+        );
+
+        // A queued build may be cancelled.
+        let other = create(&mut conn, LOCAL_USER_ID, "a notes app", &BuildConfig::default())
+            .await
+            .unwrap();
+        let wf = WorkflowRef {
+            build_id: Some(other),
+            ..wf
+        };
+        finish_for_workflow(&mut conn, &wf, WorkflowStatus::Cancelled, Some("changed my mind"), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            status_and_events(&pool, other).await,
+            ("cancelled".into(), "queued".into(), 1, 0)
+        );
+    }
 }

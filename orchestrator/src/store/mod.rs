@@ -16,6 +16,7 @@
 //! | `users`     | `users`, `api_tokens`, `invitations`, `server_keys` | person, token |
 //! | `retention` | deletes old rows of the logs and files   |               |
 //! | `status`    | counts across the tables above           |               |
+//! | `transition`| the `where` every status change binds    |               |
 //!
 //! Modules only point one way (`workflows` -> `builds`, `tasks`, `events`; `builds` ->
 //! `tasks`, `artifacts`, `events`; `tasks` -> `events`, `metrics`): no import cycles.
@@ -40,6 +41,7 @@ pub mod retention;
 pub mod sessions;
 pub mod status;
 pub mod tasks;
+pub(crate) mod transition;
 pub mod users;
 pub mod workflows;
 

@@ -18,6 +18,9 @@
 //!   decides "retry" or "cancelled" on the workflow's committed status: a workflow being
 //!   stopped at the same moment waits for it (or it for the stop) instead of a retry
 //!   resurrecting a task in a workflow that has just finished.
+//! - Every status change binds `transition::from` of the new state in its `where`, so only
+//!   the transitions `TaskState::can_become` allows can happen; an outcome for a task that
+//!   is no longer running is reported back as lost.
 //! - Concurrent completions in different processes can deadlock on shared dependents;
 //!   callers retry the transaction (see `scheduler`), which is safe because nothing was
 //!   committed.
@@ -44,6 +47,7 @@ use super::{
     events::{self, NewEvent, WorkflowRef},
     metrics::{self, NewMetric},
     parse,
+    transition::{self, changed},
 };
 use crate::{
     clock::after,
@@ -216,7 +220,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     let candidates: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
         r#"
         select t.id, t.required_capabilities from tasks t
-        where t.state = 'ready' and t.run_at <= $1
+        where t.state = any($4) and t.run_at <= $1
           and exists (select 1 from agents a where a.id = any($2) and t.required_capabilities <@ a.capabilities)
           and exists (select 1 from workflows w where w.id = t.workflow_id and w.status = 'running')
         order by t.priority desc, t.run_at, t.id
@@ -227,6 +231,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     .bind(req.now)
     .bind(&free_ids)
     .bind(limit)
+    .bind(transition::from(TaskState::Running))
     .fetch_all(&mut *conn)
     .await?;
     if candidates.is_empty() {
@@ -289,7 +294,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
             set state = 'running', attempts = t.attempts + 1, agent_id = u.agent_id, lease_id = u.lease_id,
                 lease_owner = $4, lease_expires_at = $5, started_at = $6, finished_at = null
             from unnest($1::uuid[], $2::uuid[], $3::uuid[]) as u(id, agent_id, lease_id), workflows w
-            where t.id = u.id and w.id = t.workflow_id
+            where t.id = u.id and w.id = t.workflow_id and t.state = any($12)
             returning t.id, t.workflow_id, t.owner_id, w.project_id, t.key, t.kind, t.description, t.input,
                       t.attempts, t.max_attempts, t.timeout_ms, t.ready_at, t.agent_id, t.lease_id
         ), agent_load as (
@@ -329,8 +334,10 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     .bind(turning_busy.iter().map(|a| a.id).collect::<Vec<_>>())
     .bind(turning_busy.iter().map(|a| a.name.as_str()).collect::<Vec<_>>())
     .bind(turning_busy.iter().map(|a| a.status.as_str()).collect::<Vec<_>>())
+    .bind(transition::from(TaskState::Running))
     .fetch_all(&mut *conn)
     .await?;
+    changed("claimed tasks", TaskState::Running, task_ids.len(), rows.len() as u64)?;
 
     Ok(rows
         .into_iter()
@@ -491,12 +498,18 @@ async fn complete_inner(
         select t.id, t.lease_id, t.workflow_id, t.owner_id, w.project_id, t.key, t.attempts, t.max_attempts,
                t.agent_id, t.started_at, w.status as wf_status
         from tasks t join workflows w on w.id = t.workflow_id
-        where t.id = any($1) and t.state = 'running'
+        where t.id = any($1) and t.state = any($2)
         order by t.id
         for update of t for share of w
         "#,
     )
     .bind(&ids)
+    .bind(transition::from_all(&[
+        TaskState::Succeeded,
+        TaskState::Failed,
+        TaskState::Cancelled,
+        TaskState::Ready,
+    ]))
     .fetch_all(&mut *conn)
     .await?;
     let held: HashMap<Uuid, Held> = held.into_iter().map(|h| (h.id, h)).collect();
@@ -527,19 +540,22 @@ async fn complete_inner(
         let ids: Vec<Uuid> = succeeded.iter().map(|(h, _)| h.id).collect();
         let outputs: Vec<&serde_json::Value> = succeeded.iter().map(|(_, v)| *v).collect();
         // language=PostgreSQL
-        sqlx::query(
+        let n = sqlx::query(
             r#"
             update tasks t set state = 'succeeded', output = u.output, error = null, finished_at = $3,
                    lease_id = null, lease_owner = null, lease_expires_at = null
             from unnest($1::uuid[], $2::jsonb[]) as u(id, output)
-            where t.id = u.id
+            where t.id = u.id and t.state = any($4)
             "#,
         )
         .bind(&ids)
         .bind(&outputs)
         .bind(now)
+        .bind(transition::from(TaskState::Succeeded))
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        changed("tasks", TaskState::Succeeded, ids.len(), n)?;
         for (h, _) in &succeeded {
             let duration = h
                 .started_at
@@ -566,7 +582,8 @@ async fn complete_inner(
             with c as (
                 select e.to_task as id, count(*)::int as n from task_edges e where e.from_task = any($1) group by e.to_task
             ), locked as (
-                select d.id from tasks d join c on c.id = d.id where d.state = 'pending' order by d.id for update of d
+                select d.id from tasks d join c on c.id = d.id where d.state = 'pending' and d.state = any($3)
+                order by d.id for update of d
             )
             update tasks d
             set pending_dependencies = d.pending_dependencies - c.n,
@@ -580,6 +597,7 @@ async fn complete_inner(
         )
         .bind(&ids)
         .bind(now)
+        .bind(transition::from(TaskState::Ready))
         .fetch_all(&mut *conn)
         .await?;
         for t in released.iter().filter(|t| t.state == "ready") {
@@ -592,16 +610,19 @@ async fn complete_inner(
         let delay = policy.delay(h.attempts.max(1) as u32, rand::rng().random::<f64>());
         let run_at = after(now, delay);
         // language=PostgreSQL
-        sqlx::query(
+        let n = sqlx::query(
             "update tasks set state = 'ready', error = $2, run_at = $3, ready_at = $3,
                     lease_id = null, lease_owner = null, lease_expires_at = null
-             where id = $1",
+             where id = $1 and state = any($4)",
         )
         .bind(h.id)
         .bind(*error)
         .bind(run_at)
+        .bind(transition::from(TaskState::Ready))
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        changed(format_args!("task {}", h.key), TaskState::Ready, 1, n)?;
         out.released += 1;
         evs.push(h.event(EventKind::TaskRetryScheduled).payload(json!({
             "task": h.key, "error": error, "attempt": h.attempts, "retry_in_ms": delay.as_millis() as u64,
@@ -612,16 +633,19 @@ async fn complete_inner(
         let ids: Vec<Uuid> = failed.iter().map(|(h, _)| h.id).collect();
         let errors: Vec<&str> = failed.iter().map(|(_, e)| *e).collect();
         // language=PostgreSQL
-        sqlx::query(
+        let n = sqlx::query(
             "update tasks t set state = 'failed', error = u.error, finished_at = $3,
                     lease_id = null, lease_owner = null, lease_expires_at = null
-             from unnest($1::uuid[], $2::text[]) as u(id, error) where t.id = u.id",
+             from unnest($1::uuid[], $2::text[]) as u(id, error) where t.id = u.id and t.state = any($4)",
         )
         .bind(&ids)
         .bind(&errors)
         .bind(now)
+        .bind(transition::from(TaskState::Failed))
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        changed("tasks", TaskState::Failed, ids.len(), n)?;
         for (h, error) in &failed {
             evs.push(
                 h.event(EventKind::TaskFailed)
@@ -640,12 +664,13 @@ async fn complete_inner(
             )
             update tasks t set state = 'skipped', finished_at = $2, error = 'a task it depends on failed'
             from down, workflows w
-            where t.id = down.id and t.state = 'pending' and w.id = t.workflow_id
+            where t.id = down.id and t.state = 'pending' and t.state = any($3) and w.id = t.workflow_id
             returning t.id, t.key, t.state, t.workflow_id, t.owner_id, w.project_id
             "#,
         )
         .bind(&ids)
         .bind(now)
+        .bind(transition::from(TaskState::Skipped))
         .fetch_all(&mut *conn)
         .await?;
         evs.extend(skipped.iter().map(|t| t.event(EventKind::TaskSkipped)));
@@ -653,16 +678,19 @@ async fn complete_inner(
 
     for (h, why) in &cancelled {
         // language=PostgreSQL
-        sqlx::query(
+        let n = sqlx::query(
             "update tasks set state = 'cancelled', error = $2, finished_at = $3,
                     lease_id = null, lease_owner = null, lease_expires_at = null
-             where id = $1",
+             where id = $1 and state = any($4)",
         )
         .bind(h.id)
         .bind(*why)
         .bind(now)
+        .bind(transition::from(TaskState::Cancelled))
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        changed(format_args!("task {}", h.key), TaskState::Cancelled, 1, n)?;
         evs.push(
             h.event(EventKind::TaskCancelled)
                 .payload(json!({ "task": h.key, "error": why })),

@@ -16,7 +16,7 @@ use domain::{
     dag::{Dag, TaskSpec},
     event::EventKind,
     ids::{BuildId, TaskId, UserId, WorkflowId},
-    status::{ExecutionMode, WorkflowStatus},
+    status::{ExecutionMode, TaskState, WorkflowStatus},
 };
 use serde_json::json;
 use sqlx::{PgConnection, PgExecutor};
@@ -26,6 +26,7 @@ use super::{
     builds,
     events::{self, WorkflowRef},
     parse, tasks,
+    transition::{self, changed},
 };
 use crate::{
     clock::after,
@@ -236,11 +237,12 @@ pub async fn extend(
         // language=PostgreSQL
         let ready: Vec<(Uuid, String)> = sqlx::query_as(
             "update tasks set state = 'ready', ready_at = $2, run_at = $2
-             where id = any($1) and state = 'pending' and pending_dependencies = 0
+             where id = any($1) and state = 'pending' and state = any($3) and pending_dependencies = 0
              returning id, key",
         )
         .bind(&ids)
         .bind(now)
+        .bind(transition::from(TaskState::Ready))
         .fetch_all(&mut *conn)
         .await?;
         evs.extend(ready.iter().map(|(tid, key)| {
@@ -379,21 +381,28 @@ pub async fn start(
     }
     let deadline = max_duration_ms.map(|ms| after(now, Duration::from_millis(ms as u64)));
     // language=PostgreSQL
-    sqlx::query("update workflows set status = 'running', mode = $2, started_at = $3, deadline_at = $4 where id = $1")
-        .bind(id.0)
-        .bind(mode.as_str())
-        .bind(now)
-        .bind(deadline)
-        .execute(&mut *conn)
-        .await?;
+    let n = sqlx::query(
+        "update workflows set status = 'running', mode = $2, started_at = $3, deadline_at = $4
+         where id = $1 and status = any($5)",
+    )
+    .bind(id.0)
+    .bind(mode.as_str())
+    .bind(now)
+    .bind(deadline)
+    .bind(transition::from(WorkflowStatus::Running))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    changed(format_args!("workflow {id}"), WorkflowStatus::Running, 1, n)?;
     // language=PostgreSQL
     let ready: Vec<(Uuid, String)> = sqlx::query_as(
         "update tasks set state = 'ready', ready_at = $2, run_at = $2
-         where workflow_id = $1 and state = 'pending' and pending_dependencies = 0
+         where workflow_id = $1 and state = 'pending' and state = any($3) and pending_dependencies = 0
          returning id, key",
     )
     .bind(id.0)
     .bind(now)
+    .bind(transition::from(TaskState::Ready))
     .fetch_all(&mut *conn)
     .await?;
     let mut evs = vec![wf.event(EventKind::WorkflowStarted).payload(json!({ "mode": mode }))];
@@ -430,21 +439,25 @@ pub async fn stop(
     // language=PostgreSQL
     let cancelled: Vec<(Uuid, String)> = sqlx::query_as(
         "update tasks set state = 'cancelled', finished_at = $2, error = $3
-         where workflow_id = $1 and state in ('pending', 'ready')
+         where workflow_id = $1 and state in ('pending', 'ready') and state = any($4)
          returning id, key",
     )
     .bind(id.0)
     .bind(now)
     .bind(reason)
+    .bind(transition::from(TaskState::Cancelled))
     .fetch_all(&mut *conn)
     .await?;
     // language=PostgreSQL
-    sqlx::query("update workflows set status = $2, finished_at = $3 where id = $1")
+    let n = sqlx::query("update workflows set status = $2, finished_at = $3 where id = $1 and status = any($4)")
         .bind(id.0)
         .bind(status.as_str())
         .bind(now)
+        .bind(transition::from(status))
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+    changed(format_args!("workflow {id}"), status, 1, n)?;
     builds::finish_for_workflow(conn, &wf, status, Some(reason), now).await?;
     let mut evs = vec![wf
         .event(EventKind::WorkflowCancelRequested)
@@ -488,13 +501,18 @@ pub async fn finish_if_done(
         set status = case when c.ok = c.total then 'completed' when c.ok > 0 then 'partial_success' else 'failed' end,
             finished_at = $2
         from counts c
-        where w.id = $1 and w.status = 'running'
+        where w.id = $1 and w.status = any($3)
           and not exists (select 1 from tasks t where t.workflow_id = $1 and t.state in ('pending', 'ready', 'running'))
         returning w.status, w.owner_id, w.project_id, c.ok, c.bad, c.total
         "#,
     )
     .bind(id.0)
     .bind(now)
+    .bind(transition::from_all(&[
+        WorkflowStatus::Completed,
+        WorkflowStatus::PartialSuccess,
+        WorkflowStatus::Failed,
+    ]))
     .fetch_optional(&mut *conn)
     .await?;
     let Some((status, owner, project, ok, bad, total)) = row else {
@@ -537,9 +555,11 @@ pub(crate) async fn cancel_orphans(conn: &mut PgConnection, now: DateTime<Utc>) 
     let n = sqlx::query(
         "update tasks t set state = 'cancelled', finished_at = $1, error = 'its workflow had already finished'
          from workflows w
-         where w.id = t.workflow_id and t.state in ('pending', 'ready') and w.status not in ('pending', 'running')",
+         where w.id = t.workflow_id and t.state in ('pending', 'ready') and t.state = any($2)
+           and w.status not in ('pending', 'running')",
     )
     .bind(now)
+    .bind(transition::from(TaskState::Cancelled))
     .execute(conn)
     .await?
     .rows_affected();
@@ -670,4 +690,94 @@ pub async fn list(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::{dag::TaskSpec, ids::LOCAL_USER_ID};
+    use sqlx::PgPool;
+
+    use super::*;
+
+    async fn finished_events(pool: &PgPool, id: WorkflowId) -> i64 {
+        sqlx::query_scalar(
+            "select count(*) from coordination_events where workflow_id = $1 and kind = 'workflow.finished'",
+        )
+        .bind(id.0)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_workflow_finishes_once_and_a_finished_one_neither_starts_nor_stops(pool: PgPool) {
+        let now = Utc::now();
+        let mut conn = pool.acquire().await.unwrap();
+        let dag = domain::dag::validate(vec![TaskSpec {
+            id: "only".into(),
+            description: "the only task".into(),
+            kind: "noop".into(),
+            dependencies: vec![],
+            required_capabilities: vec![],
+            estimated_duration: 1,
+            input: serde_json::Value::Null,
+        }])
+        .unwrap();
+        let id = create(
+            &mut conn,
+            NewWorkflow {
+                owner_id: LOCAL_USER_ID,
+                build_id: None,
+                name: "w".into(),
+                description: String::new(),
+                requirements: vec![],
+                constraints: json!({}),
+                execution_strategy: ExecutionMode::Parallel,
+                confidence: None,
+                max_duration: None,
+                limits: TaskLimits::default(),
+                dag: &dag,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            start(&mut conn, id, None, ExecutionMode::Parallel, now).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            finish_if_done(&mut conn, id, now).await.unwrap(),
+            None,
+            "a task is open"
+        );
+
+        sqlx::query("update tasks set state = 'succeeded' where workflow_id = $1")
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            finish_if_done(&mut conn, id, now).await.unwrap(),
+            Some(WorkflowStatus::Completed)
+        );
+        // Only a running workflow can finish: a second call changes nothing.
+        assert_eq!(finish_if_done(&mut conn, id, now).await.unwrap(), None);
+        assert_eq!(finished_events(&pool, id).await, 1);
+
+        let again = start(&mut conn, id, None, ExecutionMode::Parallel, now)
+            .await
+            .unwrap_err();
+        assert!(matches!(again, Error::Conflict(_)), "{again}");
+        let stop_it = stop(&mut conn, id, None, WorkflowStatus::Cancelled, "late", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(stop_it, Error::Conflict(_)), "{stop_it}");
+        let status: String = sqlx::query_scalar("select status from workflows where id = $1")
+            .bind(id.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "completed");
+        assert_eq!(finished_events(&pool, id).await, 1);
+    }
 }

@@ -1,0 +1,59 @@
+//! Status changes as the store writes them. Every statement that changes a task's,
+//! workflow's or build's status binds [`from`] of the new status in its `where`
+//! (`... and state = any($n)`), so `can_become` in `domain::status` is the one place that
+//! decides which transitions exist: a transition it refuses matches no row and changes
+//! nothing. A change aimed at given rows checks how many it changed with [`changed`], which
+//! turns a refused transition into an error (and the caller's transaction rolls back).
+
+use std::fmt::Display;
+
+use domain::status::Lifecycle;
+
+use crate::error::{Error, Result};
+
+/// The words of every status that may become `to`.
+pub(crate) fn from<S: Lifecycle>(to: S) -> Vec<&'static str> {
+    S::sources(&[to])
+}
+
+/// The words of every status that may become each of `to`.
+pub(crate) fn from_all<S: Lifecycle>(to: &[S]) -> Vec<&'static str> {
+    S::sources(to)
+}
+
+/// `Ok` when an update meant to change `meant` rows changed them all; otherwise the
+/// transition to `to` was refused for some of them, reported as [`Error::Conflict`].
+pub(crate) fn changed(what: impl Display, to: impl Display, meant: usize, changed: u64) -> Result<()> {
+    if changed == meant as u64 {
+        Ok(())
+    } else {
+        Err(Error::Conflict(format!(
+            "{what} cannot become {to} from its current status ({changed} of {meant} changed)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::status::{BuildStatus, TaskState};
+
+    use super::*;
+
+    #[test]
+    fn a_short_update_is_a_conflict_that_names_the_transition() {
+        assert!(changed("task t", TaskState::Succeeded, 2, 2).is_ok());
+        assert!(changed("tasks", TaskState::Ready, 0, 0).is_ok());
+        let e = changed("build b", BuildStatus::Running, 1, 0).unwrap_err();
+        assert!(
+            matches!(&e, Error::Conflict(m) if m.contains("build b cannot become running")),
+            "{e}"
+        );
+        assert!(changed("tasks", TaskState::Failed, 1, 2).is_err());
+    }
+
+    #[test]
+    fn from_lists_what_can_become_the_target() {
+        assert_eq!(from(TaskState::Running), ["ready"]);
+        assert_eq!(from_all(&[TaskState::Succeeded, TaskState::Ready]), ["running"]);
+    }
+}
