@@ -32,6 +32,15 @@ use sqlx::PgPool;
 
 type Counts = Arc<Mutex<HashMap<TaskId, u32>>>;
 
+/// Sets its flag when dropped: tells a test that a handler's future was dropped.
+struct SetOnDrop(Arc<Mutex<bool>>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = true;
+    }
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_thousand_tasks_on_eight_workers_each_complete_exactly_once(pool: PgPool) {
     // Arrange: eight scheduler processes sharing one database, each counting what it runs.
@@ -126,24 +135,59 @@ async fn a_killed_workers_task_runs_again_elsewhere_and_completes_once(pool: PgP
         .await
         .unwrap();
 
-    // Act: A dies without a word; B runs the same kind of task properly.
+    // Act: A dies without a word; B takes the task over and holds it until told to finish.
     a.kill();
     let ran_on_b = Arc::new(Mutex::new(0));
     let counter = ran_on_b.clone();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let b_gate = gate.clone();
     let b = Orchestrator::builder(pool.clone())
         .scheduler(fast_config("b"))
         .handler("work", move |_ctx: TaskContext| {
             let counter = counter.clone();
+            let gate = b_gate.clone();
             async move {
                 *counter.lock().unwrap() += 1;
+                let _ = gate.acquire().await;
                 Ok(serde_json::json!({ "by": "b" }))
             }
         })
         .build();
     let b = Process::start(b).await;
+    wait_state(&pool, wf, "only", TaskState::Running, 2).await;
+
+    // A's report arrives late, while B's attempt is running: it is refused and changes nothing.
+    let mut tx = pool.begin().await.unwrap();
+    let late = store::tasks::complete(
+        &mut tx,
+        &[Completion {
+            task_id: TaskId(held_task(&pool, wf).await),
+            lease_id: first_lease,
+            outcome: Outcome::Succeeded(serde_json::json!("late")),
+        }],
+        &RetryPolicy::default(),
+        b.orch.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(late.lost.len(), 1, "the late report must be refused");
+    assert!(late.touched_workflows.is_empty());
+    let (state, lease, output): (String, Option<uuid::Uuid>, Option<serde_json::Value>) =
+        sqlx::query_as("select state, lease_id, output from tasks where workflow_id = $1")
+            .bind(wf.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "running", "B's attempt goes on");
+    assert!(lease.is_some_and(|l| l != first_lease), "B holds a new lease");
+    assert_eq!(output, None);
+
+    // B finishes.
+    gate.add_permits(1);
     let done = wait_finished(&b.orch, wf, Duration::from_secs(30)).await;
 
-    // Assert: finished once, on B, on the second attempt; A's late report is refused.
+    // Assert: finished once, on B, on the second attempt, with B's output.
     assert_eq!(done.status, WorkflowStatus::Completed);
     assert_eq!(*ran_on_b.lock().unwrap(), 1);
     assert_eq!(done.tasks[0].attempts, 2);
@@ -156,24 +200,23 @@ async fn a_killed_workers_task_runs_again_elsewhere_and_completes_once(pool: PgP
     .await
     .unwrap();
     assert_eq!(expired, 1);
-    let mut tx = pool.begin().await.unwrap();
-    let late = store::tasks::complete(
-        &mut tx,
-        &[Completion {
-            task_id: done.tasks[0].id,
-            lease_id: first_lease,
-            outcome: Outcome::Succeeded(serde_json::json!("late")),
-        }],
-        &RetryPolicy::default(),
-        b.orch.now(),
+    let succeeded: i64 = sqlx::query_scalar(
+        "select count(*) from coordination_events where kind = 'task.succeeded' and workflow_id = $1",
     )
+    .bind(wf.0)
+    .fetch_one(&pool)
     .await
     .unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(late.lost, vec![done.tasks[0].id]);
-    let again = b.orch.get_workflow(wf, &Actor::system()).await.unwrap();
-    assert_eq!(again.tasks[0].output, Some(serde_json::json!({ "by": "b" })));
+    assert_eq!(succeeded, 1);
     b.stop().await;
+}
+
+async fn held_task(pool: &PgPool, wf: domain::ids::WorkflowId) -> uuid::Uuid {
+    sqlx::query_scalar("select id from tasks where workflow_id = $1")
+        .bind(wf.0)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 fn flaky_orchestrator(pool: &PgPool, clock: &ManualClock, fail_times: u32) -> Orchestrator {
@@ -181,7 +224,6 @@ fn flaky_orchestrator(pool: &PgPool, clock: &ManualClock, fail_times: u32) -> Or
         .clock(clock.clone())
         .scheduler(SchedulerConfig {
             retry: RetryPolicy {
-                max_attempts: 10,
                 base_delay_ms: 10_000,
                 max_delay_ms: 600_000,
                 jitter: 0.0,
@@ -201,21 +243,46 @@ fn flaky_orchestrator(pool: &PgPool, clock: &ManualClock, fail_times: u32) -> Or
         .build()
 }
 
+/// Task `key`'s state word and attempts.
+async fn state_of(pool: &PgPool, wf: domain::ids::WorkflowId, key: &str) -> (String, i32) {
+    sqlx::query_as("select state, attempts from tasks where workflow_id = $1 and key = $2")
+        .bind(wf.0)
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 async fn wait_state(pool: &PgPool, wf: domain::ids::WorkflowId, key: &str, state: TaskState, attempts: i32) {
     for _ in 0..300 {
-        let (s, a): (String, i32) =
-            sqlx::query_as("select state, attempts from tasks where workflow_id = $1 and key = $2")
-                .bind(wf.0)
-                .bind(key)
-                .fetch_one(pool)
-                .await
-                .unwrap();
+        let (s, a) = state_of(pool, wf, key).await;
         if s == state.as_str() && a == attempts {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("{key} never reached {state} after {attempts} attempts");
+}
+
+/// Checks, again and again for `window`, that task `key` stays in `state` after `attempts`
+/// attempts: for what must *not* happen (a retry before it is due, work for an offline agent).
+async fn stays(
+    pool: &PgPool,
+    wf: domain::ids::WorkflowId,
+    key: &str,
+    state: TaskState,
+    attempts: i32,
+    window: Duration,
+) {
+    let end = tokio::time::Instant::now() + window;
+    while tokio::time::Instant::now() < end {
+        let (s, a) = state_of(pool, wf, key).await;
+        assert!(
+            s == state.as_str() && a == attempts,
+            "{key} left {state} (attempt {attempts}): now {s} after {a} attempts"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -239,12 +306,10 @@ async fn a_failing_task_is_retried_with_exponential_backoff_on_the_clock(pool: P
 
     // First attempt fails; the next is due in 10 s and does not run before.
     wait_state(&pool, wf, "t", TaskState::Ready, 1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    wait_state(&pool, wf, "t", TaskState::Ready, 1).await;
+    stays(&pool, wf, "t", TaskState::Ready, 1, Duration::from_millis(200)).await;
     clock.advance(Duration::from_millis(9_999));
     p.orch.wake_scheduler();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    wait_state(&pool, wf, "t", TaskState::Ready, 1).await;
+    stays(&pool, wf, "t", TaskState::Ready, 1, Duration::from_millis(200)).await;
 
     // At 10 s it runs and fails again; the next delay doubles to 20 s.
     clock.advance(Duration::from_millis(1));
@@ -365,11 +430,12 @@ async fn cancelling_stops_running_tasks_and_cancels_pending_ones(pool: PgPool) {
     let flag = stopped.clone();
     let orch = Orchestrator::builder(pool.clone())
         .scheduler(fast_config("c"))
-        .handler("wait", move |ctx: TaskContext| {
-            let flag = flag.clone();
+        .handler("wait", move |_ctx: TaskContext| {
+            // Ignores its cancellation token: only the executor dropping it stops it.
+            let stopped = SetOnDrop(flag.clone());
             async move {
-                ctx.cancel.cancelled().await;
-                *flag.lock().unwrap() = true;
+                let _stopped = stopped;
+                std::future::pending::<()>().await;
                 Ok(serde_json::Value::Null)
             }
         })
@@ -398,7 +464,16 @@ async fn cancelling_stops_running_tasks_and_cancels_pending_ones(pool: PgPool) {
     wait_state(&pool, wf, "long", TaskState::Cancelled, 1).await;
     let done = wait_finished(&p.orch, wf, Duration::from_secs(10)).await;
     assert_eq!(done.status, WorkflowStatus::Cancelled);
-    assert!(*stopped.lock().unwrap() || done.tasks[0].state == TaskState::Cancelled);
+    assert_eq!(done.tasks[0].state, TaskState::Cancelled);
+    // The running handler was stopped (it does not run on unobserved).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !*stopped.lock().unwrap() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the running handler was never stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let again = p.orch.cancel_workflow(wf, &Actor::system()).await.unwrap_err();
     assert!(matches!(again, orchestrator::Error::Conflict(_)), "{again}");
     p.stop().await;
@@ -544,10 +619,9 @@ async fn an_offline_agent_gets_no_work_until_it_comes_back(pool: PgPool) {
         .await
         .unwrap();
     wait_state(&pool, wf, "code", TaskState::Succeeded, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
 
     // Assert: the image task waits.
-    wait_state(&pool, wf, "logo", TaskState::Ready, 0).await;
+    stays(&pool, wf, "logo", TaskState::Ready, 0, Duration::from_millis(300)).await;
 
     // A process that runs Imagen comes up: the task runs, on Imagen.
     let q = Process::start(hosts(Some(vec!["Imagen-Asset-Gen".into()]))).await;

@@ -217,6 +217,11 @@ pub struct Config {
     #[arg(long, env = "NF_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: u32,
 
+    /// Events each /ws connection may fall behind the live feed before it is told to resync
+    /// (the size of the process's in-memory event buffer).
+    #[arg(long, env = "NF_EVENT_BUFFER", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    pub event_buffer: u32,
+
     /// Agents this process runs, by name, comma separated; empty means every registered
     /// agent. Agents no process runs stop heartbeating, go offline and get no work.
     #[arg(long, env = "NF_AGENTS", value_delimiter = ',')]

@@ -67,6 +67,7 @@ impl Application {
         let guard = Arc::new(Guard::new(&config.security).map_err(anyhow::Error::msg)?);
         let orchestrator = Orchestrator::builder(pool)
             .scheduler(config.scheduler())
+            .bus_capacity(config.event_buffer as usize)
             .providers(providers)
             .accounts(AccountSettings {
                 open_signup: config.security.open_signup,

@@ -35,12 +35,25 @@ pub(crate) async fn wait_done(app: &TestApp, id: &str) -> Value {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_build_runs_to_a_preview_and_a_zip(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    // Each offline answer takes a while, so the build is still going when the zip is asked for.
+    let config = crate::helpers::Config {
+        offline_delay_ms: 300,
+        ..crate::helpers::test_config(String::new())
+    };
+    let app = crate::helpers::spawn_app_with(config, pool).await;
     let id = start(&app, "a recipe book with ingredients and favourites").await;
 
-    // Not packaged yet: the download is a conflict, not an error.
+    // Not packaged yet: the download is a conflict with a message, not an error.
     let early = app.get(&format!("/api/nexus-forge/build/{id}/download")).await;
-    assert!(early.status() == 409 || early.status() == 200);
+    assert_eq!(early.status(), 409);
+    let why = body(early).await;
+    assert_eq!(why["error"], "conflict", "{why}");
+    assert!(why["message"].as_str().is_some_and(|m| !m.is_empty()), "{why}");
+    let status = body(app.get(&format!("/api/nexus-forge/build/{id}")).await).await["status"].clone();
+    assert_ne!(
+        status, "completed",
+        "the build must still be going for this check to mean anything"
+    );
 
     let b = wait_done(&app, &id).await;
     assert_eq!(b["status"], "completed", "{b}");

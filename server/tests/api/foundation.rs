@@ -238,6 +238,73 @@ async fn a_reconnecting_client_gets_what_it_missed_exactly_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_socket_that_falls_behind_is_told_to_resync_and_loses_nothing_silently(pool: PgPool) {
+    // A 16-event buffer, and 5,000 events committed at once: the bridge publishes them far
+    // faster than one socket can send them.
+    let config = crate::helpers::Config {
+        event_buffer: 16,
+        ..crate::helpers::test_config(String::new())
+    };
+    let app = crate::helpers::spawn_app_with(config, pool.clone()).await;
+    let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
+    assert!(matches!(next_message(&mut ws).await, ServerMessage::Hello { .. }));
+    subscribe(&mut ws, None).await;
+    assert!(matches!(next_message(&mut ws).await, ServerMessage::Subscribed { .. }));
+
+    const FLOOD: usize = 5_000;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "insert into coordination_events (kind, workflow_id, payload)
+         select 'task.progress', $1, '{}' from generate_series(1, $2) returning id",
+    )
+    .bind(WF)
+    .bind(FLOOD as i32)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let last = insert_event(&pool, "task.succeeded").await;
+
+    let mut got: Vec<i64> = Vec::new();
+    let mut missed = 0u64;
+    let mut resyncs = 0;
+    loop {
+        match next_message(&mut ws).await {
+            ServerMessage::Event { event } => {
+                got.push(event.id.0);
+                if event.id.0 == last {
+                    break;
+                }
+            }
+            ServerMessage::Resync { reason } => {
+                resyncs += 1;
+                let n: u64 = reason
+                    .split_whitespace()
+                    .find_map(|w| w.parse().ok())
+                    .unwrap_or_else(|| panic!("the reason names how many were missed: {reason}"));
+                missed += n;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(
+        resyncs >= 1,
+        "a socket 5,000 events behind a 16-event buffer must be told to resync"
+    );
+    assert!(got.len() < FLOOD, "it cannot have been sent everything");
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "in id order, none twice");
+    assert!(got.iter().all(|id| ids.contains(id) || *id == last));
+    // Every event was either sent or counted in a resync (the count also covers the
+    // server's own events, such as heartbeats, which this topic does not show).
+    assert!(
+        got.len() as u64 + missed > FLOOD as u64,
+        "{} sent + {missed} reported missed < {}",
+        got.len(),
+        FLOOD + 1
+    );
+    drop(ws);
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_websocket_answers_pings_and_reports_garbage(pool: PgPool) {
     let app = spawn_app(pool).await;
     let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
@@ -354,48 +421,98 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-#[tokio::test]
-async fn two_processes_starting_on_one_fresh_database_both_come_up() {
+/// A database of its own for tests that run the real binary: (its URL, a connection to
+/// `postgres` that drops it at the end).
+async fn fresh_database(prefix: &str) -> (String, String) {
     let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b).to_owned();
-    let db = format!("nf_two_starts_{}", uuid::Uuid::new_v4().simple());
-    let url = format!("{base}/{db}");
-    let ports = [free_port(), free_port()];
-    let mut children: Vec<std::process::Child> = ports
-        .iter()
-        .map(|port| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
-                .env("DATABASE_URL", &url)
-                .env("NF_LISTEN", format!("127.0.0.1:{port}"))
-                .env("NF_LOG", "warn")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let client = reqwest::Client::new();
-    for port in ports {
-        let mut up = false;
+    let db = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    (format!("{base}/{db}"), db)
+}
+
+async fn drop_database(url: &str, db: &str) {
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("{base}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("drop database if exists \"{db}\" with (force)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
+
+/// A `nexus-forge` process, killed (SIGKILL) when dropped.
+struct Server {
+    child: Option<std::process::Child>,
+    port: u16,
+}
+
+impl Server {
+    fn start(url: &str, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
+            .env("DATABASE_URL", url)
+            .env("NF_LISTEN", format!("127.0.0.1:{port}"))
+            .env("NF_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        Self {
+            child: Some(child),
+            port,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Waits until `/healthz` answers 200; panics with the process's stderr if it never does.
+    async fn wait_up(&mut self) {
+        let client = reqwest::Client::new();
         for _ in 0..300 {
-            if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
-                up = r.status() == 200;
-                if up {
-                    break;
+            if let Ok(r) = client.get(self.url("/healthz")).send().await {
+                if r.status() == 200 {
+                    return;
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if !up {
-            for c in &mut children {
-                let _ = c.kill();
-            }
-            let out: Vec<String> = children
-                .into_iter()
-                .map(|c| String::from_utf8_lossy(&c.wait_with_output().unwrap().stderr).into_owned())
-                .collect();
-            panic!("the server on {port} did not come up: {out:#?}");
+        let mut child = self.child.take().unwrap();
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        panic!(
+            "the server on {} did not come up: {}",
+            self.port,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// SIGKILL: no shutdown, nothing flushed, leases left behind.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
         }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn two_processes_starting_on_one_fresh_database_both_come_up() {
+    let (url, db) = fresh_database("nf_two_starts").await;
+    let mut servers = [Server::start(&url, &[]), Server::start(&url, &[])];
+    for s in &mut servers {
+        s.wait_up().await;
     }
     // Each migration ran once.
     let pool = PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
@@ -406,17 +523,113 @@ async fn two_processes_starting_on_one_fresh_database_both_come_up() {
     assert_eq!(rows, distinct);
     assert!(rows >= 2);
     pool.close().await;
-    for c in &mut children {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&format!("{base}/postgres"))
+    drop(servers);
+    drop_database(&url, &db).await;
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_build_is_taken_over_by_another_and_nothing_runs_twice() {
+    let (url, db) = fresh_database("nf_takeover").await;
+    // Each offline answer takes 1.5 s, so a task is still running when A dies; leases last
+    // 1 s, so B takes over soon after.
+    let env = [("NF_LEASE_SECS", "1"), ("NF_OFFLINE_DELAY_MS", "1500")];
+    let mut a = Server::start(&url, &env);
+    a.wait_up().await;
+    let pool = PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap();
+    let token = crate::helpers::person(&pool, "kim", false).await;
+    let client = crate::helpers::TestApp::client_for(&token);
+    let res = client
+        .post(a.url("/api/nexus-forge/build"))
+        .json(&serde_json::json!({ "prompt": "a reading list with books, authors and ratings" }))
+        .send()
         .await
         .unwrap();
-    sqlx::query(&format!("drop database if exists \"{db}\" with (force)"))
-        .execute(&admin)
+    let status = res.status();
+    let build: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 202, "{build}");
+    let build_id: uuid::Uuid = build["build_id"].as_str().unwrap().parse().unwrap();
+
+    // A task of the build is running on A ...
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let (task, key): (uuid::Uuid, String) = loop {
+        let running: Option<(uuid::Uuid, String)> = sqlx::query_as(
+            "select t.id, t.key from tasks t join workflows w on w.id = t.workflow_id
+             where w.project_id = $1 and t.state = 'running' limit 1",
+        )
+        .bind(build_id)
+        .fetch_optional(&pool)
         .await
         .unwrap();
+        if let Some(r) = running {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no task of the build ever ran on A"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // ... when A is killed.
+    a.kill();
+    let mut b = Server::start(&url, &env);
+    b.wait_up().await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    let done = loop {
+        let b_view: serde_json::Value = client
+            .get(b.url(&format!("/api/nexus-forge/build/{build_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if ["completed", "failed", "cancelled"].contains(&b_view["status"].as_str().unwrap_or_default()) {
+            break b_view;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build never finished on B: {b_view}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(done["status"], "completed", "{done}");
+
+    // The takeover happened: A's lease on the task expired and B ran it as attempt 2.
+    let attempts: i32 = sqlx::query_scalar("select attempts from tasks where id = $1")
+        .bind(task)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 2, "task {key} ran on A and again on B");
+    let expired: i64 = sqlx::query_scalar(
+        "select count(*) from coordination_events where kind = 'task.lease_expired' and task_id = $1",
+    )
+    .bind(task)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(expired, 1);
+    // Nothing completed twice.
+    let twice: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
+        "select e.task_id, count(*) from coordination_events e join tasks t on t.id = e.task_id
+         join workflows w on w.id = t.workflow_id
+         where w.project_id = $1 and e.kind = 'task.succeeded' group by e.task_id having count(*) <> 1",
+    )
+    .bind(build_id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(twice.is_empty(), "tasks that succeeded more than once: {twice:?}");
+    let finished: i64 = sqlx::query_scalar(
+        "select count(*) from coordination_events where kind = 'build.finished' and project_id = $1",
+    )
+    .bind(build_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(finished, 1);
+    pool.close().await;
+    drop(b);
+    drop_database(&url, &db).await;
 }

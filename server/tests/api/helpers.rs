@@ -82,6 +82,7 @@ pub fn test_config(database_url: String) -> Config {
         metrics_listen: None,
         shutdown_grace_secs: 5,
         concurrency: 16,
+        event_buffer: 4096,
         agents: vec![],
         lease_secs: 30,
         llm_provider: "offline".into(),
