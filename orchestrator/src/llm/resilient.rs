@@ -228,10 +228,11 @@ mod tests {
     use super::*;
     use crate::llm::{LlmResponse, Usage};
 
-    /// A provider that answers from a script, counting its calls.
+    /// A provider that answers from a script, counting its calls (and the streamed ones).
     struct Scripted {
         answers: Mutex<VecDeque<Result<LlmResponse, LlmError>>>,
         calls: Arc<AtomicU32>,
+        streamed: AtomicU32,
     }
 
     impl LlmProvider for Scripted {
@@ -245,6 +246,27 @@ mod tests {
             self.calls.fetch_add(1, Ordering::SeqCst);
             let next = self.answers.lock().unwrap().pop_front();
             Box::pin(async move { next.unwrap_or_else(|| Err(LlmError::Unsupported("script ended".into()))) })
+        }
+        fn complete_streaming<'a>(&'a self, req: &'a LlmRequest, progress: Progress) -> LlmFuture<'a> {
+            self.streamed.fetch_add(1, Ordering::SeqCst);
+            progress(7);
+            self.complete(req)
+        }
+        fn reported_context<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Option<u32>> {
+            Box::pin(async move { (model == "m").then_some(8192) })
+        }
+        fn known_context(&self, model: &str) -> Option<u32> {
+            (model == "m").then_some(4096)
+        }
+        fn probe(&self) -> BoxFuture<'_, ServerInfo> {
+            Box::pin(async {
+                ServerInfo {
+                    reachable: true,
+                    models: vec!["m".into()],
+                    context: Some(4096),
+                    error: None,
+                }
+            })
         }
     }
 
@@ -283,6 +305,7 @@ mod tests {
         let provider = Scripted {
             answers: Mutex::new(script.into()),
             calls: calls.clone(),
+            streamed: AtomicU32::new(0),
         };
         let retry = RetryConfig {
             max_retries,
@@ -335,12 +358,39 @@ mod tests {
         tokio::time::advance(OPEN_FOR).await;
         // The probe is admitted, but its caller gives up before it reports.
         assert!(p.admit().is_ok());
-        assert!(matches!(p.complete(&req).await, Err(LlmError::CircuitOpen(_))));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        match p.complete(&req).await {
+            // The wait said is what is left of the probe's time.
+            Err(LlmError::CircuitOpen(left)) => assert_eq!(left, OPEN_FOR - Duration::from_secs(10)),
+            other => panic!("expected a fast failure while the probe is out, got {other:?}"),
+        }
         assert_eq!(calls.load(Ordering::SeqCst), 3);
         // Once the lost probe is as old as open_for, another call may probe.
-        tokio::time::advance(OPEN_FOR).await;
+        tokio::time::advance(OPEN_FOR - Duration::from_secs(10)).await;
         assert!(p.complete(&req).await.is_ok());
         assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn it_is_the_provider_it_wraps_and_streams_when_asked() {
+        let (p, calls) = wrap(vec![down(), ok(), ok()], 1);
+        assert_eq!((p.name(), p.model()), ("scripted", "m"));
+        assert_eq!(p.known_context("m"), Some(4096));
+        assert_eq!(p.known_context("other"), None);
+        assert_eq!(p.reported_context("m").await, Some(8192));
+        assert_eq!(p.probe().await.models, ["m"]);
+        // A streamed call streams on each attempt (retries included) and reports progress.
+        let seen = Arc::new(AtomicU32::new(0));
+        let sink = seen.clone();
+        let progress: Progress = Arc::new(move |n| {
+            sink.store(n, Ordering::SeqCst);
+        });
+        assert!(p.complete_streaming(&request(), progress).await.is_ok());
+        assert_eq!(p.inner.streamed.load(Ordering::SeqCst), 2);
+        assert_eq!(seen.load(Ordering::SeqCst), 7);
+        assert!(p.complete(&request()).await.is_ok());
+        assert_eq!(p.inner.streamed.load(Ordering::SeqCst), 2);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test(start_paused = true)]
@@ -372,6 +422,12 @@ mod tests {
         assert!(p.complete(&request()).await.is_ok());
         assert_eq!(started.elapsed(), Duration::from_secs(7));
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+        // Exactly max_retry_after is still waited.
+        let (p, _) = wrap(vec![limited(30), ok()], 3);
+        let started = Instant::now();
+        assert!(p.complete(&request()).await.is_ok());
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
 
         // Longer than max_retry_after: no waiting, the caller hears it now.
         let (p, calls) = wrap(vec![limited(31), ok()], 3);
