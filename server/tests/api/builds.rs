@@ -23,14 +23,12 @@ pub(crate) async fn start(app: &TestApp, prompt: &str) -> String {
 }
 
 pub(crate) async fn wait_done(app: &TestApp, id: &str) -> Value {
-    for _ in 0..300 {
-        let b = body(app.get(&format!("/api/nexus-forge/build/{id}")).await).await;
-        if ["completed", "failed", "cancelled"].contains(&b["status"].as_str().unwrap()) {
-            return b;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("build {id} did not finish");
+    crate::helpers::wait_build(
+        &app.client,
+        &app.url(&format!("/api/nexus-forge/build/{id}")),
+        Duration::from_secs(30),
+    )
+    .await
 }
 
 #[sqlx::test(migrations = "../migrations")]

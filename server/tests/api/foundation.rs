@@ -8,7 +8,7 @@ use server::startup::Application;
 use sqlx::{postgres::PgPoolOptions, ConnectOptions, PgPool};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{spawn_app, spawn_app_with, test_config, PgProxy};
+use crate::helpers::{spawn_app, spawn_app_with, test_config, PgProxy, Server};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn healthz_reports_the_database_up(pool: PgPool) {
@@ -412,15 +412,6 @@ async fn a_session_starts_only_at_sign_in_with_a_fresh_id_and_ends_at_sign_out(p
     app.stop().await;
 }
 
-/// A free port on the loopback interface.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A database of its own for tests that run the real binary: (its URL, a connection to
 /// `postgres` that drops it at the end).
 async fn fresh_database(prefix: &str) -> (String, String) {
@@ -441,70 +432,6 @@ async fn drop_database(url: &str, db: &str) {
         .execute(&admin)
         .await
         .unwrap();
-}
-
-/// A `nexus-forge` process, killed (SIGKILL) when dropped.
-struct Server {
-    child: Option<std::process::Child>,
-    port: u16,
-}
-
-impl Server {
-    fn start(url: &str, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
-            .env("DATABASE_URL", url)
-            .env("NF_LISTEN", format!("127.0.0.1:{port}"))
-            .env("NF_LOG", "warn")
-            .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        Self {
-            child: Some(child),
-            port,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// Waits until `/healthz` answers 200; panics with the process's stderr if it never does.
-    async fn wait_up(&mut self) {
-        let client = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(r) = client.get(self.url("/healthz")).send().await {
-                if r.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut child = self.child.take().unwrap();
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
-        panic!(
-            "the server on {} did not come up: {}",
-            self.port,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// SIGKILL: no shutdown, nothing flushed, leases left behind.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 #[tokio::test]
@@ -574,25 +501,12 @@ async fn a_server_killed_mid_build_is_taken_over_by_another_and_nothing_runs_twi
     let mut b = Server::start(&url, &env);
     b.wait_up().await;
 
-    let deadline = std::time::Instant::now() + Duration::from_secs(180);
-    let done = loop {
-        let b_view: serde_json::Value = client
-            .get(b.url(&format!("/api/nexus-forge/build/{build_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if ["completed", "failed", "cancelled"].contains(&b_view["status"].as_str().unwrap_or_default()) {
-            break b_view;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the build never finished on B: {b_view}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let done = crate::helpers::wait_build(
+        &client,
+        &b.url(&format!("/api/nexus-forge/build/{build_id}")),
+        Duration::from_secs(180),
+    )
+    .await;
     assert_eq!(done["status"], "completed", "{done}");
 
     // The takeover happened: A's lease on the task expired and B ran it as attempt 2.

@@ -1,5 +1,7 @@
 //! `spawn_app`: the real server on a random port, on the test's own database, optionally
-//! behind a TCP proxy that can cut Postgres off and bring it back.
+//! behind a TCP proxy that can cut Postgres off and bring it back. [`Server`]: the real
+//! binary as a child process, for what only a process shows (SIGKILL, its log output).
+//! [`wait_build`]: polls a build until it is over.
 
 use std::{
     net::SocketAddr,
@@ -192,5 +194,152 @@ impl PgProxy {
 
     pub fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A free port on the loopback interface.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The URL of `pool`'s database, for a process of its own.
+pub fn database_url(pool: &PgPool) -> String {
+    let o = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        o.get_username(),
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap_or("postgres")
+    )
+}
+
+/// Polls the build at `url` (its `GET /api/nexus-forge/build/{id}`) until it is over;
+/// panics after `within`.
+pub async fn wait_build(client: &reqwest::Client, url: &str, within: std::time::Duration) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let b: serde_json::Value = client
+            .get(url)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("a JSON body");
+        if ["completed", "failed", "cancelled"].contains(&b["status"].as_str().unwrap_or_default()) {
+            return b;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build did not finish within {within:?}: {b}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The `nexus-forge` binary as a child process on a port of its own, with what it writes
+/// read as it goes (a full pipe would block it). Killed (SIGKILL) when dropped.
+pub struct Server {
+    child: Option<std::process::Child>,
+    output: Option<[std::thread::JoinHandle<String>; 2]>,
+    port: u16,
+}
+
+impl Server {
+    /// Starts it on database `url`, logging at `warn` unless `env` says otherwise.
+    pub fn start(url: &str, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
+            .env("DATABASE_URL", url)
+            .env("NF_LISTEN", format!("127.0.0.1:{port}"))
+            .env("NF_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                if let Some(mut p) = pipe {
+                    let _ = std::io::Read::read_to_string(&mut p, &mut text);
+                }
+                text
+            })
+        };
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        );
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        );
+        Self {
+            child: Some(child),
+            output: Some([stdout, stderr]),
+            port,
+        }
+    }
+
+    /// `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Waits until `/healthz` answers 200; panics with what the process wrote if it never does.
+    pub async fn wait_up(&mut self) {
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = client.get(self.url("/healthz")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        self.kill();
+        let written = self.written();
+        panic!("the server on {} did not come up: {written}", self.port);
+    }
+
+    /// SIGKILL: no shutdown, nothing flushed, leases left behind.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM (a graceful stop), then everything the process wrote, stdout and stderr.
+    pub async fn stop(mut self) -> String {
+        if let Some(mut c) = self.child.take() {
+            let _ = std::process::Command::new("kill").arg(c.id().to_string()).status();
+            tokio::task::spawn_blocking(move || c.wait()).await.unwrap().unwrap();
+        }
+        self.written()
+    }
+
+    /// What the process wrote; only once it has exited.
+    fn written(&mut self) -> String {
+        self.output
+            .take()
+            .map(|pipes| pipes.map(|p| p.join().unwrap_or_default()).concat())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

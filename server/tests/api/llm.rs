@@ -136,20 +136,7 @@ async fn start(app: &TestApp, config: Value) -> String {
 }
 
 async fn wait_done(app: &TestApp, id: &str, within: Duration) -> Value {
-    let started = Instant::now();
-    while started.elapsed() < within {
-        let b: Value = app
-            .get(&format!("/api/nexus-forge/build/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if ["completed", "failed", "cancelled"].contains(&b["status"].as_str().unwrap()) {
-            return b;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("build {id} did not finish within {within:?}");
+    crate::helpers::wait_build(&app.client, &app.url(&format!("/api/nexus-forge/build/{id}")), within).await
 }
 
 async fn events(pool: &PgPool, build: &str, kind: &str) -> Vec<Value> {
@@ -457,61 +444,22 @@ async fn the_api_key_is_sent_to_the_provider_and_never_written_to_the_log(pool: 
     const KEY: &str = "sk-test-0f9e8d7c6b5a4938271605f4e3d2c1b0";
     let (base, seen) = fake_keyed_model().await;
     let token = crate::helpers::person(&pool, "admin", true).await;
-    let port = crate::foundation::free_port();
     // The real binary, logging everything it would log at debug, JSON and text alike.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nexus-forge"))
-        .env("DATABASE_URL", crate::security::database_url(&pool))
-        .env("NF_LISTEN", format!("127.0.0.1:{port}"))
-        .env("NF_LOG", "debug")
-        .env("NF_LLM_PROVIDER", "openai")
-        .env("OPENAI_BASE_URL", &base)
-        .env("OPENAI_MODEL", "fake-local")
-        .env("OPENAI_API_KEY", KEY)
-        .env("NF_LLM_MAX_RETRIES", "0")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read both pipes as the process writes (a full pipe would block it).
-    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut p) = pipe {
-                let _ = std::io::Read::read_to_string(&mut p, &mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    let mut server = crate::helpers::Server::start(
+        &crate::helpers::database_url(&pool),
+        &[
+            ("NF_LOG", "debug"),
+            ("NF_LLM_PROVIDER", "openai"),
+            ("OPENAI_BASE_URL", &base),
+            ("OPENAI_MODEL", "fake-local"),
+            ("OPENAI_API_KEY", KEY),
+            ("NF_LLM_MAX_RETRIES", "0"),
+        ],
     );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
-    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    server.wait_up().await;
     let client = TestApp::client_for(&token);
-    let mut up = false;
-    for _ in 0..300 {
-        if client
-            .get(url("/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the server did not come up");
     let res = client
-        .post(url("/api/nexus-forge/build"))
+        .post(server.url("/api/nexus-forge/build"))
         .json(&json!({ "prompt": "a reading list with books and authors" }))
         .send()
         .await
@@ -521,28 +469,13 @@ async fn the_api_key_is_sent_to_the_provider_and_never_written_to_the_log(pool: 
         .as_str()
         .unwrap()
         .to_owned();
-    let mut done = Value::Null;
-    for _ in 0..600 {
-        done = client
-            .get(url(&format!("/api/nexus-forge/build/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if ["completed", "failed", "cancelled"].contains(&done["status"].as_str().unwrap()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
-    let log = tokio::task::spawn_blocking(move || {
-        let _ = child.wait();
-        format!("{}{}", stdout.join().unwrap(), stderr.join().unwrap())
-    })
-    .await
-    .unwrap();
+    let done = crate::helpers::wait_build(
+        &client,
+        &server.url(&format!("/api/nexus-forge/build/{id}")),
+        Duration::from_secs(60),
+    )
+    .await;
+    let log = server.stop().await;
     assert_eq!(done["status"], "completed", "{done}");
     // The key was really used...
     let seen = seen.lock().unwrap().clone();

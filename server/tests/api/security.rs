@@ -625,18 +625,6 @@ async fn nul_characters_are_a_400_not_a_500(pool: PgPool) {
     app.stop().await;
 }
 
-/// `postgres://user@host:port/db` of the test's database.
-pub(crate) fn database_url(pool: &PgPool) -> String {
-    let o = pool.connect_options();
-    format!(
-        "postgres://{}@{}:{}/{}",
-        o.get_username(),
-        o.get_host(),
-        o.get_port(),
-        o.get_database().unwrap_or("postgres")
-    )
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn accounts_and_tokens_can_be_made_from_the_command_line(pool: PgPool) {
     let dir = std::env::temp_dir().join(format!("nf-cli-{}", uuid::Uuid::new_v4()));
@@ -647,7 +635,7 @@ async fn accounts_and_tokens_can_be_made_from_the_command_line(pool: PgPool) {
     let run = |args: &[&str]| {
         std::process::Command::new(bin)
             .args(args)
-            .env("DATABASE_URL", database_url(&pool))
+            .env("DATABASE_URL", crate::helpers::database_url(&pool))
             .env_remove("NF_LOG")
             .output()
             .unwrap()
