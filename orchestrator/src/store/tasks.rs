@@ -36,7 +36,7 @@ use domain::{
     event::EventKind,
     ids::{AgentId, BuildId, TaskId, UserId, WorkflowId},
     retry::RetryPolicy,
-    status::{AgentStatus, TaskState, WorkflowStatus},
+    status::{AgentStatus, Lifecycle, TaskState, WorkflowStatus},
 };
 use rand::Rng;
 use serde_json::json;
@@ -215,6 +215,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     let free_ids: Vec<Uuid> = free.keys().copied().collect();
     let slots: i64 = free.values().sum();
     let limit = (req.limit as i64).min(slots);
+    let claimable = transition::from(TaskState::Running);
 
     // language=PostgreSQL
     let candidates: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
@@ -231,7 +232,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     .bind(req.now)
     .bind(&free_ids)
     .bind(limit)
-    .bind(transition::from(TaskState::Running))
+    .bind(&claimable)
     .fetch_all(&mut *conn)
     .await?;
     if candidates.is_empty() {
@@ -334,7 +335,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     .bind(turning_busy.iter().map(|a| a.id).collect::<Vec<_>>())
     .bind(turning_busy.iter().map(|a| a.name.as_str()).collect::<Vec<_>>())
     .bind(turning_busy.iter().map(|a| a.status.as_str()).collect::<Vec<_>>())
-    .bind(transition::from(TaskState::Running))
+    .bind(&claimable)
     .fetch_all(&mut *conn)
     .await?;
     changed("claimed tasks", TaskState::Running, task_ids.len(), rows.len() as u64)?;
@@ -504,7 +505,7 @@ async fn complete_inner(
         "#,
     )
     .bind(&ids)
-    .bind(transition::from_all(&[
+    .bind(TaskState::sources(&[
         TaskState::Succeeded,
         TaskState::Failed,
         TaskState::Cancelled,

@@ -11,24 +11,20 @@ use domain::status::Lifecycle;
 
 use crate::error::{Error, Result};
 
-/// The words of every status that may become `to`.
+/// The words of every status that may become `to` (for several targets at once, see
+/// [`Lifecycle::sources`]).
 pub(crate) fn from<S: Lifecycle>(to: S) -> Vec<&'static str> {
     S::sources(&[to])
 }
 
-/// The words of every status that may become each of `to`.
-pub(crate) fn from_all<S: Lifecycle>(to: &[S]) -> Vec<&'static str> {
-    S::sources(to)
-}
-
 /// `Ok` when an update meant to change `meant` rows changed them all; otherwise the
 /// transition to `to` was refused for some of them, reported as [`Error::Conflict`].
-pub(crate) fn changed(what: impl Display, to: impl Display, meant: usize, changed: u64) -> Result<()> {
-    if changed == meant as u64 {
+pub(crate) fn changed(what: impl Display, to: impl Display, meant: usize, did: u64) -> Result<()> {
+    if did == meant as u64 {
         Ok(())
     } else {
         Err(Error::Conflict(format!(
-            "{what} cannot become {to} from its current status ({changed} of {meant} changed)"
+            "{what} cannot become {to} from its current status ({did} of {meant} changed)"
         )))
     }
 }
@@ -54,6 +50,6 @@ mod tests {
     #[test]
     fn from_lists_what_can_become_the_target() {
         assert_eq!(from(TaskState::Running), ["ready"]);
-        assert_eq!(from_all(&[TaskState::Succeeded, TaskState::Ready]), ["running"]);
+        assert_eq!(from(BuildStatus::Cancelled), ["queued", "running"]);
     }
 }

@@ -16,7 +16,7 @@ use domain::{
     dag::{Dag, TaskSpec},
     event::EventKind,
     ids::{BuildId, TaskId, UserId, WorkflowId},
-    status::{ExecutionMode, TaskState, WorkflowStatus},
+    status::{ExecutionMode, Lifecycle, TaskState, WorkflowStatus},
 };
 use serde_json::json;
 use sqlx::{PgConnection, PgExecutor};
@@ -508,7 +508,7 @@ pub async fn finish_if_done(
     )
     .bind(id.0)
     .bind(now)
-    .bind(transition::from_all(&[
+    .bind(WorkflowStatus::sources(&[
         WorkflowStatus::Completed,
         WorkflowStatus::PartialSuccess,
         WorkflowStatus::Failed,
