@@ -725,7 +725,8 @@ async fn events_arrive_in_order_on_the_bus_and_the_log_agrees_with_the_final_sta
         1000,
     )
     .await
-    .unwrap();
+    .unwrap()
+    .events;
     let bus_ids: Vec<_> = seen.iter().map(|e| e.id).collect();
     let log_ids: Vec<_> = logged.iter().map(|e| e.id).collect();
     assert_eq!(bus_ids, log_ids[log_ids.len() - bus_ids.len()..]);

@@ -22,15 +22,20 @@ impl Orchestrator {
         let limit = EVENTS_PAGE.resolve(query.limit)?;
         let mut filter = self.event_filter(query).await?;
         filter.owner = actor.scope();
-        let events = store::events::page(self.pool(), &filter, limit).await?;
-        let next_since = (events.len() as i64 == limit && filter.since.is_some())
-            .then(|| events.last().map(|e| e.id))
+        let page = store::events::page(self.pool(), &filter, limit).await?;
+        // Full by rows read, not by events kept: a row of an unknown kind still counts.
+        let next_since = (page.rows as i64 == limit && filter.since.is_some())
+            .then_some(page.last_id)
             .flatten();
-        Ok(EventsPage { events, next_since })
+        Ok(EventsPage {
+            events: page.events,
+            next_since,
+        })
     }
 
     /// Up to `limit` stored events in `(since, until]` that the actor may see, oldest
-    /// first: what a `/ws` client that reconnects missed.
+    /// first: what a `/ws` client that reconnects missed. The next page starts after
+    /// `last_id`; none was read when it is `None`.
     ///
     /// # Errors
     /// Database errors.
@@ -40,7 +45,7 @@ impl Orchestrator {
         until: EventId,
         limit: i64,
         actor: &Actor,
-    ) -> Result<Vec<CoordinationEvent>> {
+    ) -> Result<store::events::Page> {
         let filter = EventFilter {
             since: Some(since),
             until: Some(until),

@@ -178,17 +178,30 @@ pub struct EventFilter {
     pub owner: Option<UserId>,
 }
 
+/// A page of events, and where the next one starts.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// The events, oldest first; rows of a kind this version does not know are left out.
+    pub events: Vec<CoordinationEvent>,
+    /// Rows read, unknown kinds included: a full page (as many as asked for) may have more
+    /// after it, whatever `events.len()` is.
+    pub rows: usize,
+    /// The id of the last row read, unknown kinds included: where the next page starts.
+    pub last_id: Option<EventId>,
+}
+
 /// Up to `limit` events matching `filter`, oldest first when `since` is given, else the
 /// newest `limit` (still returned oldest first).
 ///
 /// # Errors
 /// Database errors.
-pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> Result<Vec<CoordinationEvent>> {
-    Ok(page_by_id(db, filter, limit)
-        .await?
-        .into_iter()
-        .filter_map(|(_, event)| event)
-        .collect())
+pub async fn page(db: impl PgExecutor<'_>, filter: &EventFilter, limit: i64) -> Result<Page> {
+    let rows = page_by_id(db, filter, limit).await?;
+    Ok(Page {
+        rows: rows.len(),
+        last_id: rows.last().map(|(id, _)| EventId(*id)),
+        events: rows.into_iter().filter_map(|(_, event)| event).collect(),
+    })
 }
 
 /// Like [`page`], with every row's id: an event of a kind this version does not know (a newer

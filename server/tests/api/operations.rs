@@ -405,3 +405,61 @@ async fn events_committed_during_a_replay_arrive_once_and_in_order(pool: PgPool)
     assert_eq!(res.status(), 200);
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_events_api_pages_past_an_event_of_an_unknown_kind(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let wf = uuid::Uuid::new_v4();
+    let mut ids = Vec::new();
+    for kind in [
+        "task.ready",
+        "task.started",
+        "future.kind",
+        "task.succeeded",
+        "task.ready",
+    ] {
+        let id: i64 = sqlx::query_scalar(
+            "insert into coordination_events (kind, workflow_id, payload) values ($1, $2, '{}') returning id",
+        )
+        .bind(kind)
+        .bind(wf)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    // The first page ends on the unknown kind: it is not shown, but the page is full, so
+    // it says where the next one starts.
+    let first: Value = app
+        .get(&format!("/api/coordination/events?since=0&workflow_id={wf}&limit=3"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown: Vec<i64> = first["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(shown, ids[..2]);
+    assert_eq!(first["next_since"], ids[2], "{first}");
+    let second: Value = app
+        .get(&format!(
+            "/api/coordination/events?since={}&workflow_id={wf}&limit=3",
+            ids[2]
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown: Vec<i64> = second["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(shown, ids[3..]);
+    assert!(second["next_since"].is_null(), "{second}");
+    app.stop().await;
+}
