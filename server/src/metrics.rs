@@ -38,6 +38,7 @@ use axum::{
     routing::get,
     Router,
 };
+use domain::status::{BuildStatus, WorkflowStatus};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use orchestrator::{Actor, Gauges, Orchestrator};
@@ -137,12 +138,15 @@ fn set_gauges(g: &Gauges) {
     for (state, n) in tasks {
         gauge!("nf_tasks", "state" => state).set(n as f64);
     }
-    // Every status shows, at 0 when no row has it, so a series does not vanish.
-    for status in ["queued", "running", "completed", "failed", "cancelled"] {
-        gauge!("nf_builds", "status" => status).set(g.builds.get(status).copied().unwrap_or(0) as f64);
+    // Every status shows, at 0 when no row has it: a series that stopped being set would
+    // keep its last value (the exporter remembers it), not drop to 0.
+    let count =
+        |by: &std::collections::BTreeMap<String, i64>, status: &str| by.get(status).copied().unwrap_or(0) as f64;
+    for status in BuildStatus::ALL.iter().map(|s| s.as_str()) {
+        gauge!("nf_builds", "status" => status).set(count(&g.builds, status));
     }
-    for (status, n) in &g.workflows {
-        gauge!("nf_workflows", "status" => status.clone()).set(*n as f64);
+    for status in WorkflowStatus::ALL.iter().map(|s| s.as_str()) {
+        gauge!("nf_workflows", "status" => status).set(count(&g.workflows, status));
     }
     gauge!("nf_agents", "liveness" => "registered").set(g.agents_registered as f64);
     gauge!("nf_agents", "liveness" => "active").set(g.agents_active as f64);
