@@ -491,12 +491,17 @@ impl LlmProvider for OpenAi {
                     context,
                     error: None,
                 },
-                Err(e) => ServerInfo {
-                    reachable: context.is_some(),
-                    models: vec![],
-                    context,
-                    error: Some(format!("cannot list the models: {e}")),
-                },
+                // A server that lists no models is still up if it answers the context probe
+                // now (the cached context says nothing about whether it is up).
+                Err(e) => {
+                    let now = self.probe_context(&self.config.model).await;
+                    ServerInfo {
+                        reachable: now.is_ok(),
+                        models: vec![],
+                        context: now.ok().flatten().or(context),
+                        error: Some(format!("cannot list the models: {e}")),
+                    }
+                }
             }
         })
     }
@@ -671,6 +676,44 @@ mod tests {
         // Cached: asked once (the mock expects one /api/show), known without asking.
         assert_eq!(c.reported_context("qwen2.5:3b").await, Some(2048));
         assert_eq!(c.known_context("qwen2.5:3b"), Some(2048));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_goes_away_is_not_reachable_for_its_cached_context() {
+        use wiremock::{
+            matchers::{method, path},
+            Mock, MockServer, ResponseTemplate,
+        };
+        let server = MockServer::start().await;
+        let answer = |status: u16| ResponseTemplate::new(status).set_body_json(json!({ "n_ctx": 4096 }));
+        // A server whose model listing fails but which reports its context.
+        Mock::given(method("GET"))
+            .and(path("/v1/models"))
+            .respond_with(answer(500))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/props"))
+            .respond_with(answer(200))
+            .mount(&server)
+            .await;
+        let c = client(
+            format!("{}/v1", server.uri()),
+            Duration::from_secs(2),
+            Duration::from_secs(2),
+        );
+        let up = c.probe().await;
+        assert!(up.reachable, "it answers /props: {up:?}");
+        assert_eq!(up.context, Some(4096));
+        // Now nothing answers: the context learnt earlier does not make it reachable.
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(answer(503))
+            .mount(&server)
+            .await;
+        let down = c.probe().await;
+        assert!(!down.reachable, "{down:?}");
+        assert_eq!(down.context, Some(4096), "what was learnt is still known");
     }
 
     #[tokio::test]
