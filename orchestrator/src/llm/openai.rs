@@ -16,8 +16,8 @@
 //!   ceiling of [`STREAM_CEILING_FACTOR`] × `timeout`, so a slow local model is not cut
 //!   off while it is visibly working.
 //!
-//! Tokens so far (one per content chunk, or the server's count) go to the call's
-//! [`Progress`]. When the server sends no usage, the build is charged an estimate.
+//! Tokens so far (one per content chunk) go to the call's [`Progress`]. When the server
+//! sends no usage, streamed or not, the build is charged an estimate.
 //!
 //! # What the server says about itself
 //! [`OpenAi::probe`] lists the models (`GET {base}/models`, or Ollama's `GET /api/tags`)
@@ -212,7 +212,8 @@ struct StreamChoice {
     finish_reason: Option<String>,
 }
 
-/// What a stream has said so far.
+/// An answer as read: a stream, chunk by chunk, or a plain JSON body at once
+/// ([`Streamed::plain`]); [`Streamed::into_response`] makes either the caller's answer.
 #[derive(Default)]
 struct Streamed {
     text: String,
@@ -256,6 +257,50 @@ impl Streamed {
             }
         }
         Ok(())
+    }
+
+    /// A non-streamed answer; its tokens, when the server does not count them, are estimated
+    /// from the text.
+    fn plain(text: &str) -> Result<Self, LlmError> {
+        let answer: Answer = serde_json::from_str(text).map_err(|e| LlmError::Malformed(e.to_string()))?;
+        let Some(choice) = answer.choices.into_iter().next() else {
+            return Err(LlmError::Malformed("the answer has no choices".into()));
+        };
+        let text = choice.message.content.unwrap_or_default();
+        Ok(Self {
+            chunks: context::estimate_tokens(&text),
+            text,
+            usage: answer.usage,
+            model: answer.model,
+            finish_reason: choice.finish_reason,
+            done: true,
+        })
+    }
+
+    /// The answer for the caller: an empty one is an error; without the server's count, the
+    /// usage is our prompt estimate and the tokens read.
+    fn into_response(self, model: &str, req: &LlmRequest) -> Result<LlmResponse, LlmError> {
+        if self.text.trim().is_empty() {
+            let why = self.finish_reason.unwrap_or_else(|| "unknown".into());
+            return Err(LlmError::Malformed(format!(
+                "the answer is empty (finish reason {why})"
+            )));
+        }
+        let usage = self.usage.map_or_else(
+            || Usage {
+                prompt_tokens: context::prompt_tokens(req),
+                completion_tokens: self.chunks,
+            },
+            |u| Usage {
+                prompt_tokens: u.prompt_tokens,
+                completion_tokens: u.completion_tokens,
+            },
+        );
+        Ok(LlmResponse {
+            text: self.text,
+            usage,
+            model: self.model.unwrap_or_else(|| model.to_owned()),
+        })
     }
 }
 
@@ -333,31 +378,9 @@ impl OpenAi {
             if !status.is_success() {
                 return Err(http_error(status, &headers, &text, text.contains("insufficient_quota")));
             }
-            return plain_answer(&text, model);
+            return Streamed::plain(&text)?.into_response(model, req);
         }
-        let s = self.read_stream(res, progress).await?;
-        if s.text.trim().is_empty() {
-            let why = s.finish_reason.unwrap_or_else(|| "unknown".into());
-            return Err(LlmError::Malformed(format!(
-                "the answer is empty (finish reason {why})"
-            )));
-        }
-        let usage = s.usage.map_or_else(
-            // Without the server's count: our prompt estimate and a token per chunk.
-            || Usage {
-                prompt_tokens: context::prompt_tokens(req),
-                completion_tokens: s.chunks,
-            },
-            |u| Usage {
-                prompt_tokens: u.prompt_tokens,
-                completion_tokens: u.completion_tokens,
-            },
-        );
-        Ok(LlmResponse {
-            text: s.text,
-            usage,
-            model: s.model.unwrap_or_else(|| model.to_owned()),
-        })
+        self.read_stream(res, progress).await?.into_response(model, req)
     }
 
     /// Reads a streamed answer under the stall clock and the ceiling.
@@ -402,33 +425,6 @@ impl OpenAi {
         }
         Ok(s)
     }
-}
-
-/// A non-streamed answer.
-fn plain_answer(text: &str, model: &str) -> Result<LlmResponse, LlmError> {
-    let answer: Answer = serde_json::from_str(text).map_err(|e| LlmError::Malformed(e.to_string()))?;
-    let Some(choice) = answer.choices.into_iter().next() else {
-        return Err(LlmError::Malformed("the answer has no choices".into()));
-    };
-    let content = choice.message.content.unwrap_or_default();
-    if content.trim().is_empty() {
-        let why = choice.finish_reason.unwrap_or_else(|| "unknown".into());
-        return Err(LlmError::Malformed(format!(
-            "the answer is empty (finish reason {why})"
-        )));
-    }
-    let usage = answer
-        .usage
-        .map(|u| Usage {
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: u.completion_tokens,
-        })
-        .unwrap_or_default();
-    Ok(LlmResponse {
-        text: content,
-        usage,
-        model: answer.model.unwrap_or_else(|| model.to_owned()),
-    })
 }
 
 impl LlmProvider for OpenAi {
@@ -748,5 +744,32 @@ mod tests {
             Streamed::default().take(r#"{"error":{"message":"out of memory"}}"#),
             Err(LlmError::Server { message, .. }) if message == "out of memory"
         ));
+    }
+
+    #[test]
+    fn a_plain_answer_without_usage_is_charged_an_estimate_like_a_streamed_one() {
+        let req = ask();
+        let plain = Streamed::plain(r#"{"choices":[{"message":{"content":"a list of books"}}]}"#)
+            .unwrap()
+            .into_response("m", &req)
+            .unwrap();
+        assert_eq!(plain.usage.prompt_tokens, context::prompt_tokens(&req));
+        assert_eq!(
+            plain.usage.completion_tokens,
+            context::estimate_tokens("a list of books")
+        );
+        assert_eq!(plain.model, "m");
+        // The server's own count wins; an empty answer is an error either way.
+        let counted = Streamed::plain(
+            r#"{"choices":[{"message":{"content":"ok"}}],"usage":{"prompt_tokens":9,"completion_tokens":1}}"#,
+        )
+        .unwrap()
+        .into_response("m", &req)
+        .unwrap();
+        assert_eq!((counted.usage.prompt_tokens, counted.usage.completion_tokens), (9, 1));
+        let empty = Streamed::plain(r#"{"choices":[{"message":{"content":" "},"finish_reason":"length"}]}"#)
+            .unwrap()
+            .into_response("m", &req);
+        assert!(matches!(empty, Err(LlmError::Malformed(m)) if m.contains("length")));
     }
 }
