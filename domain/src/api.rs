@@ -524,7 +524,8 @@ pub struct MetricPoint {
     pub max: Option<f64>,
 }
 
-/// `GET /api/orchestrator/providers`: one configured LLM provider, as checked just now.
+/// `GET /api/orchestrator/providers`: one configured LLM provider, as last checked (at
+/// most 10 s ago).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderHealth {

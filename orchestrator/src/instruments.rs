@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `nf_tasks_started_total` | counter | `kind` |
 //! | `nf_task_queue_wait_seconds` | histogram | `kind` |
-//! | `nf_tasks_finished_total` | counter | `kind`, `outcome` (succeeded, failed, retrying, cancelled) |
+//! | `nf_tasks_finished_total` | counter | `kind`, `outcome` of the attempt (succeeded, failed, cancelled; a failed attempt that is retried counts as failed) |
 //! | `nf_task_duration_seconds` | histogram | `kind`, `outcome` |
 //! | `nf_builds_started_total` | counter | |
 //! | `nf_builds_finished_total` | counter | `outcome` (completed, failed, cancelled) |

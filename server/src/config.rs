@@ -191,7 +191,7 @@ pub struct Config {
     #[arg(long, env = "NF_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(2..=500))]
     pub db_max_connections: u32,
 
-    /// Folder with the compiled site (the wasm, JS and CSS made by `cargo leptos build`).
+    /// Folder with the compiled site (the wasm, JS and CSS made by `scripts/build`).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
@@ -276,12 +276,12 @@ pub struct Config {
 
     /// Seconds a streamed answer may go silent, once it has started sending, before the call
     /// fails.
-    #[arg(long, env = "NF_LLM_STALL_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "NF_LLM_STALL_SECS", default_value_t = orchestrator::llm::openai::DEFAULT_STALL.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub llm_stall_secs: u64,
 
     /// The context window requests are sized for, in tokens (prompt plus answer). A model
     /// server that reports a smaller one (llama.cpp, Ollama) wins.
-    #[arg(long, env = "NF_LLM_CONTEXT_TOKENS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(256..))]
+    #[arg(long, env = "NF_LLM_CONTEXT_TOKENS", default_value_t = orchestrator::llm::DEFAULT_CONTEXT_TOKENS, value_parser = clap::value_parser!(u32).range(256..))]
     pub llm_context_tokens: u32,
 
     /// Retries of a model call on 429, 5xx, timeouts and connection failures.

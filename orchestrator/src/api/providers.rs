@@ -5,9 +5,9 @@ use domain::api::ProvidersView;
 use crate::{pipeline, Actor, Orchestrator, Result};
 
 impl Orchestrator {
-    /// Checks every configured provider now (each server is asked for its models and its
-    /// context, a few seconds at most) and says whether the pipeline's smallest request
-    /// fits. Any signed-in person may ask: it shows no keys or addresses.
+    /// Checks every configured provider (each server is asked for its models and its
+    /// context, a few seconds at most; an answer is reused for `llm::HEALTH_TTL`) and says
+    /// whether the pipeline's smallest request fits. Any signed-in person may ask: it shows no keys or addresses.
     ///
     /// # Errors
     /// None today; the `Result` keeps the door's shape.

@@ -83,25 +83,9 @@ fn trim_to(text: &str, tokens: u32) -> String {
     if text.len() <= budget.saturating_add(TRIMMED.len()) {
         return text.to_owned();
     }
-    let head_len = floor_char_boundary(text, budget * 2 / 3);
-    let tail_start = ceil_char_boundary(text, text.len() - (budget - head_len.min(budget)));
+    let head_len = text.floor_char_boundary(budget * 2 / 3);
+    let tail_start = text.ceil_char_boundary(text.len() - (budget - head_len.min(budget)));
     format!("{}{TRIMMED}{}", &text[..head_len], &text[tail_start.max(head_len)..])
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// Makes `req` fit a context of `context` tokens for `model`, as the module header says.

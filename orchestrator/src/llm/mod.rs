@@ -15,8 +15,7 @@
 //! Local models are first-class:
 //! - [`context`]: every request is sized for the model's context window (a conservative
 //!   token estimate; long inputs trimmed; `max_tokens` capped to what is left), and a model
-//!   too small for the smallest request is refused with the sizes. Gemini's probe reads
-//!   `GET /v1beta/models/{model}`.
+//!   too small for the smallest request is refused with the sizes.
 //! - The context is the smaller of `--llm-context-tokens` and what the model server reports
 //!   (llama.cpp `GET /props`, Ollama `POST /api/show`), cached per provider and model
 //!   ([`Providers::context_for`]). [`Providers::health`] says, per provider, whether it is
@@ -33,7 +32,7 @@
 //! genai, async-openai and rig were considered. Each brings its own dependency tree (and, for
 //! async-openai, a second HTTP retry layer we would have to disable), none covers both wire
 //! formats with the retry semantics we need, and both formats are small: one request and one
-//! response type each. Two ~200-line clients over the reqwest we already ship cost less to
+//! response type each. Two small clients over the reqwest we already ship cost less to
 //! build and to keep than any of them, and tests drive them against loopback servers
 //! speaking the real formats.
 //!
