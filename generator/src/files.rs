@@ -401,6 +401,12 @@ fn validation_code(e: &EntitySpec) -> String {
 /// and components.
 pub fn stylesheet(spec: &AppSpec) -> GeneratedFile {
     let (theme, components) = stylesheet_parts(spec);
+    stylesheet_from(&theme, components)
+}
+
+/// `css/styles.css` from its two parts (see [`stylesheet_parts`]): a theme block, ours or a
+/// model's, followed by the component rules.
+pub fn stylesheet_from(theme: &str, components: &str) -> GeneratedFile {
     file("css/styles.css".into(), format!("{theme}\n{components}"))
 }
 

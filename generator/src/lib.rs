@@ -145,7 +145,9 @@ use serde::{Deserialize, Serialize};
 
 pub use analyze::analyze;
 pub use check::{check_entity_module, check_file, MAX_FILE_BYTES};
-pub use files::{app_shell, entity_module, generate_all, icons, index_html, logo_svg, stylesheet, stylesheet_parts};
+pub use files::{
+    app_shell, entity_module, generate_all, icons, index_html, logo_svg, stylesheet, stylesheet_from, stylesheet_parts,
+};
 pub use paths::{content_type_for, entity_module_path, safe_path};
 pub use reflect::reflect;
 pub use words::MAX_PROMPT_CHARS;

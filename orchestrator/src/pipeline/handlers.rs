@@ -162,12 +162,7 @@ fn custom_properties(css: &str) -> std::collections::BTreeSet<&str> {
 
 /// A model's theme block: it must define every custom property of the base theme block,
 /// and with the component rules appended it must pass the file checks.
-fn accept_theme(
-    base: &GeneratedFile,
-    base_theme: &str,
-    components: &str,
-    text: &str,
-) -> Result<GeneratedFile, Vec<String>> {
+fn accept_theme(base_theme: &str, components: &str, text: &str) -> Result<GeneratedFile, Vec<String>> {
     let have = custom_properties(text);
     let missing: Vec<String> = custom_properties(base_theme)
         .into_iter()
@@ -177,7 +172,8 @@ fn accept_theme(
     if !missing.is_empty() {
         return Err(missing);
     }
-    accept_as(base, &format!("{text}\n\n{components}"))
+    let file = generator::stylesheet_from(text, components);
+    generator::check_file(&file).map(|()| file)
 }
 
 /// Parses and validates an app spec from a model.
@@ -398,8 +394,8 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
 async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
-    let base = generator::stylesheet(&spec);
     let (base_theme, components) = generator::stylesheet_parts(&spec);
+    let base = generator::stylesheet_from(&base_theme, components);
     let (css, source) = model::generate(
         &ctx,
         build,
@@ -422,7 +418,7 @@ async fn design(ctx: TaskContext) -> Result<Value, TaskError> {
             max_tokens: answer_cap(&base_theme),
             context: json!({ "spec": spec }),
         },
-        |text| accept_theme(&base, &base_theme, components, text),
+        |text| accept_theme(&base_theme, components, text),
         || base.clone(),
     )
     .await?;
@@ -552,7 +548,9 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
     let Some(entity) = spec.entity(&name).cloned() else {
         return Err(TaskError::Fatal(format!("the spec has no entity {name:?}")));
     };
-    let path = generator::entity_module_path(&name);
+    // The offline module: the answer's size, and what a failed answer falls back to.
+    let offline = generator::entity_module(&spec, &name);
+    let path = &offline.path;
     let others: Vec<String> = spec
         .entities
         .iter()
@@ -576,20 +574,15 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
             ),
             json: false,
             trim: false,
-            max_tokens: answer_cap(&generator::entity_module(&spec, &name).content),
+            max_tokens: answer_cap(&offline.content),
             context: json!({ "spec": spec, "entity": name }),
         },
         |text| {
-            let file = GeneratedFile {
-                path: path.clone(),
-                content_type: generator::content_type_for(&path).into(),
-                content: text.to_owned(),
-            };
-            generator::check_file(&file)?;
+            let file = accept_as(&offline, text)?;
             generator::check_entity_module(&spec, &name, &file)?;
             Ok(file)
         },
-        || generator::entity_module(&spec, &name),
+        || offline.clone(),
     )
     .await?;
     store_generated(&ctx, build, std::slice::from_ref(&module)).await?;
@@ -700,11 +693,12 @@ mod tests {
         assert!(custom_properties(&theme).contains("--primary"));
         assert!(!custom_properties("a { color: var(--primary); }").contains("--primary"));
         // The base theme itself is accepted, and the result is the base stylesheet's shape.
-        let css = accept_theme(&base, &theme, components, &theme).unwrap();
+        let css = accept_theme(&theme, components, &theme).unwrap();
         assert!(css.content.starts_with(&theme) && css.content.ends_with(components));
+        assert_eq!(css, base);
         // A theme that drops a property is sent back with the names.
         let without = theme.replace("--accent:", "--accent-x:");
-        let problems = accept_theme(&base, &theme, components, &without).unwrap_err();
+        let problems = accept_theme(&theme, components, &without).unwrap_err();
         assert!(
             problems
                 .iter()
