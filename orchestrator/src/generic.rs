@@ -29,11 +29,10 @@ pub(crate) async fn run(ctx: TaskContext) -> Result<serde_json::Value, TaskError
         purpose: "generic".into(),
         context: serde_json::json!({ "description": t.description, "agent": t.agent.name }),
     };
-    if provider.name() != "offline" {
-        let model = req.model.clone().unwrap_or_else(|| provider.model().to_owned());
-        let window = ctx.providers().context_for(provider.as_ref(), &model).await;
-        crate::llm::context::fit(&mut req, window, &model).map_err(|e| TaskError::Fatal(e.to_string()))?;
-    }
+    ctx.providers()
+        .fit(provider.as_ref(), &mut req)
+        .await
+        .map_err(|e| TaskError::Fatal(e.to_string()))?;
     let answer = tokio::select! {
         r = provider.complete(&req) => r,
         _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),

@@ -31,17 +31,11 @@ impl Orchestrator {
             return Ok(());
         }
         let model = config.model.clone().unwrap_or_else(|| provider.model().to_owned());
-        let context = provider
-            .known_context(&model)
-            .map_or(self.providers().configured_context(), |n| {
-                n.min(self.providers().configured_context())
-            });
+        let context = self.providers().effective_context(provider.known_context(&model));
         let needed = pipeline::smallest_request_tokens();
         if context < needed {
-            return Err(Error::BadRequest(format!(
-                "the model {model} has a context of {context} tokens, but the smallest request of a build needs \
-                 about {needed}; use a model with a larger context (--llm-context-tokens and the model server's own \
-                 setting)"
+            return Err(Error::BadRequest(crate::llm::context::too_small_for_a_build(
+                &model, context, needed,
             )));
         }
         Ok(())

@@ -53,6 +53,15 @@ pub fn min_output(purpose: &str) -> u32 {
     }
 }
 
+/// What a person is told when `model`'s context of `context` tokens cannot hold the
+/// smallest request of a build (`needed` tokens).
+pub fn too_small_for_a_build(model: &str, context: u32, needed: u32) -> String {
+    format!(
+        "the model {model} has a context of {context} tokens, but the smallest request of a build needs about \
+         {needed}; use a model with a larger context (--llm-context-tokens and the model server's own setting)"
+    )
+}
+
 /// A request that cannot fit the model's context.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(

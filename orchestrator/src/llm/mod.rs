@@ -458,24 +458,34 @@ impl Providers {
         self
     }
 
-    /// Sizes requests for `tokens` of context (unless a server reports less).
-    pub fn with_context_tokens(mut self, tokens: u32) -> Self {
-        self.context_tokens = tokens.max(1);
-        self
-    }
-
-    /// The configured context, in tokens.
-    pub fn configured_context(&self) -> u32 {
-        self.context_tokens
-    }
-
     /// The context requests to `provider` for `model` are sized for: the smaller of the
     /// configured one and what the server reports (cached by the provider).
     pub async fn context_for(&self, provider: &dyn LlmProvider, model: &str) -> u32 {
-        match provider.reported_context(model).await {
-            Some(n) if n > 0 => n.min(self.context_tokens),
-            _ => self.context_tokens,
+        self.effective_context(provider.reported_context(model).await)
+    }
+
+    /// Sizes `req` for `provider`'s context for its model (see [`context::fit`]) and returns
+    /// that context. The offline provider has none: `req` is left as it is, and the answer
+    /// is `u32::MAX`.
+    ///
+    /// # Errors
+    /// The request cannot fit, with the sizes.
+    pub async fn fit(&self, provider: &dyn LlmProvider, req: &mut LlmRequest) -> Result<u32, context::ContextError> {
+        if provider.name() == "offline" {
+            return Ok(u32::MAX);
         }
+        let model = req.model.clone().unwrap_or_else(|| provider.model().to_owned());
+        let window = self.context_for(provider, &model).await;
+        context::fit(req, window, &model)?;
+        Ok(window)
+    }
+
+    /// The context for a server that reports `reported` tokens (`None`: it does not say, or
+    /// has not been asked yet): the smaller of that and the configured one.
+    pub fn effective_context(&self, reported: Option<u32>) -> u32 {
+        reported
+            .filter(|n| *n > 0)
+            .map_or(self.context_tokens, |n| n.min(self.context_tokens))
     }
 
     /// Every provider's health, the default first: reachable, models, context, and
@@ -499,20 +509,12 @@ impl Providers {
         let checks = names.into_iter().map(|name| async move {
             let p = self.by_name[name].clone();
             let info = p.probe().await;
-            let context = match info.context {
-                Some(n) if n > 0 => n.min(self.context_tokens),
-                _ => self.context_tokens,
-            };
+            let context = self.effective_context(info.context);
             let fits = name == "offline" || smallest_request <= context;
-            let problem = info.error.clone().or_else(|| {
-                (!fits).then(|| {
-                    format!(
-                        "the model {} has a context of {context} tokens; the smallest request needs about \
-                         {smallest_request}",
-                        p.model()
-                    )
-                })
-            });
+            let problem = info
+                .error
+                .clone()
+                .or_else(|| (!fits).then(|| context::too_small_for_a_build(p.model(), context, smallest_request)));
             domain::api::ProviderHealth {
                 name: name.to_owned(),
                 default: name == self.default,

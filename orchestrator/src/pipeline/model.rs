@@ -226,11 +226,11 @@ pub(crate) async fn generate<T>(
             if left.is_zero() {
                 return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
             }
-            let window = ctx.providers().context_for(provider.as_ref(), &model_name).await;
             let task_text = req.messages[0].content.len();
-            if let Err(e) = context::fit(&mut req, window, &model_name) {
-                return fall_back(ctx, build, ask.purpose, e.to_string(), fallback).await;
-            }
+            let window = match ctx.providers().fit(provider.as_ref(), &mut req).await {
+                Ok(window) => window,
+                Err(e) => return fall_back(ctx, build, ask.purpose, e.to_string(), fallback).await,
+            };
             if !ask.trim && req.messages[0].content.len() != task_text {
                 let reason = format!(
                     "the {} request does not fit whole in the context of {model_name} ({window} tokens)",
@@ -246,11 +246,8 @@ pub(crate) async fn generate<T>(
             tokens_tx.send_replace(n);
         });
         let mut call = provider.complete_streaming(&req, progress);
-        let budget = tokio::time::sleep(if offline {
-            Duration::from_secs(365 * 86_400)
-        } else {
-            left
-        });
+        // The offline generator is what a spent budget falls back to: it has none.
+        let budget = tokio::time::sleep(left);
         tokio::pin!(budget);
         let mut ticks = tokio::time::interval(Duration::from_millis(250));
         let (mut reported, mut last_report) = (0u32, None::<Instant>);
@@ -258,7 +255,7 @@ pub(crate) async fn generate<T>(
             tokio::select! {
                 r = &mut call => break r,
                 _ = ctx.cancel.cancelled() => return Err(TaskError::Retryable("stopped".into())),
-                _ = &mut budget => {
+                _ = &mut budget, if !offline => {
                     // What the abandoned call used is still spent: the prompt and the tokens
                     // streamed so far (estimates; a paid API bills them).
                     let used = context::prompt_tokens(&req).saturating_add(*tokens_rx.borrow());
@@ -314,7 +311,7 @@ pub(crate) async fn generate<T>(
                     },
                 ))
             }
-            Err(problems) if provider.name() == "offline" => {
+            Err(problems) if offline => {
                 // The offline provider would answer the same again; this is a bug, not noise.
                 return Err(fatal(format!(
                     "the offline generator's {} was rejected: {}",
