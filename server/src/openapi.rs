@@ -13,7 +13,7 @@ use axum::{
     http::header,
     response::{Html, IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Router,
 };
 use domain::api::{
     BuildView, BuildsPage, DecomposeRequest, DecomposeResponse, ErrorBody, EventQuery, EventsPage, ExecuteRequest,
@@ -30,7 +30,7 @@ use crate::{
 /// `/api/openapi.json` and `/api/reference`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/openapi.json", get(|| async { Json(cached()) }))
+        .route("/api/openapi.json", get(openapi_json))
         .route("/api/reference", get(reference))
 }
 
@@ -528,10 +528,23 @@ pub fn server_functions() -> Vec<(String, String)> {
     fns
 }
 
+/// `/api/openapi.json`: serialised once, like the document itself.
+async fn openapi_json() -> Response {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text = TEXT.get_or_init(|| cached().to_string());
+    ([(header::CONTENT_TYPE, JSON)], text.as_str()).into_response()
+}
+
+/// `/api/reference`: the page, made once.
+async fn reference() -> Response {
+    static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let page = PAGE.get_or_init(|| reference_page(cached()));
+    ([(header::CACHE_CONTROL, "no-cache")], Html(page.as_str())).into_response()
+}
+
 /// The document as a page: every operation with its parameters, body and answer, and every
 /// schema, without any script (the dashboard's CSP applies).
-async fn reference() -> Response {
-    let doc = cached();
+fn reference_page(doc: &Value) -> String {
     let mut html = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>Nexus Forge API reference</title><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><link rel=\"stylesheet\" href=\"/pkg/nexus-forge.css\"></head>\
@@ -594,7 +607,7 @@ async fn reference() -> Response {
         ));
     }
     html.push_str("</section></main></body></html>");
-    ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response()
+    html
 }
 
 /// A link to the schema a `$ref` names, or the schema's type.
