@@ -343,11 +343,13 @@ async fn execute(
                 agent = %task.agent.name,
                 kind = %task.kind,
             );
+            // One deadline: what the handler is told and when it is stopped.
+            let deadline = tokio::time::Instant::now() + timeout;
             let ctx = TaskContext {
                 task,
                 cancel: cancel.clone(),
                 env: orch.task_env(),
-                deadline: tokio::time::Instant::now() + timeout,
+                deadline,
             };
             // Its own task: a panicking handler becomes a failed attempt.
             let mut run = tokio::spawn(tracing::Instrument::instrument(handler.run(ctx), span));
@@ -358,7 +360,7 @@ async fn execute(
                     Ok(Err(TaskError::Fatal(e))) => Outcome::Failed { error: e, retryable: false },
                     Err(join) => Outcome::Failed { error: format!("the handler crashed: {join}"), retryable: false },
                 },
-                _ = tokio::time::sleep(timeout) => {
+                _ = tokio::time::sleep_until(deadline) => {
                     cancel.cancel();
                     run.abort();
                     Outcome::Failed { error: format!("timed out after {} ms", timeout.as_millis()), retryable: true }
