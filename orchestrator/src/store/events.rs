@@ -1,5 +1,6 @@
 //! The coordination event log (`coordination_events`): append in the caller's transaction,
-//! read pages of it back (a row of a kind this version does not know is skipped, not an error).
+//! read pages of it back (a row of a kind this version does not know is skipped, not an error;
+//! a [`Page`] still counts it and ends at its id, so readers page past it).
 
 use chrono::{DateTime, Utc};
 use domain::{

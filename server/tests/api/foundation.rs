@@ -1,4 +1,5 @@
-//! Start-up, health, errors and the WebSocket.
+//! Start-up (one process, and two on one new database), health, errors, the WebSocket
+//! (replay, lag), and a real server process killed mid-build and taken over by another.
 
 use std::time::Duration;
 
