@@ -918,3 +918,133 @@ pub async fn has_key(db: impl PgExecutor<'_>, workflow: WorkflowId, key: &str) -
             .await?,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::{agent::Capability, dag::TaskSpec, ids::LOCAL_USER_ID, status::ExecutionMode};
+    use serde_json::json;
+    use sqlx::PgPool;
+
+    use super::*;
+    use crate::store::workflows::{self, NewWorkflow, TaskLimits};
+
+    /// An online agent with one capability; returns its id.
+    async fn agent(pool: &PgPool, name: &str, capability: Capability, concurrency: i32) -> Uuid {
+        let id: Uuid = sqlx::query_scalar(
+            "insert into agents (name, kind, capabilities, max_concurrency, owner_id)
+             values ($1, 'custom', array[$2], $3, $4) returning id",
+        )
+        .bind(name)
+        .bind(capability.as_str())
+        .bind(concurrency)
+        .bind(LOCAL_USER_ID.0)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query("insert into agent_states (agent_id, status) values ($1, 'online')")
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A running workflow of independent tasks, each `(key, required capability, priority)`.
+    async fn workflow(pool: &PgPool, tasks: &[(&str, Capability, i16)]) {
+        let now = Utc::now();
+        let dag = domain::dag::validate(
+            tasks
+                .iter()
+                .map(|(key, cap, _)| TaskSpec {
+                    id: (*key).into(),
+                    description: String::new(),
+                    kind: "noop".into(),
+                    dependencies: vec![],
+                    required_capabilities: vec![*cap],
+                    estimated_duration: 1,
+                    input: serde_json::Value::Null,
+                })
+                .collect(),
+        )
+        .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let id = workflows::create(
+            &mut conn,
+            NewWorkflow {
+                owner_id: LOCAL_USER_ID,
+                build_id: None,
+                name: "w".into(),
+                description: String::new(),
+                requirements: vec![],
+                constraints: json!({}),
+                execution_strategy: ExecutionMode::Parallel,
+                confidence: None,
+                max_duration: None,
+                limits: TaskLimits::default(),
+                dag: &dag,
+            },
+        )
+        .await
+        .unwrap();
+        workflows::start(&mut conn, id, None, ExecutionMode::Parallel, now)
+            .await
+            .unwrap();
+        for (key, _, priority) in tasks {
+            sqlx::query("update tasks set priority = $2 where key = $1")
+                .bind(key)
+                .bind(priority)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+    }
+
+    async fn claim_one(pool: &PgPool) -> Vec<(String, String)> {
+        let mut tx = pool.begin().await.unwrap();
+        let claimed = claim(
+            &mut tx,
+            &ClaimRequest {
+                limit: 1,
+                lease: Duration::from_secs(30),
+                worker: "test",
+                agents: None,
+                now: Utc::now() + chrono::Duration::seconds(1),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        claimed.into_iter().map(|t| (t.key, t.agent.name)).collect()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn work_only_a_full_agent_could_do_does_not_block_work_a_free_agent_can(pool: PgPool) {
+        // The coder is busy with `first`; `second` (coding, more urgent) must wait for it,
+        // and must not keep the designer's task from being claimed meanwhile.
+        agent(&pool, "coder", Capability::CodeGeneration, 1).await;
+        workflow(&pool, &[("first", Capability::CodeGeneration, 20)]).await;
+        assert_eq!(claim_one(&pool).await, [("first".into(), "coder".into())]);
+        agent(&pool, "designer", Capability::UiDesign, 1).await;
+        workflow(
+            &pool,
+            &[
+                ("second", Capability::CodeGeneration, 10),
+                ("styles", Capability::UiDesign, 0),
+            ],
+        )
+        .await;
+
+        assert_eq!(claim_one(&pool).await, [("styles".into(), "designer".into())]);
+        assert_eq!(claim_one(&pool).await, [], "only the busy coder can run `second`");
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_task_goes_only_to_an_agent_with_its_capabilities_however_idle_another_is(pool: PgPool) {
+        // The coder has more free slots than the designer, and the designer's task still
+        // goes to the designer.
+        agent(&pool, "coder", Capability::CodeGeneration, 5).await;
+        agent(&pool, "designer", Capability::UiDesign, 1).await;
+        workflow(&pool, &[("styles", Capability::UiDesign, 0)]).await;
+        assert_eq!(claim_one(&pool).await, [("styles".into(), "designer".into())]);
+    }
+}
