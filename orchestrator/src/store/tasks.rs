@@ -1000,11 +1000,16 @@ mod tests {
     }
 
     async fn claim_one(pool: &PgPool) -> Vec<(String, String)> {
+        claim_up_to(pool, 1).await
+    }
+
+    /// One claim of up to `limit` tasks: what was claimed, by key, with the agent's name.
+    async fn claim_up_to(pool: &PgPool, limit: usize) -> Vec<(String, String)> {
         let mut tx = pool.begin().await.unwrap();
         let claimed = claim(
             &mut tx,
             &ClaimRequest {
-                limit: 1,
+                limit,
                 lease: Duration::from_secs(30),
                 worker: "test",
                 agents: None,
@@ -1046,5 +1051,23 @@ mod tests {
         agent(&pool, "designer", Capability::UiDesign, 1).await;
         workflow(&pool, &[("styles", Capability::UiDesign, 0)]).await;
         assert_eq!(claim_one(&pool).await, [("styles".into(), "designer".into())]);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn one_claim_gives_no_agent_more_tasks_than_its_free_slots(pool: PgPool) {
+        agent(&pool, "one", Capability::CodeGeneration, 1).await;
+        agent(&pool, "two", Capability::CodeGeneration, 1).await;
+        workflow(
+            &pool,
+            &[
+                ("a", Capability::CodeGeneration, 0),
+                ("b", Capability::CodeGeneration, 0),
+                ("c", Capability::CodeGeneration, 0),
+            ],
+        )
+        .await;
+        let mut agents: Vec<String> = claim_up_to(&pool, 3).await.into_iter().map(|(_, a)| a).collect();
+        agents.sort();
+        assert_eq!(agents, ["one", "two"], "one task each, the third waits");
     }
 }
