@@ -1070,4 +1070,37 @@ mod tests {
         agents.sort();
         assert_eq!(agents, ["one", "two"], "one task each, the third waits");
     }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_claim_records_the_agents_load_and_says_once_that_it_turned_busy(pool: PgPool) {
+        let wide = agent(&pool, "wide", Capability::CodeGeneration, 3).await;
+        workflow(
+            &pool,
+            &[
+                ("a", Capability::CodeGeneration, 0),
+                ("b", Capability::CodeGeneration, 0),
+                ("c", Capability::CodeGeneration, 0),
+            ],
+        )
+        .await;
+        let state = || async {
+            sqlx::query_as::<_, (String, i32, i64)>(
+                "select s.status, s.current_load,
+                        (select count(*) from coordination_events e
+                         where e.kind = 'agent.status_changed' and e.agent_id = s.agent_id
+                           and e.payload->>'from' = 'online' and e.payload->>'to' = 'busy')
+                 from agent_states s where s.agent_id = $1",
+            )
+            .bind(wide)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        };
+
+        assert_eq!(claim_up_to(&pool, 2).await.len(), 2);
+        assert_eq!(state().await, ("busy".into(), 2, 1));
+        // Already busy: its load grows, and no second "turned busy".
+        assert_eq!(claim_up_to(&pool, 2).await.len(), 1);
+        assert_eq!(state().await, ("busy".into(), 3, 1));
+    }
 }
