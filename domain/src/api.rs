@@ -382,6 +382,12 @@ pub struct BuildConfig {
     /// tasks use the offline generator (the server's `--build-max-secs` when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_seconds: Option<u64>,
+    /// Tasks in which the model may fail (its answer still rejected after a repair, or its
+    /// call failing) before the build stops asking it, while it has succeeded in fewer
+    /// tasks than it failed: the remaining model tasks, and calls still running, use the
+    /// offline generator (2 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_model_failures: Option<u32>,
 }
 
 /// `POST /api/nexus-forge/build` body.

@@ -82,6 +82,11 @@ impl Orchestrator {
                 ceilings.max_build_llm_calls
             )));
         }
+        if config.max_model_failures.is_some_and(|n| !(1..=1_000).contains(&n)) {
+            return Err(Error::BadRequest(
+                "config.max_model_failures must be from 1 to 1000".into(),
+            ));
+        }
         match config.max_seconds {
             Some(s) if s == 0 || s > ceilings.build_max_secs => {
                 return Err(Error::BadRequest(format!(

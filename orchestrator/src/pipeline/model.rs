@@ -6,6 +6,16 @@
 //! `build.fallback` event says so. Budgets are the exception: a build over its token or
 //! call budget, or repeating the same request, fails with the reason instead.
 //!
+//! A model that keeps failing is not asked again. Each model task's outcome is added to the
+//! build's record (`projects.model_accepted`, `model_failed`; a failure is an answer still
+//! rejected after the repair round, or a call that failed). Once the model has failed in
+//! more tasks than it succeeded in, a task gets no repair round; once it has failed in
+//! `config.max_model_failures` tasks (2 by default) and in more than it succeeded in, the
+//! build stops asking it: the remaining model tasks use the offline generator at once, and
+//! calls still running in this process are abandoned, each with a `build.fallback` saying
+//! why. A small local model that writes plausible but wrong answers so costs a build a few
+//! calls instead of two per task.
+//!
 //! Bounded size and time:
 //! - Each request is fitted to the model's context (`crate::llm::context::fit`: trimmed,
 //!   `max_tokens` capped) before it is sent; a model whose context cannot hold it is not
@@ -50,6 +60,9 @@ pub const DEFAULT_MAX_CALLS: u32 = 100;
 /// Wall-clock seconds a build may spend on models unless its config (or the server) says
 /// otherwise.
 pub const DEFAULT_MAX_SECONDS: u64 = 900;
+/// Tasks of one build in which the model may fail before the build stops asking it (while
+/// it has succeeded in fewer), unless the build's config says otherwise.
+pub const DEFAULT_MAX_MODEL_FAILURES: u32 = 2;
 /// Time a task keeps, before its own timeout, to store a fallback's output.
 const TASK_MARGIN: Duration = Duration::from_secs(15);
 /// Least time between two `task.progress` events of one call.
@@ -109,6 +122,51 @@ fn identical_calls() -> &'static Mutex<HashMap<(BuildId, u64), u32>> {
     CALLS.get_or_init(Default::default)
 }
 
+/// Builds whose model this process has stopped asking, with why and since when: a call
+/// still running for one of them is abandoned (another process learns it from the build's
+/// record before its next call).
+fn given_up() -> &'static Mutex<HashMap<BuildId, (Instant, String)>> {
+    static GIVEN_UP: OnceLock<Mutex<HashMap<BuildId, (Instant, String)>>> = OnceLock::new();
+    GIVEN_UP.get_or_init(Default::default)
+}
+
+/// Why this process stopped asking the build's model, if it did.
+fn given_up_on(build: BuildId) -> Option<String> {
+    let map = given_up().lock().unwrap_or_else(|e| e.into_inner());
+    map.get(&build).map(|(_, why)| why.clone())
+}
+
+/// Remembers that the build's model is not to be asked again (and forgets builds given up
+/// on more than an hour ago: no build runs that long).
+fn give_up_on(build: BuildId, why: &str) {
+    let mut map = given_up().lock().unwrap_or_else(|e| e.into_inner());
+    map.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(3600));
+    map.entry(build).or_insert_with(|| (Instant::now(), why.to_owned()));
+}
+
+/// Why the build stops asking its model, if it does: the model failed in at least `limit`
+/// tasks, and in more than it succeeded in.
+pub(crate) fn stop_asking(record: store::builds::ModelRecord, limit: u32, model: &str) -> Option<String> {
+    let failed = u32::try_from(record.failed).unwrap_or(0);
+    let accepted = u32::try_from(record.accepted).unwrap_or(0);
+    (failed >= limit && failed > accepted).then(|| {
+        format!(
+            "{model} failed in {failed} tasks of this build (answers rejected after a repair, or calls that \
+             failed) and succeeded in {accepted}; the remaining tasks use the offline generator"
+        )
+    })
+}
+
+/// Repairs a task may ask for: none once the model has failed in more tasks of the build
+/// than it succeeded in (its repairs have not been working).
+fn repairs_allowed(record: store::builds::ModelRecord) -> u32 {
+    if record.failed > record.accepted {
+        0
+    } else {
+        MAX_REPAIRS
+    }
+}
+
 fn request_hash(provider: &str, req: &LlmRequest) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     provider.hash(&mut h);
@@ -152,8 +210,22 @@ pub(crate) async fn generate<T>(
     let max_tokens = usage.config.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
     let max_calls = usage.config.max_llm_calls.unwrap_or(DEFAULT_MAX_CALLS);
     let max_seconds = usage.config.max_seconds.unwrap_or(DEFAULT_MAX_SECONDS);
+    let max_failures = usage.config.max_model_failures.unwrap_or(DEFAULT_MAX_MODEL_FAILURES);
     let offline = provider.name() == "offline";
     let model_name = model.clone().unwrap_or_else(|| provider.model().to_owned());
+    // The outcome of this task goes into the build's record (not for the offline provider,
+    // which never fails and is what the others fall back to).
+    let model_label = model_name.as_str();
+    let judge = |accepted: bool| async move {
+        if offline {
+            return Ok(());
+        }
+        let record = store::builds::record_model(ctx.db(), build, accepted).await.retry()?;
+        if let Some(why) = stop_asking(record, max_failures, model_label) {
+            give_up_on(build, &why);
+        }
+        Ok::<_, TaskError>(())
+    };
     let created_at = usage.created_at;
     let time_left = || {
         // Wall-clock time, not the orchestrator's clock: this bounds what a person waits.
@@ -191,6 +263,12 @@ pub(crate) async fn generate<T>(
                 "the build's model-call budget is used up ({} of {max_calls} calls)",
                 spent.llm_calls
             )));
+        }
+        if !offline {
+            let why = stop_asking(spent.model, max_failures, &model_name).or_else(|| given_up_on(build));
+            if let Some(why) = why {
+                return fall_back(ctx, build, ask.purpose, why, fallback).await;
+            }
         }
         let key = (build, request_hash(provider.name(), &req));
         let repeats = {
@@ -263,6 +341,11 @@ pub(crate) async fn generate<T>(
                     return fall_back(ctx, build, ask.purpose, why_out_of_time, fallback).await;
                 }
                 _ = ticks.tick() => {
+                    if let Some(why) = given_up_on(build).filter(|_| !offline) {
+                        let used = context::prompt_tokens(&req).saturating_add(*tokens_rx.borrow());
+                        store::builds::charge(ctx.db(), build, used).await.retry()?;
+                        return fall_back(ctx, build, ask.purpose, why, fallback).await;
+                    }
                     let n = *tokens_rx.borrow();
                     if n > reported && last_report.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
                         reported = n;
@@ -278,6 +361,7 @@ pub(crate) async fn generate<T>(
             Ok(r) => r,
             Err(LlmError::Unsupported(why)) => return Err(fatal(why)),
             Err(e) => {
+                judge(false).await?;
                 let reason = format!("the model call failed: {e}");
                 return fall_back(ctx, build, ask.purpose, reason, fallback).await;
             }
@@ -303,13 +387,14 @@ pub(crate) async fn generate<T>(
         let text = strip_fences(&response.text);
         match accept(text) {
             Ok(value) => {
+                judge(true).await?;
                 return Ok((
                     value,
                     Source::Model {
                         provider: provider.name().to_owned(),
                         repairs: attempt,
                     },
-                ))
+                ));
             }
             Err(problems) if offline => {
                 // The offline provider would answer the same again; this is a bug, not noise.
@@ -319,7 +404,7 @@ pub(crate) async fn generate<T>(
                     problems.join("; ")
                 )));
             }
-            Err(problems) if attempt < MAX_REPAIRS => {
+            Err(problems) if attempt < repairs_allowed(spent.model) => {
                 tracing::info!(
                     purpose = ask.purpose,
                     problems = problems.len(),
@@ -330,12 +415,12 @@ pub(crate) async fn generate<T>(
                 attempt += 1;
             }
             Err(problems) => {
+                judge(false).await?;
                 let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
-                let reason = format!(
-                    "the model's answer was rejected {} times: {}",
-                    attempt + 1,
-                    shown.join("; ")
-                );
+                let reason = match attempt {
+                    0 => format!("the model's answer was rejected: {}", shown.join("; ")),
+                    n => format!("the model's answer was rejected {} times: {}", n + 1, shown.join("; ")),
+                };
                 return fall_back(ctx, build, ask.purpose, reason, fallback).await;
             }
         }
@@ -389,7 +474,34 @@ async fn fall_back<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::strip_fences;
+    use super::{repairs_allowed, stop_asking, strip_fences, MAX_REPAIRS};
+    use crate::store::builds::ModelRecord;
+
+    fn record(accepted: i32, failed: i32) -> ModelRecord {
+        ModelRecord { accepted, failed }
+    }
+
+    #[test]
+    fn a_build_stops_asking_a_model_that_failed_often_and_more_than_it_succeeded() {
+        assert_eq!(stop_asking(record(0, 1), 2, "m"), None, "one failure is not enough");
+        let why = stop_asking(record(0, 2), 2, "tiny").expect("two failures, no success");
+        assert!(
+            why.starts_with("tiny failed in 2 tasks") && why.contains("succeeded in 0"),
+            "{why}"
+        );
+        assert_eq!(stop_asking(record(2, 2), 2, "m"), None, "as many successes");
+        assert!(stop_asking(record(2, 3), 2, "m").is_some());
+        assert_eq!(stop_asking(record(0, 2), 3, "m"), None, "under a higher limit");
+        assert!(stop_asking(record(0, 1), 1, "m").is_some());
+    }
+
+    #[test]
+    fn a_model_failing_more_than_it_succeeds_gets_no_repair_round() {
+        assert_eq!(repairs_allowed(record(0, 0)), MAX_REPAIRS);
+        assert_eq!(repairs_allowed(record(1, 1)), MAX_REPAIRS);
+        assert_eq!(repairs_allowed(record(0, 1)), 0);
+        assert_eq!(repairs_allowed(record(2, 3)), 0);
+    }
 
     #[test]
     fn fences_are_stripped_and_plain_answers_kept() {

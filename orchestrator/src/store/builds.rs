@@ -128,6 +128,8 @@ pub struct Usage {
     pub tokens_used: i64,
     /// Model calls made.
     pub llm_calls: i32,
+    /// How its model has done so far.
+    pub model: ModelRecord,
     /// Its options (limits and provider).
     pub config: BuildConfig,
     /// Its prompt.
@@ -144,17 +146,19 @@ pub struct Usage {
 /// [`Error::NotFound`].
 pub async fn usage(db: impl PgExecutor<'_>, id: BuildId) -> Result<Usage> {
     // language=PostgreSQL
-    let row: Option<(i64, i32, serde_json::Value, String, Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "select tokens_used, llm_calls, config, prompt, owner_id, created_at from projects where id = $1",
+    let row: Option<(i64, i32, i32, i32, serde_json::Value, String, Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "select tokens_used, llm_calls, model_accepted, model_failed, config, prompt, owner_id, created_at
+         from projects where id = $1",
     )
     .bind(id.0)
     .fetch_optional(db)
     .await?;
-    let (tokens_used, llm_calls, config, prompt, owner, created_at) =
+    let (tokens_used, llm_calls, accepted, failed, config, prompt, owner, created_at) =
         row.ok_or_else(|| Error::not_found("build", id))?;
     Ok(Usage {
         tokens_used,
         llm_calls,
+        model: ModelRecord { accepted, failed },
         config: serde_json::from_value(config).unwrap_or_default(),
         prompt,
         owner_id: UserId(owner),
@@ -176,6 +180,33 @@ pub async fn charge(db: impl PgExecutor<'_>, id: BuildId, tokens: u32) -> Result
     .bind(i64::from(tokens))
     .fetch_one(db)
     .await?)
+}
+
+/// How a build's model has done: tasks whose answer was accepted, and tasks where it failed
+/// (its answer rejected after the repair round, or its call failed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelRecord {
+    /// Tasks whose model answer was accepted.
+    pub accepted: i32,
+    /// Tasks where the model failed.
+    pub failed: i32,
+}
+
+/// Adds one task's outcome to the build's [`ModelRecord`]; returns the new record.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_model(db: impl PgExecutor<'_>, id: BuildId, accepted: bool) -> Result<ModelRecord> {
+    // language=PostgreSQL
+    let (accepted, failed) = sqlx::query_as(
+        "update projects set model_accepted = model_accepted + $2::int, model_failed = model_failed + 1 - $2::int
+         where id = $1 returning model_accepted, model_failed",
+    )
+    .bind(id.0)
+    .bind(i32::from(accepted))
+    .fetch_one(db)
+    .await?;
+    Ok(ModelRecord { accepted, failed })
 }
 
 /// Gives the build of a workflow that just finished (or was stopped) its final status, in

@@ -35,7 +35,11 @@ enum Pace {
 struct Fake {
     context: u32,
     pace: Pace,
+    /// A pace for the requests whose system prompt starts with this, instead.
+    special: Option<(&'static str, Pace)>,
     requests: Arc<Mutex<Vec<Value>>>,
+    /// The system prompts of the answers streamed to their end (`[DONE]` sent).
+    finished: Arc<Mutex<Vec<String>>>,
 }
 
 async fn props(State(f): State<Fake>) -> Json<Value> {
@@ -55,34 +59,43 @@ fn chunk(content: &str) -> String {
 }
 
 async fn chat(State(f): State<Fake>, Json(body): Json<Value>) -> impl IntoResponse {
+    let system = body["messages"][0]["content"].as_str().unwrap_or("").to_owned();
     f.requests.lock().unwrap().push(body);
-    let pace = f.pace;
-    let stream = futures::stream::unfold(0usize, move |i| async move {
-        let item = match pace {
-            Pace::Slow { chunks, every } => {
-                if i > chunks {
-                    return None;
+    let pace = match f.special {
+        Some((start, pace)) if system.starts_with(start) => pace,
+        _ => f.pace,
+    };
+    let finished = f.finished.clone();
+    let stream = futures::stream::unfold(0usize, move |i| {
+        let (finished, system) = (finished.clone(), system.clone());
+        async move {
+            let item = match pace {
+                Pace::Slow { chunks, every } => {
+                    if i > chunks {
+                        return None;
+                    }
+                    if i > 0 {
+                        tokio::time::sleep(every).await;
+                    }
+                    if i == chunks {
+                        finished.lock().unwrap().push(system);
+                        "data: [DONE]\n\n".to_owned()
+                    } else {
+                        // Plausible but not what the validators want: every task repairs, then
+                        // falls back, as SmolLM2 does.
+                        chunk(&format!("word{i} "))
+                    }
                 }
-                if i > 0 {
-                    tokio::time::sleep(every).await;
+                Pace::Stall => {
+                    if i > 0 {
+                        std::future::pending::<()>().await;
+                    }
+                    // A keep-alive comment and one token, then silence.
+                    format!(": keep-alive\n\n{}", chunk("{\"name\":"))
                 }
-                if i == chunks {
-                    "data: [DONE]\n\n".to_owned()
-                } else {
-                    // Plausible but not what the validators want: every task repairs, then
-                    // falls back, as SmolLM2 does.
-                    chunk(&format!("word{i} "))
-                }
-            }
-            Pace::Stall => {
-                if i > 0 {
-                    std::future::pending::<()>().await;
-                }
-                // A keep-alive comment and one token, then silence.
-                format!(": keep-alive\n\n{}", chunk("{\"name\":"))
-            }
-        };
-        Some((Ok::<_, Infallible>(item), i + 1))
+            };
+            Some((Ok::<_, Infallible>(item), i + 1))
+        }
     });
     (
         [
@@ -95,20 +108,27 @@ async fn chat(State(f): State<Fake>, Json(body): Json<Value>) -> impl IntoRespon
 
 /// Starts the fake on 127.0.0.1:0; returns its base URL (with `/v1`) and its request log.
 async fn fake_model(context: u32, pace: Pace) -> (String, Arc<Mutex<Vec<Value>>>) {
-    let requests = Arc::new(Mutex::new(Vec::new()));
+    let f = start_fake(Fake {
+        context,
+        pace,
+        special: None,
+        requests: Default::default(),
+        finished: Default::default(),
+    })
+    .await;
+    (f.0, f.1.requests)
+}
+
+async fn start_fake(fake: Fake) -> (String, Fake) {
     let app = Router::new()
         .route("/props", get(props))
         .route("/v1/models", get(models))
         .route("/v1/chat/completions", post(chat))
-        .with_state(Fake {
-            context,
-            pace,
-            requests: requests.clone(),
-        });
+        .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/v1"), requests)
+    (format!("http://{addr}/v1"), fake)
 }
 
 /// The server with the openai provider pointed at `base`.
@@ -194,14 +214,22 @@ async fn a_slow_local_model_gets_requests_sized_for_its_context_and_shows_progre
     assert_eq!(openai["fits"], true, "{openai}");
 
     let started = Instant::now();
-    let id = start(&app, json!({})).await;
+    // Every answer is rejected: without a high failure limit the build would stop asking
+    // after two tasks, and this test wants every kind of request.
+    let id = start(&app, json!({ "max_model_failures": 1000 })).await;
     let b = wait_done(&app, &id, Duration::from_secs(90)).await;
     assert_eq!(b["status"], "completed", "{b}");
     let took = started.elapsed();
 
     let requests = requests.lock().unwrap().clone();
-    // analysis, reflection, stylesheet, logo, icons and the entities, each with a repair.
-    assert!(requests.len() >= 10, "{} requests", requests.len());
+    // analysis (with its repair), reflection, stylesheet, logo, icons and the entities: no
+    // repair after the first failure, as the model has failed more than it succeeded.
+    let systems: std::collections::HashSet<&str> = requests
+        .iter()
+        .map(|r| r["messages"][0]["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems.len(), 6, "every kind of request was made");
+    assert!(requests.len() > systems.len(), "{} requests", requests.len());
     for r in &requests {
         let max_tokens = r["max_tokens"]
             .as_u64()
@@ -279,10 +307,11 @@ async fn a_stalled_stream_is_cut_by_the_stall_clock_and_the_build_falls_back(poo
     assert!(!fallbacks.is_empty());
     let reasons: Vec<&str> = fallbacks.iter().map(|f| f["reason"].as_str().unwrap()).collect();
     assert!(reasons[0].contains("stopped sending for 1s"), "{reasons:?}");
+    // Two stalled tasks, and the build stops asking a model that keeps failing.
     assert!(
         reasons
             .iter()
-            .all(|r| r.contains("stall") || r.contains("calls are paused")),
+            .all(|r| r.contains("stall") || r.contains("calls are paused") || r.contains("failed in 2 tasks")),
         "{reasons:?}"
     );
     assert!(!requests.lock().unwrap().is_empty());
@@ -497,4 +526,99 @@ async fn the_api_key_is_sent_to_the_provider_and_never_written_to_the_log(pool: 
     .await
     .unwrap();
     assert!(events.iter().all(|e| !e.contains(&KEY[10..30])));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_model_that_keeps_failing_is_not_asked_again_and_its_running_calls_are_dropped(pool: PgPool) {
+    // Every answer is rejected. The stylesheet's answer would stream for a minute.
+    let garbage = Pace::Slow {
+        chunks: 3,
+        every: Duration::from_millis(300),
+    };
+    let minute = Pace::Slow {
+        chunks: 600,
+        every: Duration::from_millis(100),
+    };
+    let (base, fake) = start_fake(Fake {
+        context: 8192,
+        pace: garbage,
+        special: Some(("You are the design agent", minute)),
+        requests: Default::default(),
+        finished: Default::default(),
+    })
+    .await;
+    let app = app_with_model(pool.clone(), &base, |_| {}).await;
+
+    // The default: two failed tasks (the analysis, then the reflection) and the build stops
+    // asking; only the first task gets a repair round.
+    let id = start(&app, json!({})).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let purposes: Vec<String> = {
+        let requests = fake.requests.lock().unwrap();
+        requests
+            .iter()
+            .map(|r| r["messages"][0]["content"].as_str().unwrap()[..20].to_owned())
+            .collect()
+    };
+    assert_eq!(purposes.len(), 3, "analysis, its repair, the reflection: {purposes:?}");
+    assert_eq!(b["llm_calls"], 3, "{b}");
+    let fallbacks = events(&pool, &id, "build.fallback").await;
+    let reason = |purpose: &str| {
+        fallbacks
+            .iter()
+            .find(|f| f["purpose"] == purpose)
+            .and_then(|f| f["reason"].as_str())
+            .unwrap_or_else(|| panic!("no {purpose} fallback: {fallbacks:?}"))
+            .to_owned()
+    };
+    assert!(reason("analysis").contains("rejected 2 times"), "{fallbacks:?}");
+    assert!(
+        reason("reflection").starts_with("the model's answer was rejected: "),
+        "no repair round for a model that failed more than it succeeded: {fallbacks:?}"
+    );
+    for later in ["stylesheet", "logo", "icons", "entity_module"] {
+        let r = reason(later);
+        assert!(
+            r.contains("fake-local failed in 2 tasks of this build") && r.contains("succeeded in 0"),
+            "{later}: {r}"
+        );
+    }
+    let (accepted, failed): (i32, i32) =
+        sqlx::query_as("select model_accepted, model_failed from projects where id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((accepted, failed), (0, 2));
+
+    // Allowed three failures, the build reaches the parallel tasks still asking: the
+    // third failure (a quick asset answer) stops the stylesheet's call while it streams.
+    fake.requests.lock().unwrap().clear();
+    let id = start(&app, json!({ "max_model_failures": 3 })).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let stylesheet = events(&pool, &id, "build.fallback")
+        .await
+        .into_iter()
+        .find(|f| f["purpose"] == "stylesheet")
+        .expect("a stylesheet fallback");
+    let why = stylesheet["reason"].as_str().unwrap();
+    assert!(why.contains("failed in 3 tasks"), "{why}");
+    let asked: Vec<Value> = fake.requests.lock().unwrap().clone();
+    assert!(
+        asked.iter().any(|r| r["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("You are the design agent")),
+        "the stylesheet was asked"
+    );
+    // Its minute-long answer was dropped part-way.
+    let finished = fake.finished.lock().unwrap().clone();
+    assert!(!finished.is_empty());
+    assert!(
+        finished.iter().all(|s| !s.starts_with("You are the design agent")),
+        "the stylesheet's answer streamed to its end"
+    );
+    app.stop().await;
 }
