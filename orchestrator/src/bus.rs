@@ -197,3 +197,100 @@ async fn recv(listener: &mut Option<PgListener>) -> bool {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::PgConnection;
+
+    use super::*;
+
+    /// Appends a row and returns its id.
+    async fn insert(conn: &mut PgConnection, kind: &str) -> i64 {
+        sqlx::query_scalar("insert into coordination_events (kind) values ($1) returning id")
+            .bind(kind)
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    async fn next(rx: &mut broadcast::Receiver<Arc<CoordinationEvent>>) -> i64 {
+        tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an event within 10 s")
+            .expect("no lag")
+            .id
+            .0
+    }
+
+    /// Nothing arrives for `window`.
+    async fn quiet(rx: &mut broadcast::Receiver<Arc<CoordinationEvent>>, window: Duration) {
+        if let Ok(e) = tokio::time::timeout(window, rx.recv()).await {
+            panic!("published too early: {e:?}");
+        }
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_bridge_publishes_committed_events_once_in_id_order_waiting_at_a_gap(pool: PgPool) {
+        let mut conn = pool.acquire().await.unwrap();
+        let old = insert(&mut conn, "agent.status_changed").await;
+        let bus = EventBus::new(4096);
+        let mut rx = bus.subscribe();
+        let stop = CancellationToken::new();
+        let bridge = tokio::spawn(bus.clone().run_bridge(pool.clone(), stop.clone()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while bus.watermark().0 != old {
+            assert!(Instant::now() < deadline, "the bridge starts at the newest event");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        // An id handed out to a transaction still open holds up a later committed one.
+        let mut open = pool.begin().await.unwrap();
+        let held = insert(&mut open, "agent.status_changed").await;
+        let later = insert(&mut conn, "task.started").await;
+        assert!(held < later);
+        quiet(&mut rx, Duration::from_millis(500)).await;
+        assert_eq!(bus.watermark().0, old, "nothing past the gap is published");
+        open.commit().await.unwrap();
+        assert_eq!(next(&mut rx).await, held, "the event before the gap was not published");
+        assert_eq!(next(&mut rx).await, later);
+        assert_eq!(bus.watermark().0, later);
+
+        // An id that never commits is stepped over once the gap has waited long enough.
+        let mut lost = pool.begin().await.unwrap();
+        let hole = insert(&mut lost, "task.started").await;
+        let after_hole = insert(&mut conn, "task.started").await;
+        let waited = Instant::now();
+        lost.rollback().await.unwrap();
+        assert_eq!(
+            next(&mut rx).await,
+            after_hole,
+            "the hole at {hole} was never stepped over"
+        );
+        assert!(waited.elapsed() >= GAP_TIMEOUT - Duration::from_millis(100));
+
+        // A row of a kind this version does not know moves the watermark and is not sent.
+        let unknown = insert(&mut conn, "future.kind").await;
+        let known = insert(&mut conn, "task.started").await;
+        assert_eq!(
+            next(&mut rx).await,
+            known,
+            "the unknown kind {unknown} was sent or waited on"
+        );
+        assert_eq!(bus.watermark().0, known);
+
+        // A burst bigger than one read arrives whole and in order.
+        let burst: Vec<i64> = sqlx::query_scalar(
+            "insert into coordination_events (kind) select 'task.started' from generate_series(1, 1500) returning id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let mut got = Vec::new();
+        while got.len() < burst.len() {
+            got.push(next(&mut rx).await);
+        }
+        assert_eq!(got, burst);
+        stop.cancel();
+        bridge.await.unwrap();
+    }
+}
