@@ -1103,4 +1103,20 @@ mod tests {
         assert_eq!(claim_up_to(&pool, 2).await.len(), 1);
         assert_eq!(state().await, ("busy".into(), 3, 1));
     }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn free_slots_elsewhere_do_not_let_a_full_agent_take_more(pool: PgPool) {
+        // Two slots in all, but only one can run code: the second coding task waits.
+        agent(&pool, "coder", Capability::CodeGeneration, 1).await;
+        agent(&pool, "designer", Capability::UiDesign, 1).await;
+        workflow(
+            &pool,
+            &[
+                ("a", Capability::CodeGeneration, 0),
+                ("b", Capability::CodeGeneration, 0),
+            ],
+        )
+        .await;
+        assert_eq!(claim_up_to(&pool, 2).await.len(), 1);
+    }
 }
