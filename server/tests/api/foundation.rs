@@ -548,3 +548,65 @@ async fn a_server_killed_mid_build_is_taken_over_by_another_and_nothing_runs_twi
     drop(b);
     drop_database(&url, &db).await;
 }
+
+/// A socket's greeting: the bus's watermark, once it has stopped moving and covers `at_least`.
+async fn settled_watermark(app: &crate::helpers::TestApp, at_least: i64) -> (Ws, i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut ws = ws_connect(app, &app.token, None).await.unwrap();
+        let ServerMessage::Hello { latest_event_id, .. } = next_message(&mut ws).await else {
+            panic!("no hello");
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut again = ws_connect(app, &app.token, None).await.unwrap();
+        let ServerMessage::Hello {
+            latest_event_id: now, ..
+        } = next_message(&mut again).await
+        else {
+            panic!("no hello");
+        };
+        if latest_event_id == now && now.0 >= at_least {
+            return (ws, now.0);
+        }
+        assert!(std::time::Instant::now() < deadline, "the watermark never settled");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_websocket_replays_up_to_5000_events_and_beyond_that_says_resync(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "insert into coordination_events (kind, workflow_id, payload)
+         select 'task.progress', $1, '{}' from generate_series(1, 5001) returning id",
+    )
+    .bind(WF)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let (mut ws, watermark) = settled_watermark(&app, *ids.last().unwrap()).await;
+
+    // Exactly 5,000 ids behind: replayed, every one of ours in the range, in order.
+    subscribe(&mut ws, Some(domain::ids::EventId(watermark - 5_000))).await;
+    let expected: Vec<i64> = ids.iter().copied().filter(|id| *id > watermark - 5_000).collect();
+    let mut got = Vec::new();
+    let replayed = loop {
+        match next_message(&mut ws).await {
+            ServerMessage::Event { event } => got.push(event.id.0),
+            ServerMessage::Subscribed { replayed, .. } => break replayed,
+            other => panic!("5,000 behind must replay, got {other:?}"),
+        }
+    };
+    assert_eq!(got, expected);
+    assert_eq!(replayed, expected.len() as u64);
+
+    // One more: told to resync instead, and nothing is replayed.
+    let mut late = ws_connect(&app, &app.token, None).await.unwrap();
+    next_message(&mut late).await;
+    subscribe(&mut late, Some(domain::ids::EventId(watermark - 5_001))).await;
+    assert!(matches!(next_message(&mut late).await, ServerMessage::Resync { .. }));
+    assert!(matches!(
+        next_message(&mut late).await,
+        ServerMessage::Subscribed { replayed: 0, .. }
+    ));
+    app.stop().await;
+}

@@ -757,3 +757,66 @@ async fn invitations_make_accounts_once(pool: PgPool) {
     );
     app.stop().await;
 }
+
+/// The next `subscribed` or `error`, skipping replayed events.
+async fn subscribe_answer(ws: &mut Ws) -> ServerMessage {
+    loop {
+        match next_message(ws).await {
+            ServerMessage::Event { .. } => {}
+            other => return other,
+        }
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_websocket_bounds_are_exact(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
+    next_message(&mut ws).await;
+    let topics = |n: usize| ClientMessage::Subscribe {
+        topics: (0..n).map(|_| Topic::All).collect(),
+        last_event_id: None,
+    };
+    let send = |msg: ClientMessage| Message::Text(serde_json::to_string(&msg).unwrap().into());
+
+    // 64 topics is the most one subscribe may name.
+    ws.send(send(topics(64))).await.unwrap();
+    assert!(matches!(
+        subscribe_answer(&mut ws).await,
+        ServerMessage::Subscribed { .. }
+    ));
+    ws.send(send(topics(65))).await.unwrap();
+    match subscribe_answer(&mut ws).await {
+        ServerMessage::Error { message } => assert!(message.contains("at most 64 topics"), "{message}"),
+        other => panic!("65 topics: {other:?}"),
+    }
+    // 0 is an event id (replay everything); -1 is not.
+    subscribe_all(&mut ws, Some(0)).await;
+    assert!(matches!(
+        subscribe_answer(&mut ws).await,
+        ServerMessage::Subscribed { .. }
+    ));
+    subscribe_all(&mut ws, Some(-1)).await;
+    assert!(matches!(subscribe_answer(&mut ws).await, ServerMessage::Error { .. }));
+
+    // A burst of twice the rate is allowed: with the four messages above, 30 pings are
+    // all answered.
+    for _ in 0..30 {
+        ws.send(send(ClientMessage::Ping)).await.unwrap();
+    }
+    for i in 0..30 {
+        match next_message(&mut ws).await {
+            ServerMessage::Pong => {}
+            ServerMessage::Event { .. } => {}
+            other => panic!("ping {i}: {other:?}"),
+        }
+    }
+
+    // A message just under 64 KiB is read (and answered), not a reason to close.
+    let mut big = ws_connect(&app, &app.token, None).await.unwrap();
+    next_message(&mut big).await;
+    let padded = format!("{{\"type\":\"ping\",\"pad\":\"{}\"}}", "x".repeat(60 * 1024));
+    big.send(Message::Text(padded.into())).await.unwrap();
+    assert_eq!(next_message(&mut big).await, ServerMessage::Pong);
+    app.stop().await;
+}
