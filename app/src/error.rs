@@ -66,6 +66,13 @@ impl FromServerFnError for AppError {
                 let e = e.answered();
                 e
             }
+            // On the server, what is deserialized is the request (a JSON body that does not
+            // decode into the arguments): also the caller's fault, and a 400. In the browser
+            // it is an answer that does not decode, which is a transport failure.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => {
+                AppError::BadRequest(format!("the arguments are not valid: {m}")).answered()
+            }
             other => AppError::Transport(other.to_string()),
         }
     }

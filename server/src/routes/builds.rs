@@ -117,8 +117,14 @@ async fn download(
     Ok((headers, zip.content).into_response())
 }
 
-async fn preview_root(Path((id, cap)): Path<(String, String)>) -> Redirect {
-    Redirect::permanent(&format!("/preview/{id}/{cap}/"))
+async fn preview_root(Path((id, cap)): Path<(String, String)>) -> Response {
+    // Both parts go back into a Location header: only a build id and a link's signature
+    // (URL-safe characters) can be a preview, anything else is not one.
+    let url_safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
+    if uuid::Uuid::parse_str(&id).is_err() || !url_safe(&cap) {
+        return preview_error(StatusCode::NOT_FOUND, "there is no preview at this address".into());
+    }
+    Redirect::permanent(&format!("/preview/{id}/{cap}/")).into_response()
 }
 
 async fn preview_index(

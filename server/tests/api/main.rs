@@ -11,3 +11,4 @@ mod llm;
 mod operations;
 mod orchestrator;
 mod security;
+mod sweep;
