@@ -999,6 +999,25 @@ mod tests {
         }
     }
 
+    /// Claims up to `limit` tasks and returns them whole.
+    async fn claimed(pool: &PgPool, limit: usize) -> Vec<ClaimedTask> {
+        let mut tx = pool.begin().await.unwrap();
+        let claimed = claim(
+            &mut tx,
+            &ClaimRequest {
+                limit,
+                lease: Duration::from_secs(30),
+                worker: "test",
+                agents: None,
+                now: Utc::now() + chrono::Duration::seconds(1),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        claimed
+    }
+
     async fn claim_one(pool: &PgPool) -> Vec<(String, String)> {
         claim_up_to(pool, 1).await
     }
@@ -1118,5 +1137,42 @@ mod tests {
         )
         .await;
         assert_eq!(claim_up_to(&pool, 2).await.len(), 1);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_failure_reported_after_the_workflow_stopped_cancels_the_task_instead_of_retrying_it(pool: PgPool) {
+        agent(&pool, "coder", Capability::CodeGeneration, 2).await;
+        workflow(&pool, &[("a", Capability::CodeGeneration, 0)]).await;
+        let task = claimed(&pool, 1).await.remove(0);
+        // The workflow is cancelled while the task runs; its handler then fails, retryably
+        // (as a handler stopped mid-call does).
+        sqlx::query("update workflows set status = 'cancelled'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        let done = complete(
+            &mut tx,
+            &[Completion {
+                task_id: task.id,
+                lease_id: task.lease_id,
+                outcome: Outcome::Failed {
+                    error: "stopped".into(),
+                    retryable: true,
+                },
+            }],
+            &RetryPolicy::default(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert!(done.lost.is_empty());
+        let state: String = sqlx::query_scalar("select state from tasks where id = $1")
+            .bind(task.id.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(state, "cancelled", "a stopped workflow's task is not retried");
     }
 }
