@@ -15,16 +15,20 @@
 //! the table will not change: replay-then-live (see `server/src/ws.rs`) relies on it. A row
 //! of a kind this version does not know (a newer version wrote it) is stepped over, never
 //! waited on.
+//!
+//! # One serialisation per event
+//! Subscribers share each event ([`Published`]), and with it the `/ws` frame that sends it:
+//! made by the first socket that needs it, then the same bytes for every other socket.
 
 use std::{
     sync::{
         atomic::{AtomicI64, Ordering},
-        Arc,
+        Arc, OnceLock,
     },
     time::{Duration, Instant},
 };
 
-use domain::{event::CoordinationEvent, ids::EventId};
+use domain::{event::CoordinationEvent, ids::EventId, ws::ServerMessage};
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -50,8 +54,46 @@ pub struct EventBus {
 }
 
 struct Inner {
-    tx: broadcast::Sender<Arc<CoordinationEvent>>,
+    tx: broadcast::Sender<Arc<Published>>,
     watermark: AtomicI64,
+}
+
+/// An event as the bus hands it out: one per event, shared by every subscriber.
+#[derive(Debug)]
+pub struct Published {
+    event: CoordinationEvent,
+    frame: OnceLock<Option<bytes::Bytes>>,
+}
+
+impl Published {
+    /// Wraps an event.
+    pub fn new(event: CoordinationEvent) -> Self {
+        Self {
+            event,
+            frame: OnceLock::new(),
+        }
+    }
+
+    /// The `/ws` text frame that sends this event (`ServerMessage::Event` as JSON): made
+    /// once, by whichever subscriber asks first, and shared by every other.
+    pub fn ws_frame(&self) -> Option<bytes::Bytes> {
+        self.frame
+            .get_or_init(|| {
+                let msg = ServerMessage::Event {
+                    event: self.event.clone(),
+                };
+                serde_json::to_vec(&msg).ok().map(bytes::Bytes::from)
+            })
+            .clone()
+    }
+}
+
+impl std::ops::Deref for Published {
+    type Target = CoordinationEvent;
+
+    fn deref(&self) -> &CoordinationEvent {
+        &self.event
+    }
 }
 
 impl EventBus {
@@ -67,7 +109,7 @@ impl EventBus {
     }
 
     /// A receiver of every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CoordinationEvent>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.inner.tx.subscribe()
     }
 
@@ -80,7 +122,7 @@ impl EventBus {
     fn publish(&self, event: CoordinationEvent) {
         let id = event.id.0;
         // No receivers is fine: nobody is listening yet.
-        let _ = self.inner.tx.send(Arc::new(event));
+        let _ = self.inner.tx.send(Arc::new(Published::new(event)));
         self.inner.watermark.store(id, Ordering::Release);
     }
 
@@ -213,7 +255,7 @@ mod tests {
             .unwrap()
     }
 
-    async fn next(rx: &mut broadcast::Receiver<Arc<CoordinationEvent>>) -> i64 {
+    async fn next(rx: &mut broadcast::Receiver<Arc<Published>>) -> i64 {
         tokio::time::timeout(Duration::from_secs(10), rx.recv())
             .await
             .expect("an event within 10 s")
@@ -223,7 +265,7 @@ mod tests {
     }
 
     /// Nothing arrives for `window`.
-    async fn quiet(rx: &mut broadcast::Receiver<Arc<CoordinationEvent>>, window: Duration) {
+    async fn quiet(rx: &mut broadcast::Receiver<Arc<Published>>, window: Duration) {
         if let Ok(e) = tokio::time::timeout(window, rx.recv()).await {
             panic!("published too early: {e:?}");
         }
@@ -290,6 +332,45 @@ mod tests {
             got.push(next(&mut rx).await);
         }
         assert_eq!(got, burst);
+        stop.cancel();
+        bridge.await.unwrap();
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn every_subscriber_gets_the_same_frame_made_once(pool: PgPool) {
+        let bus = EventBus::new(64);
+        let (mut a, mut b) = (bus.subscribe(), bus.subscribe());
+        let stop = CancellationToken::new();
+        let bridge = tokio::spawn(bus.clone().run_bridge(pool.clone(), stop.clone()));
+        // The bridge starts after the newest event: wait until it has read the table.
+        let mut conn = pool.acquire().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let seen_by_a = loop {
+            let id = insert(&mut conn, "task.started").await;
+            if let Ok(Ok(e)) = tokio::time::timeout(Duration::from_millis(300), a.recv()).await {
+                if e.id.0 == id {
+                    break e;
+                }
+            }
+            assert!(Instant::now() < deadline, "the bridge never published");
+        };
+        let seen_by_b = loop {
+            let e = b.recv().await.unwrap();
+            if e.id == seen_by_a.id {
+                break e;
+            }
+        };
+        assert!(Arc::ptr_eq(&seen_by_a, &seen_by_b), "one shared event, not a copy each");
+        let frame = seen_by_a.ws_frame().expect("a frame");
+        let msg: ServerMessage = serde_json::from_slice(&frame).unwrap();
+        assert_eq!(
+            msg,
+            ServerMessage::Event {
+                event: (**seen_by_a).clone()
+            }
+        );
+        // Made once: the other subscriber gets the same bytes.
+        assert_eq!(seen_by_b.ws_frame().unwrap().as_ptr(), frame.as_ptr());
         stop.cancel();
         bridge.await.unwrap();
     }

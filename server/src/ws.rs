@@ -7,7 +7,8 @@
 //! is created before the replay reads the table up to the bus's watermark `W`, and live
 //! events at or below `W` are dropped, so every event is sent once and in id order. A
 //! socket that cannot keep up lags on its own receiver and is told to resync; the bus never
-//! waits for it.
+//! waits for it. A live event is serialised once, whatever the number of sockets: each sends
+//! the bus's shared frame (`orchestrator::bus::Published::ws_frame`).
 //!
 //! Bounds: [`MAX_MESSAGE_BYTES`] per client message; [`MAX_TOPICS`] per subscribe; a
 //! person holds at most `--ws-per-person` sockets (more are closed with 1008); a client
@@ -102,9 +103,9 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
     .await;
 }
 
-async fn send_text(socket: &mut WebSocket, text: String) -> bool {
+async fn send_frame(socket: &mut WebSocket, frame: Utf8Bytes) -> bool {
     let sent = matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(Utf8Bytes::from(text)))).await,
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(frame))).await,
         Ok(Ok(()))
     );
     if sent {
@@ -115,7 +116,7 @@ async fn send_text(socket: &mut WebSocket, text: String) -> bool {
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
     match serde_json::to_string(msg) {
-        Ok(text) => send_text(socket, text).await,
+        Ok(text) => send_frame(socket, Utf8Bytes::from(text)).await,
         Err(_) => false,
     }
 }
@@ -213,7 +214,9 @@ async fn serve(mut socket: WebSocket, state: AppState, actor: Actor, _slot: Sock
                         if event.id <= floor || !visible_to(&event, &actor) || !wanted.iter().any(|t| t.matches(&event)) {
                             continue;
                         }
-                        if !send(&mut socket, &ServerMessage::Event { event: (*event).clone() }).await { return; }
+                        // The frame is made once per event and shared by every socket.
+                        let Some(frame) = event.ws_frame().and_then(|b| Utf8Bytes::try_from(b).ok()) else { continue };
+                        if !send_frame(&mut socket, frame).await { return; }
                     }
                     Err(RecvError::Lagged(n)) => {
                         tracing::debug!(missed = n, "websocket client lagged");
