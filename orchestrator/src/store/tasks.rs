@@ -1001,6 +1001,10 @@ mod tests {
 
     /// Claims up to `limit` tasks and returns them whole.
     async fn claimed(pool: &PgPool, limit: usize) -> Vec<ClaimedTask> {
+        claimed_at(pool, limit, Utc::now() + chrono::Duration::seconds(1)).await
+    }
+
+    async fn claimed_at(pool: &PgPool, limit: usize, now: DateTime<Utc>) -> Vec<ClaimedTask> {
         let mut tx = pool.begin().await.unwrap();
         let claimed = claim(
             &mut tx,
@@ -1009,7 +1013,7 @@ mod tests {
                 lease: Duration::from_secs(30),
                 worker: "test",
                 agents: None,
-                now: Utc::now() + chrono::Duration::seconds(1),
+                now,
             },
         )
         .await
@@ -1174,5 +1178,37 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(state, "cancelled", "a stopped workflow's task is not retried");
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_success_records_how_long_the_task_ran(pool: PgPool) {
+        agent(&pool, "coder", Capability::CodeGeneration, 1).await;
+        workflow(&pool, &[("a", Capability::CodeGeneration, 0)]).await;
+        let started = Utc::now() + chrono::Duration::seconds(1);
+        let task = claimed_at(&pool, 1, started).await.remove(0);
+        let mut tx = pool.begin().await.unwrap();
+        complete(
+            &mut tx,
+            &[Completion {
+                task_id: task.id,
+                lease_id: task.lease_id,
+                outcome: Outcome::Succeeded(json!({ "ok": true })),
+            }],
+            &RetryPolicy::default(),
+            started + chrono::Duration::milliseconds(1_500),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let (event, metric): (f64, f64) = sqlx::query_as(
+            "select (select (payload->>'duration_ms')::float8 from coordination_events
+                     where kind = 'task.succeeded' and task_id = $1),
+                    (select value from performance_metrics where metric = 'task.duration' and task_id = $1)",
+        )
+        .bind(task.id.0)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!((event, metric), (1_500.0, 1_500.0));
     }
 }
