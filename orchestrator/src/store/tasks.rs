@@ -949,24 +949,36 @@ mod tests {
         id
     }
 
+    /// A task needing `cap`, after `deps`.
+    fn spec(key: &str, cap: Capability, deps: &[&str]) -> TaskSpec {
+        TaskSpec {
+            id: key.into(),
+            description: String::new(),
+            kind: "noop".into(),
+            dependencies: deps.iter().map(|d| (*d).into()).collect(),
+            required_capabilities: vec![cap],
+            estimated_duration: 1,
+            input: serde_json::Value::Null,
+        }
+    }
+
     /// A running workflow of independent tasks, each `(key, required capability, priority)`.
     async fn workflow(pool: &PgPool, tasks: &[(&str, Capability, i16)]) {
+        workflow_of(pool, tasks.iter().map(|(key, cap, _)| spec(key, *cap, &[])).collect()).await;
+        for (key, _, priority) in tasks {
+            sqlx::query("update tasks set priority = $2 where key = $1")
+                .bind(key)
+                .bind(priority)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A running workflow of these tasks.
+    async fn workflow_of(pool: &PgPool, specs: Vec<TaskSpec>) {
         let now = Utc::now();
-        let dag = domain::dag::validate(
-            tasks
-                .iter()
-                .map(|(key, cap, _)| TaskSpec {
-                    id: (*key).into(),
-                    description: String::new(),
-                    kind: "noop".into(),
-                    dependencies: vec![],
-                    required_capabilities: vec![*cap],
-                    estimated_duration: 1,
-                    input: serde_json::Value::Null,
-                })
-                .collect(),
-        )
-        .unwrap();
+        let dag = domain::dag::validate(specs).unwrap();
         let mut conn = pool.acquire().await.unwrap();
         let id = workflows::create(
             &mut conn,
@@ -989,14 +1001,6 @@ mod tests {
         workflows::start(&mut conn, id, None, ExecutionMode::Parallel, now)
             .await
             .unwrap();
-        for (key, _, priority) in tasks {
-            sqlx::query("update tasks set priority = $2 where key = $1")
-                .bind(key)
-                .bind(priority)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-        }
     }
 
     /// Claims up to `limit` tasks and returns them whole.
@@ -1210,5 +1214,66 @@ mod tests {
         .await
         .unwrap();
         assert_eq!((event, metric), (1_500.0, 1_500.0));
+    }
+
+    /// Reports one outcome for a claimed task; returns what the completion changed.
+    async fn report(pool: &PgPool, task: &ClaimedTask, outcome: Outcome) -> Completed {
+        let mut tx = pool.begin().await.unwrap();
+        let done = complete(
+            &mut tx,
+            &[Completion {
+                task_id: task.id,
+                lease_id: task.lease_id,
+                outcome,
+            }],
+            &RetryPolicy::default(),
+            Utc::now() + chrono::Duration::seconds(2),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        done
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_task_is_released_by_its_last_dependency_and_a_retry_is_released_too(pool: PgPool) {
+        agent(&pool, "coder", Capability::CodeGeneration, 3).await;
+        let code = Capability::CodeGeneration;
+        workflow_of(
+            &pool,
+            vec![spec("a", code, &[]), spec("b", code, &[]), spec("c", code, &["a", "b"])],
+        )
+        .await;
+        let ready_events = || async {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from coordination_events where kind = 'task.ready' and payload->>'task' = 'c'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        };
+        let mut first = claimed(&pool, 2).await;
+        first.sort_by(|x, y| x.key.cmp(&y.key));
+        assert_eq!(first.len(), 2);
+
+        let done = report(&pool, &first[0], Outcome::Succeeded(json!(null))).await;
+        assert_eq!((done.released, ready_events().await), (0, 0), "c still waits for b");
+        let done = report(&pool, &first[1], Outcome::Succeeded(json!(null))).await;
+        assert_eq!(
+            (done.released, ready_events().await),
+            (1, 1),
+            "b was c's last dependency"
+        );
+
+        // Released as of the report's time (two seconds ahead).
+        let c = claimed_at(&pool, 1, Utc::now() + chrono::Duration::seconds(3))
+            .await
+            .remove(0);
+        assert_eq!(c.key, "c");
+        let failed = Outcome::Failed {
+            error: "flaky".into(),
+            retryable: true,
+        };
+        assert_eq!(report(&pool, &c, failed).await.released, 1, "the retry is ready again");
     }
 }
