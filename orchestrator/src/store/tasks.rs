@@ -1276,4 +1276,40 @@ mod tests {
         };
         assert_eq!(report(&pool, &c, failed).await.released, 1, "the retry is ready again");
     }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn renewing_leases_names_the_tasks_to_stop_and_extends_the_rest(pool: PgPool) {
+        agent(&pool, "coder", Capability::CodeGeneration, 4).await;
+        let code = Capability::CodeGeneration;
+        workflow_of(&pool, vec![spec("kept", code, &[]), spec("lost", code, &[])]).await;
+        workflow_of(&pool, vec![spec("stopped", code, &[])]).await;
+        let tasks = claimed(&pool, 3).await;
+        let by_key = |k: &str| tasks.iter().find(|t| t.key == k).unwrap();
+        let (kept, lost, stopped) = (by_key("kept"), by_key("lost"), by_key("stopped"));
+        sqlx::query("update workflows set status = 'cancelled' where id = $1")
+            .bind(stopped.workflow_id.0)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let later = Utc::now() + chrono::Duration::seconds(60);
+        let held = [
+            (kept.id, kept.lease_id),
+            (lost.id, Uuid::new_v4()),
+            (stopped.id, stopped.lease_id),
+        ];
+        let mut conn = pool.acquire().await.unwrap();
+        let mut stop = renew_leases(&mut conn, &held, Duration::from_secs(30), later)
+            .await
+            .unwrap();
+        stop.sort_by_key(|t| t.0);
+        let mut expected = vec![lost.id, stopped.id];
+        expected.sort_by_key(|t| t.0);
+        assert_eq!(stop, expected, "the lost lease and the stopped workflow's task");
+        let expires: DateTime<Utc> = sqlx::query_scalar("select lease_expires_at from tasks where id = $1")
+            .bind(kept.id.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(expires > later, "the kept lease runs from the renewal: {expires}");
+    }
 }
