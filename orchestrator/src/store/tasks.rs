@@ -1214,6 +1214,10 @@ mod tests {
         .await
         .unwrap();
         assert_eq!((event, metric), (1_500.0, 1_500.0));
+        // And the workflow's task list says so.
+        let mut conn = pool.acquire().await.unwrap();
+        let view = of_workflow(&mut conn, task.workflow_id).await.unwrap().remove(0);
+        assert_eq!(view.duration_ms, Some(1_500));
     }
 
     /// Reports one outcome for a claimed task; returns what the completion changed.
