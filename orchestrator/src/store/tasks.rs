@@ -1316,4 +1316,21 @@ mod tests {
             .unwrap();
         assert!(expires > later, "the kept lease runs from the renewal: {expires}");
     }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn generation_progress_counts_the_succeeded_tasks_of_the_kinds_and_the_current_one(pool: PgPool) {
+        agent(&pool, "coder", Capability::CodeGeneration, 4).await;
+        let code = Capability::CodeGeneration;
+        workflow_of(
+            &pool,
+            vec![spec("a", code, &[]), spec("b", code, &[]), spec("c", code, &[])],
+        )
+        .await;
+        let mut tasks = claimed(&pool, 3).await;
+        tasks.sort_by(|x, y| x.key.cmp(&y.key));
+        report(&pool, &tasks[0], Outcome::Succeeded(json!(null))).await;
+        let wf = tasks[0].workflow_id;
+        assert_eq!(kinds_done(&pool, wf, tasks[1].id, &["noop"]).await.unwrap(), (2, 3));
+        assert_eq!(kinds_done(&pool, wf, tasks[1].id, &["other"]).await.unwrap(), (0, 0));
+    }
 }
