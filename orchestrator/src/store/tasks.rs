@@ -1332,5 +1332,7 @@ mod tests {
         let wf = tasks[0].workflow_id;
         assert_eq!(kinds_done(&pool, wf, tasks[1].id, &["noop"]).await.unwrap(), (2, 3));
         assert_eq!(kinds_done(&pool, wf, tasks[1].id, &["other"]).await.unwrap(), (0, 0));
+        assert!(has_key(&pool, wf, "c").await.unwrap());
+        assert!(!has_key(&pool, wf, "d").await.unwrap());
     }
 }
