@@ -44,6 +44,10 @@ pub const GAP_TIMEOUT: Duration = Duration::from_secs(2);
 const FALLBACK_POLL: Duration = Duration::from_millis(500);
 /// Rows read per query.
 const BATCH: i64 = 1000;
+/// The first wait before reading again after a failed read; it doubles up to [`LAST_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+/// The longest wait between two reads while Postgres is away.
+const LAST_RETRY: Duration = Duration::from_secs(5);
 /// The Postgres channel the trigger notifies.
 pub const CHANNEL: &str = "nf_events";
 
@@ -129,7 +133,7 @@ impl EventBus {
     /// Bridges Postgres into this bus until `shutdown` is cancelled. Starts after the newest
     /// event at start-up; reconnects with backoff when Postgres goes away.
     pub async fn run_bridge(self, pool: PgPool, shutdown: CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = FIRST_RETRY;
         let mut cursor = loop {
             match events::latest_id(&pool).await {
                 Ok(id) => break id.0,
@@ -139,7 +143,7 @@ impl EventBus {
                         _ = shutdown.cancelled() => return,
                         _ = tokio::time::sleep(backoff) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = next_backoff(backoff);
                 }
             }
         };
@@ -152,7 +156,7 @@ impl EventBus {
             }
             // Read everything available, then wait for the doorbell.
             match self.drain(&pool, &mut cursor, &mut gap).await {
-                Ok(()) => backoff = Duration::from_millis(100),
+                Ok(()) => backoff = FIRST_RETRY,
                 Err(e) => {
                     tracing::warn!(error.message = %e, "event bridge read failed; retrying");
                     listener = None;
@@ -160,7 +164,7 @@ impl EventBus {
                         _ = shutdown.cancelled() => return,
                         _ = tokio::time::sleep(backoff) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = next_backoff(backoff);
                     continue;
                 }
             }
@@ -213,6 +217,11 @@ impl EventBus {
             }
         }
     }
+}
+
+/// The wait after `backoff`: twice as long, at most [`LAST_RETRY`].
+fn next_backoff(backoff: Duration) -> Duration {
+    (backoff * 2).min(LAST_RETRY)
 }
 
 async fn connect_listener(pool: &PgPool) -> Option<PgListener> {
@@ -334,6 +343,15 @@ mod tests {
         assert_eq!(got, burst);
         stop.cancel();
         bridge.await.unwrap();
+    }
+
+    #[test]
+    fn while_postgres_is_away_the_bridge_waits_twice_as_long_each_time_up_to_five_seconds() {
+        let waits: Vec<u64> = std::iter::successors(Some(FIRST_RETRY), |d| Some(next_backoff(*d)))
+            .take(9)
+            .map(|d| d.as_millis() as u64)
+            .collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000]);
     }
 
     #[sqlx::test(migrations = "../migrations")]
