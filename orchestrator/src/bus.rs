@@ -342,7 +342,10 @@ mod tests {
         }
         assert_eq!(got, burst);
         stop.cancel();
-        bridge.await.unwrap();
+        tokio::time::timeout(Duration::from_secs(30), bridge)
+            .await
+            .expect("the bridge stops when told")
+            .unwrap();
     }
 
     #[test]
@@ -373,7 +376,10 @@ mod tests {
             assert!(Instant::now() < deadline, "the bridge never published");
         };
         let seen_by_b = loop {
-            let e = b.recv().await.unwrap();
+            let e = tokio::time::timeout(Duration::from_secs(10), b.recv())
+                .await
+                .expect("the other subscriber gets it too")
+                .unwrap();
             if e.id == seen_by_a.id {
                 break e;
             }
@@ -390,6 +396,9 @@ mod tests {
         // Made once: the other subscriber gets the same bytes.
         assert_eq!(seen_by_b.ws_frame().unwrap().as_ptr(), frame.as_ptr());
         stop.cancel();
-        bridge.await.unwrap();
+        tokio::time::timeout(Duration::from_secs(30), bridge)
+            .await
+            .expect("the bridge stops when told")
+            .unwrap();
     }
 }
