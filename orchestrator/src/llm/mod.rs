@@ -376,6 +376,8 @@ pub struct Providers {
     /// The last health check and when it was made (see [`Providers::health`]).
     health: std::sync::Arc<std::sync::Mutex<Option<CheckedHealth>>>,
     by_name: std::collections::HashMap<String, std::sync::Arc<dyn LlmProvider>>,
+    /// Each network provider's call timeout (`--llm-timeout-secs`).
+    timeouts: std::collections::HashMap<String, Duration>,
 }
 
 impl fmt::Debug for Providers {
@@ -399,6 +401,7 @@ impl Providers {
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         let mut by_name: std::collections::HashMap<String, std::sync::Arc<dyn LlmProvider>> = Default::default();
+        let mut timeouts = std::collections::HashMap::new();
         by_name.insert(
             "offline".into(),
             std::sync::Arc::new(offline::Offline {
@@ -406,6 +409,7 @@ impl Providers {
             }),
         );
         if let Some(g) = &settings.gemini {
+            timeouts.insert("gemini".to_owned(), g.timeout);
             by_name.insert(
                 "gemini".into(),
                 std::sync::Arc::new(resilient::Resilient::new(
@@ -416,6 +420,7 @@ impl Providers {
             );
         }
         if let Some(o) = &settings.openai {
+            timeouts.insert("openai".to_owned(), o.timeout);
             by_name.insert(
                 "openai".into(),
                 std::sync::Arc::new(resilient::Resilient::new(
@@ -440,7 +445,13 @@ impl Providers {
             context_tokens: settings.context_tokens.max(1),
             health: Default::default(),
             by_name,
+            timeouts,
         })
+    }
+
+    /// The call timeout of the provider called `name` (none for the offline one).
+    pub(crate) fn call_timeout(&self, name: &str) -> Option<Duration> {
+        self.timeouts.get(name).copied()
     }
 
     /// Only the offline provider, answering at once (tests).

@@ -8,8 +8,10 @@
 //!
 //! A model that keeps failing is not asked again. Each model task's outcome is added to the
 //! build's record (`projects.model_accepted`, `model_failed`; a failure is an answer still
-//! rejected after the repair round, or a call that failed). Once the model has failed in
-//! more tasks than it succeeded in, a task gets no repair round; once it has failed in
+//! rejected after the repair round, or a call that failed). A task gets no repair round when
+//! its answer took half the call timeout or more (on a slow local model a repair costs as
+//! much again, and more: it carries the rejected answer), nor once the model has failed in
+//! more tasks than it succeeded in; once it has failed in
 //! `config.max_model_failures` tasks (2 by default) and in more than it succeeded in, the
 //! build stops asking it: the remaining model tasks use the offline generator at once, and
 //! calls still running in this process are abandoned, each with a `build.fallback` saying
@@ -245,6 +247,9 @@ pub(crate) async fn generate<T>(
         purpose: ask.purpose.to_owned(),
         context: ask.context,
     };
+    // An answer this slow gets no repair round (half the call timeout; none offline).
+    let repair_within = ctx.providers().call_timeout(provider.name()).map(|t| t / 2);
+    let slow = |elapsed: Duration| repair_within.is_some_and(|w| elapsed >= w);
     let mut attempt = 0;
     let mut spent = usage;
     loop {
@@ -404,7 +409,7 @@ pub(crate) async fn generate<T>(
                     problems.join("; ")
                 )));
             }
-            Err(problems) if attempt < repairs_allowed(spent.model) => {
+            Err(problems) if attempt < repairs_allowed(spent.model) && !slow(elapsed) => {
                 tracing::info!(
                     purpose = ask.purpose,
                     problems = problems.len(),
@@ -418,6 +423,11 @@ pub(crate) async fn generate<T>(
                 judge(false).await?;
                 let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
                 let reason = match attempt {
+                    0 if slow(elapsed) => format!(
+                        "the model's answer was rejected (no repair round: the answer took {} s): {}",
+                        elapsed.as_secs(),
+                        shown.join("; ")
+                    ),
                     0 => format!("the model's answer was rejected: {}", shown.join("; ")),
                     n => format!("the model's answer was rejected {} times: {}", n + 1, shown.join("; ")),
                 };

@@ -622,3 +622,35 @@ async fn a_model_that_keeps_failing_is_not_asked_again_and_its_running_calls_are
     );
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_answer_that_took_half_the_call_timeout_gets_no_repair_round(pool: PgPool) {
+    // About 4 s an answer, against a 5 s call timeout: a repair would cost as much again.
+    let (base, requests) = fake_model(
+        8192,
+        Pace::Slow {
+            chunks: 4,
+            every: Duration::from_secs(1),
+        },
+    )
+    .await;
+    let app = app_with_model(pool.clone(), &base, |c| c.llm_timeout_secs = 5).await;
+    let id = start(&app, json!({})).await;
+    let b = wait_done(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+    let asked = requests.lock().unwrap().clone();
+    assert!(
+        asked.iter().all(|r| r["messages"].as_array().unwrap().len() == 2),
+        "no request was a repair"
+    );
+    // The analysis and the reflection, each failing once, and the build stops asking.
+    assert_eq!(asked.len(), 2, "{} requests", asked.len());
+    let fallbacks = events(&pool, &id, "build.fallback").await;
+    let analysis = fallbacks
+        .iter()
+        .find(|f| f["purpose"] == "analysis")
+        .and_then(|f| f["reason"].as_str())
+        .unwrap_or_else(|| panic!("{fallbacks:?}"));
+    assert!(analysis.contains("no repair round: the answer took"), "{analysis}");
+    app.stop().await;
+}
