@@ -770,6 +770,7 @@ async fn subscribe_answer(ws: &mut Ws) -> ServerMessage {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_websocket_bounds_are_exact(pool: PgPool) {
+    let app_pool = pool.clone();
     let app = spawn_app(pool).await;
     let mut ws = ws_connect(&app, &app.token, None).await.unwrap();
     next_message(&mut ws).await;
@@ -809,6 +810,23 @@ async fn the_websocket_bounds_are_exact(pool: PgPool) {
             ServerMessage::Pong => {}
             ServerMessage::Event { .. } => {}
             other => panic!("ping {i}: {other:?}"),
+        }
+    }
+
+    // An event far larger than any client message (100 KiB of payload) still reaches the
+    // client: the write buffer allows four times the message limit.
+    let pool = app_pool.clone();
+    let big_event: i64 = sqlx::query_scalar(
+        "insert into coordination_events (kind, payload) values ('task.progress', jsonb_build_object('pad', repeat('y', 100 * 1024))) returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    loop {
+        match next_message(&mut ws).await {
+            ServerMessage::Event { event } if event.id.0 == big_event => break,
+            ServerMessage::Event { .. } | ServerMessage::Pong => {}
+            other => panic!("waiting for the big event: {other:?}"),
         }
     }
 
