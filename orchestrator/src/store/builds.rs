@@ -145,24 +145,37 @@ pub struct Usage {
 /// # Errors
 /// [`Error::NotFound`].
 pub async fn usage(db: impl PgExecutor<'_>, id: BuildId) -> Result<Usage> {
+    #[derive(sqlx::FromRow)]
+    struct UsageRow {
+        tokens_used: i64,
+        llm_calls: i32,
+        model_accepted: i32,
+        model_failed: i32,
+        config: serde_json::Value,
+        prompt: String,
+        owner_id: Uuid,
+        created_at: DateTime<Utc>,
+    }
     // language=PostgreSQL
-    let row: Option<(i64, i32, i32, i32, serde_json::Value, String, Uuid, DateTime<Utc>)> = sqlx::query_as(
+    let row: Option<UsageRow> = sqlx::query_as(
         "select tokens_used, llm_calls, model_accepted, model_failed, config, prompt, owner_id, created_at
          from projects where id = $1",
     )
     .bind(id.0)
     .fetch_optional(db)
     .await?;
-    let (tokens_used, llm_calls, accepted, failed, config, prompt, owner, created_at) =
-        row.ok_or_else(|| Error::not_found("build", id))?;
+    let r = row.ok_or_else(|| Error::not_found("build", id))?;
     Ok(Usage {
-        tokens_used,
-        llm_calls,
-        model: ModelRecord { accepted, failed },
-        config: serde_json::from_value(config).unwrap_or_default(),
-        prompt,
-        owner_id: UserId(owner),
-        created_at,
+        tokens_used: r.tokens_used,
+        llm_calls: r.llm_calls,
+        model: ModelRecord {
+            accepted: r.model_accepted,
+            failed: r.model_failed,
+        },
+        config: serde_json::from_value(r.config).unwrap_or_default(),
+        prompt: r.prompt,
+        owner_id: UserId(r.owner_id),
+        created_at: r.created_at,
     })
 }
 
