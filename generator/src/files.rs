@@ -39,8 +39,8 @@ fn file(path: String, content: String) -> GeneratedFile {
     }
 }
 
-/// How the app is laid out; derived from a hash of the spec so different apps look
-/// different while the same spec always looks the same.
+/// How the app is laid out; derived from a hash of the app's name so different apps look
+/// different while the same app always looks the same, revision after revision.
 struct Layout {
     nav: &'static str,
     cards: &'static str,
@@ -48,8 +48,9 @@ struct Layout {
 }
 
 fn layout(spec: &AppSpec) -> Layout {
-    let names: Vec<&str> = spec.entities.iter().map(|e| e.name.as_str()).collect();
-    let seed = fnv1a(format!("{}|{}|{}", spec.name, names.join(","), spec.theme.primary).as_bytes());
+    // Seeded by the name alone: a revision that adds a field, an entity or a colour keeps
+    // its app's layout (and its shell and stylesheet stay reusable).
+    let seed = fnv1a(spec.name.as_bytes());
     let nav = if spec.pages.len() > 6 || seed & 1 == 0 {
         "sidebar"
     } else {
@@ -522,10 +523,8 @@ fn config_js(spec: &AppSpec) -> GeneratedFile {
         "summary": spec.summary,
         "namespace": namespace(spec),
         "features": spec.features.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-        "theme": {
-            "mode": spec.theme.mode.as_str(),
-            "primary": Rgb::parse(&spec.theme.primary).map_or_else(|| "#4f46e5".to_string(), Rgb::hex),
-        },
+        // The colours live in the stylesheet only, so a new colour changes one file.
+        "theme": { "mode": spec.theme.mode.as_str() },
         "layout": { "nav": l.nav, "cards": l.cards },
         "pages": pages,
         "entities": entities,

@@ -16,6 +16,9 @@
 //!   on it rather than on each other.
 //! - [`reflect`] (module `reflect`): the reflection pass that checks any spec against its
 //!   prompt and repairs it.
+//! - [`revise`] (module `revise`): a change request ("add a notes field to recipes", "make
+//!   it green") applied to a finished app's spec, clause by clause, then the reflection
+//!   pass; [`describe_changes`] says what differs between two specs of one app.
 //! - `views`: which views besides the lists (board, calendar, timer, study, chart,
 //!   checklist) a prompt and its fields call for, and their configuration; analysis and
 //!   reflection both go through it.
@@ -134,6 +137,7 @@ mod lang;
 mod model;
 mod paths;
 mod reflect;
+mod revise;
 mod theme;
 mod views;
 mod words;
@@ -150,6 +154,7 @@ pub use files::{
 };
 pub use paths::{content_type_for, entity_module_path, safe_path};
 pub use reflect::reflect;
+pub use revise::{describe_changes, revise};
 pub use words::MAX_PROMPT_CHARS;
 
 pub use domain::spec::{Analysis, AppSpec};

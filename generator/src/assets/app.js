@@ -119,6 +119,15 @@
     }
   }
 
+  /** The theme's primary colour, from the stylesheet (the one place colours live). */
+  function themePrimary() {
+    var v = "";
+    try {
+      v = String(getComputedStyle(document.documentElement).getPropertyValue("--primary") || "").trim();
+    } catch (e) { v = ""; }
+    return /^#[0-9a-fA-F]{6}$/.test(v) ? v : "#6366f1";
+  }
+
   function icon(name, extraClass) {
     var svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
@@ -1154,7 +1163,7 @@
       case "url":
         return h("input", merge({ type: "url", value: String(v), inputmode: "url", placeholder: f.placeholder || "example.com" }));
       case "color":
-        return h("input", merge({ type: "color", value: /^#[0-9a-fA-F]{6}$/.test(String(v)) ? String(v) : (config.theme && config.theme.primary) || "#6366f1" }));
+        return h("input", merge({ type: "color", value: /^#[0-9a-fA-F]{6}$/.test(String(v)) ? String(v) : themePrimary() }));
       case "select":
         var opts = [h("option", { value: "" }, f.required ? "Choose\u2026" : "\u2014")];
         f.options.forEach(function (o) {
