@@ -476,6 +476,88 @@ pub struct BuildView {
     pub finished_at: Option<DateTime<Utc>>,
     /// `finished_at - created_at` (or until now), in ms.
     pub duration_ms: Option<i64>,
+    /// Which revision of its app this build is, and what it changed.
+    pub revision: RevisionInfo,
+    /// Every revision of the app, oldest first (this one included).
+    pub revisions: Vec<RevisionSummary>,
+}
+
+/// Where a build stands among its app's revisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct RevisionInfo {
+    /// 1 for an app's first build, then 2, 3, ... in the order they were asked for.
+    pub number: i32,
+    /// The build this one was made from (absent on a first build).
+    pub parent_id: Option<BuildId>,
+    /// The app's first build.
+    pub root_id: BuildId,
+    /// What differs from the parent's spec, one sentence each (empty on a first build).
+    pub changes: Vec<String>,
+    /// Generation tasks carried over from the parent with their files (keys).
+    pub reused: Vec<String>,
+    /// Generation tasks that ran again because their inputs changed (keys).
+    pub rerun: Vec<String>,
+}
+
+/// One revision of an app, for the list on the build page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct RevisionSummary {
+    /// The revision's build.
+    pub build_id: BuildId,
+    /// Its number.
+    pub number: i32,
+    /// The build it was made from.
+    pub parent_id: Option<BuildId>,
+    /// The request: the first build's prompt, or the change asked for.
+    pub prompt: String,
+    /// Status.
+    pub status: BuildStatus,
+    /// Accepted.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/nexus-forge/build/{id}/iterate` body: a change to a completed build.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct IterateRequest {
+    /// The change, in a person's words ("add a notes field to recipes", "make it green").
+    #[serde(default)]
+    pub prompt: String,
+    /// Options; the parent build's when absent.
+    #[serde(default)]
+    pub config: Option<BuildConfig>,
+}
+
+/// How one file differs between a revision and its parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct FileDiff {
+    /// Relative path.
+    pub path: String,
+    /// `added`, `removed` or `changed`.
+    pub change: String,
+    /// Lines added.
+    pub added: u32,
+    /// Lines removed.
+    pub removed: u32,
+    /// A unified diff (3 lines of context), empty when the file is too large to show.
+    pub unified: String,
+}
+
+/// `GET /api/nexus-forge/build/{id}/diff`: the files a revision changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct BuildDiff {
+    /// The build.
+    pub build_id: BuildId,
+    /// What it is compared with (absent on a first build, which has no diff).
+    pub parent_id: Option<BuildId>,
+    /// Files that differ, by path.
+    pub files: Vec<FileDiff>,
+    /// Files that are the same in both.
+    pub unchanged: u32,
 }
 
 /// A build without its tasks and files, for lists.
@@ -500,6 +582,8 @@ pub struct BuildSummary {
     pub created_at: DateTime<Utc>,
     /// Finished.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Which revision of its app it is (1 for a first build).
+    pub revision: i32,
 }
 
 /// `GET /api/nexus-forge/builds`.

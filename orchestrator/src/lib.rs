@@ -16,6 +16,7 @@
 //!   requests sized for the model's context, streaming with a stall clock, health probes.
 //! - [`pipeline`]: the build pipeline's task handlers, prompt to packaged app (the pure
 //!   parts, analysis and files, are the `generator` crate's).
+//! - `diff`: how a revision's files differ from its parent's (unified diffs).
 //! - `generic`: the handler of `generic` tasks (what `decompose` plans).
 //! - `instruments`: the counters and timings `/metrics` shows (through the `metrics` facade).
 //!
@@ -29,6 +30,7 @@ mod api;
 pub mod bus;
 pub mod clock;
 pub mod db;
+mod diff;
 pub mod error;
 mod generic;
 pub(crate) mod instruments;

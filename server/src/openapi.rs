@@ -16,8 +16,9 @@ use axum::{
     Router,
 };
 use domain::api::{
-    BuildView, BuildsPage, DecomposeRequest, DecomposeResponse, ErrorBody, EventQuery, EventsPage, ExecuteRequest,
-    Health, OrchestratorStatus, RegisterAgentResponse, StartBuildRequest, StartBuildResponse, WorkflowView,
+    BuildDiff, BuildView, BuildsPage, DecomposeRequest, DecomposeResponse, ErrorBody, EventQuery, EventsPage,
+    ExecuteRequest, Health, IterateRequest, OrchestratorStatus, RegisterAgentResponse, StartBuildRequest,
+    StartBuildResponse, WorkflowView,
 };
 use schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
@@ -146,6 +147,30 @@ fn operations(s: &mut Schemas) -> Vec<Op> {
             params: vec![build_id()],
             body: None,
             ok: (202, "Cancelling", Some((JSON, s.of::<BuildView>()))),
+            signed_in: true,
+        },
+        Op {
+            method: "post",
+            path: "/api/nexus-forge/build/{id}/iterate",
+            tag: "builds",
+            summary: "Change a completed build: a new revision of the same app, rerunning only what the change touches",
+            params: vec![build_id()],
+            body: Some(s.of::<IterateRequest>()),
+            ok: (
+                202,
+                "Accepted: the revision is queued",
+                Some((JSON, s.of::<StartBuildResponse>())),
+            ),
+            signed_in: true,
+        },
+        Op {
+            method: "get",
+            path: "/api/nexus-forge/build/{id}/diff",
+            tag: "builds",
+            summary: "The files a revision changed, as unified diffs against its parent",
+            params: vec![build_id()],
+            body: None,
+            ok: (200, "The diff", Some((JSON, s.of::<BuildDiff>()))),
             signed_in: true,
         },
         Op {

@@ -1,17 +1,18 @@
 //! Builds: starting one (one transaction: the build, its workflow with the first tasks,
-//! started), reading and listing them, cancelling, and their files and zip. What a build
+//! started), changing a completed one (a revision: the same, made from its parent),
+//! reading and listing them, cancelling, their files and zip, and a revision's diff. What a build
 //! then does is the pipeline's (`crate::pipeline`).
 
 use domain::{
-    api::{BuildView, BuildsPage, StartBuildRequest, StartBuildResponse},
+    api::{BuildConfig, BuildDiff, BuildView, BuildsPage, IterateRequest, StartBuildRequest, StartBuildResponse},
     dag,
-    ids::BuildId,
+    ids::{BuildId, UserId},
     limits::{check_prompt, BUILDS_PAGE},
     status::{BuildStatus, ExecutionMode, WorkflowStatus},
 };
 
 use crate::{
-    pipeline,
+    diff, pipeline,
     store::{
         self,
         artifacts::{ArtifactKind, Stored},
@@ -41,18 +42,9 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Accepts a build: stores it with its workflow's first tasks and starts it, all in one
-    /// transaction, and returns at once.
-    ///
-    /// # Errors
-    /// [`Error::BadRequest`] for an empty or oversized prompt, an unknown provider,
-    /// budgets above the server's ceilings, or a model whose context is known to be too
-    /// small; [`Error::LimitExceeded`] when the person starts
-    /// builds too fast or has too many running.
-    pub async fn start_build(&self, req: &StartBuildRequest, actor: &Actor) -> Result<StartBuildResponse> {
-        let prompt = check_prompt(&req.prompt)?;
-        let owner = actor.id();
-        let mut config = req.config.clone();
+    /// A build's options, checked against this server's providers and ceilings (the time
+    /// budget defaults to the ceiling).
+    fn checked_config(&self, mut config: BuildConfig) -> Result<BuildConfig> {
         if let Some(p) = &config.provider {
             let p = p.trim().to_lowercase();
             if self.providers().get(Some(&p)).is_none() {
@@ -98,6 +90,12 @@ impl Orchestrator {
             None => config.max_seconds = Some(ceilings.build_max_secs),
         }
         self.check_context(&config)?;
+        Ok(config)
+    }
+
+    /// Refuses another build when the person has too many running or starts them too fast.
+    async fn admit(&self, owner: UserId) -> Result<()> {
+        let ceilings = &self.limiters().settings;
         let running = store::builds::active_count(self.pool(), owner).await?;
         if running >= ceilings.max_concurrent_builds {
             return Err(Error::limit(
@@ -105,13 +103,23 @@ impl Orchestrator {
                 Some(std::time::Duration::from_secs(10)),
             ));
         }
-        self.limiters().build_started(owner.0)?;
-        let dag = dag::validate(pipeline::first_tasks()).map_err(|e| Error::Internal(e.to_string()))?;
-        let mut tx = self.pool().begin().await?;
-        let build = store::builds::create(&mut tx, owner, prompt, &config).await?;
+        self.limiters().build_started(owner.0)
+    }
+
+    /// Stores a build's workflow with `first` tasks and starts it (in `tx`).
+    async fn start_workflow(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        build: BuildId,
+        owner: UserId,
+        prompt: &str,
+        config: &BuildConfig,
+        first: Vec<domain::dag::TaskSpec>,
+    ) -> Result<()> {
+        let dag = dag::validate(first).map_err(|e| Error::Internal(e.to_string()))?;
         let name: String = prompt.chars().take(60).collect();
         let workflow = store::workflows::create(
-            &mut tx,
+            &mut *tx,
             NewWorkflow {
                 owner_id: owner,
                 build_id: Some(build),
@@ -132,18 +140,105 @@ impl Orchestrator {
             },
         )
         .await?;
-        store::workflows::start(&mut tx, workflow, None, ExecutionMode::Parallel, self.now()).await?;
+        store::workflows::start(&mut *tx, workflow, None, ExecutionMode::Parallel, self.now()).await?;
+        Ok(())
+    }
+
+    /// The answer to a build just committed: counted, the scheduler woken.
+    fn accepted(&self, build: BuildId) -> StartBuildResponse {
+        crate::instruments::build_started();
+        self.wake_scheduler();
+        StartBuildResponse {
+            build_id: build,
+            status: BuildStatus::Queued,
+            websocket_url: "/ws".into(),
+        }
+    }
+
+    /// Accepts a build: stores it with its workflow's first tasks and starts it, all in one
+    /// transaction, and returns at once.
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] for an empty or oversized prompt, an unknown provider,
+    /// budgets above the server's ceilings, or a model whose context is known to be too
+    /// small; [`Error::LimitExceeded`] when the person starts
+    /// builds too fast or has too many running.
+    pub async fn start_build(&self, req: &StartBuildRequest, actor: &Actor) -> Result<StartBuildResponse> {
+        let prompt = check_prompt(&req.prompt)?;
+        let owner = actor.id();
+        let config = self.checked_config(req.config.clone())?;
+        self.admit(owner).await?;
+        let mut tx = self.pool().begin().await?;
+        let build = store::builds::create(&mut tx, owner, prompt, &config).await?;
+        self.start_workflow(&mut tx, build, owner, prompt, &config, pipeline::first_tasks())
+            .await?;
         let mut audit = actor.audit("build.start", "build", build);
         audit.details["provider"] = config.provider.clone().into();
         store::audit::record(&mut *tx, &audit).await?;
         tx.commit().await?;
-        crate::instruments::build_started();
-        self.wake_scheduler();
-        Ok(StartBuildResponse {
-            build_id: build,
-            status: BuildStatus::Queued,
-            websocket_url: "/ws".into(),
-        })
+        Ok(self.accepted(build))
+    }
+
+    /// Changes a completed build: a new build of the same app (its next revision), made
+    /// from `parent` as `req.prompt` asks; see `crate::pipeline` for what runs again.
+    ///
+    /// # Errors
+    /// As [`Orchestrator::start_build`]; [`Error::NotFound`] for an unknown (or someone
+    /// else's) build; [`Error::Conflict`] when it has not completed; [`Error::Validation`]
+    /// when the build would use the offline provider and the request changes nothing it
+    /// can read (a model might, so with one the build runs).
+    pub async fn iterate_build(
+        &self,
+        parent: BuildId,
+        req: &IterateRequest,
+        actor: &Actor,
+    ) -> Result<StartBuildResponse> {
+        let prompt = check_prompt(&req.prompt)?;
+        let owner = actor.id();
+        let view = {
+            let mut conn = self.pool().acquire().await?;
+            store::builds::get(&mut conn, parent, actor.scope(), self.now()).await?
+        };
+        if view.status != BuildStatus::Completed {
+            return Err(Error::Conflict(format!(
+                "build {parent} is {}; only a completed build can be changed",
+                view.status
+            )));
+        }
+        let spec = view
+            .spec
+            .ok_or_else(|| Error::Internal(format!("the completed build {parent} has no spec")))?;
+        let config = self.checked_config(req.config.clone().unwrap_or(view.config))?;
+        let offline = self
+            .providers()
+            .get(config.provider.as_deref())
+            .is_none_or(|p| p.name() == "offline");
+        if offline && generator::describe_changes(&spec, &generator::revise(prompt, spec.clone()).spec).is_empty() {
+            return Err(Error::Validation(domain::agent::ValidationErrors {
+                problems: vec![domain::agent::FieldProblem {
+                    field: "prompt".into(),
+                    message: format!(
+                        "nothing in {prompt:?} changes the app that the offline generator can tell; name what to \
+                         change, for example \"add a notes field to {}\", \"make it green\", \"add a page for \
+                         suppliers\" or \"remove the tags\"",
+                        spec.entities
+                            .first()
+                            .map_or("records".to_string(), |e| e.plural.to_lowercase())
+                    ),
+                }],
+            }));
+        }
+        self.admit(owner).await?;
+        let mut tx = self.pool().begin().await?;
+        let (build, number) = store::builds::create_revision(&mut tx, owner, parent, prompt, &config).await?;
+        self.start_workflow(&mut tx, build, owner, prompt, &config, pipeline::revision_first_tasks())
+            .await?;
+        let mut audit = actor.audit("build.iterate", "build", build);
+        audit.details["parent"] = serde_json::json!(parent);
+        audit.details["revision"] = number.into();
+        store::audit::record(&mut *tx, &audit).await?;
+        tx.commit().await?;
+        Ok(self.accepted(build))
     }
 
     /// A build with its tasks and files; its `preview_url` is a signed link (see
@@ -252,6 +347,27 @@ impl Orchestrator {
                 "build {id} is not packaged yet; the zip is made when it completes"
             ))
         })
+    }
+
+    /// How a revision's files differ from its parent's: one entry per added, removed or
+    /// changed file, with a unified diff (3 lines of context). A first build has no parent
+    /// and an empty list.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown (or someone else's) build.
+    pub async fn build_diff(&self, id: BuildId, actor: &Actor) -> Result<BuildDiff> {
+        self.ensure_build(id, actor).await?;
+        let Some(parent) = store::builds::parent_of(self.pool(), id).await? else {
+            return Ok(BuildDiff {
+                build_id: id,
+                parent_id: None,
+                files: Vec::new(),
+                unchanged: 0,
+            });
+        };
+        let new = store::artifacts::all(self.pool(), id, ArtifactKind::File).await?;
+        let old = store::artifacts::all(self.pool(), parent, ArtifactKind::File).await?;
+        Ok(diff::files(id, parent, &old, &new))
     }
 
     async fn ensure_build(&self, id: BuildId, actor: &Actor) -> Result<()> {

@@ -46,7 +46,7 @@ pub fn prompt_tokens(req: &LlmRequest) -> u32 {
 /// complete, so a request that leaves less is refused rather than sent.
 pub fn min_output(purpose: &str) -> u32 {
     match purpose {
-        "analysis" | "reflection" => 1024,
+        "analysis" | "reflection" | "revision" => 1024,
         "entity_module" | "stylesheet" | "icons" => 512,
         "logo" => 256,
         _ => 128,

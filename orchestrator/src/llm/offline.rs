@@ -45,6 +45,9 @@ fn answer(req: &LlmRequest) -> Result<String, LlmError> {
             let a = generator::reflect(&text(req, "prompt")?, spec(req)?);
             json(json!({ "spec": a.spec, "reflection": a.reflection, "confidence": a.confidence }))
         }
+        "revision" => {
+            json(serde_json::to_value(generator::revise(&text(req, "change")?, spec(req)?).spec).unwrap_or_default())
+        }
         "entity_module" => Ok(generator::entity_module(&spec(req)?, &text(req, "entity")?).content),
         "stylesheet" => Ok(generator::stylesheet(&spec(req)?).content),
         "logo" => Ok(generator::logo_svg(&spec(req)?).content),

@@ -48,11 +48,24 @@ const GENERATION_KINDS: &[&str] = &["build_design", "build_assets", "build_shell
 /// Registers every build handler.
 pub(crate) fn register(h: &mut Handlers) {
     h.insert("build_analysis", |ctx: TaskContext| async move { analysis(ctx).await });
+    h.insert("build_revise", |ctx: TaskContext| async move { revise(ctx).await });
     h.insert("build_plan", |ctx: TaskContext| async move { plan(ctx).await });
-    h.insert("build_design", |ctx: TaskContext| async move { design(ctx).await });
-    h.insert("build_assets", |ctx: TaskContext| async move { assets(ctx).await });
-    h.insert("build_shell", |ctx: TaskContext| async move { shell(ctx).await });
-    h.insert("build_entity", |ctx: TaskContext| async move { entity(ctx).await });
+    h.insert(
+        "build_design",
+        |ctx: TaskContext| async move { reuse_or(ctx, design).await },
+    );
+    h.insert(
+        "build_assets",
+        |ctx: TaskContext| async move { reuse_or(ctx, assets).await },
+    );
+    h.insert(
+        "build_shell",
+        |ctx: TaskContext| async move { reuse_or(ctx, shell).await },
+    );
+    h.insert(
+        "build_entity",
+        |ctx: TaskContext| async move { reuse_or(ctx, entity).await },
+    );
     h.insert("build_check", |ctx: TaskContext| async move { check(ctx).await });
     h.insert("build_assemble", |ctx: TaskContext| async move { assemble(ctx).await });
     h.insert(
@@ -282,6 +295,67 @@ async fn analysis(ctx: TaskContext) -> Result<Value, TaskError> {
     }))
 }
 
+/// Revision (Starri): the parent build's spec changed as this build's prompt asks. Offline
+/// that is `generator::revise`; a model's revised spec is refereed by it (what the request
+/// plainly asks for is added if the model left it out). The notes are what changed.
+async fn revise(ctx: TaskContext) -> Result<Value, TaskError> {
+    let build = build_of(&ctx)?;
+    advance(&ctx, build, BuildPhase::Analysis, 2.0).await?;
+    let change = store::builds::usage(ctx.db(), build).await.retry()?.prompt;
+    let parent = store::builds::parent_of(ctx.db(), build)
+        .await
+        .retry()?
+        .ok_or_else(|| TaskError::Fatal("a revision must have a parent build".into()))?;
+    let old = store::builds::spec(ctx.db(), parent).await.retry()?;
+    let offline = generator::revise(&change, old.clone());
+    let (spec, source) = model::generate(
+        &ctx,
+        build,
+        Ask {
+            purpose: "revision",
+            system: prompts::REVISION,
+            user: format!("The app spec:\n{}\n\nThe change:\n{change}", spec_json(&old)),
+            json: true,
+            trim: true,
+            max_tokens: answer_cap(&spec_json(&offline.spec)).max(1536),
+            context: json!({ "change": change, "spec": old }),
+        },
+        accept_spec,
+        || offline.spec.clone(),
+    )
+    .await?;
+    let revised = match source {
+        Source::Fallback { .. } => offline,
+        Source::Model { .. } => {
+            let refereed = generator::revise(&change, spec);
+            let mut notes = generator::describe_changes(&old, &refereed.spec);
+            if notes.is_empty() {
+                notes = refereed.reflection;
+            }
+            Analysis {
+                confidence: refereed.confidence.max(0.5),
+                spec: refereed.spec,
+                reflection: notes,
+            }
+        }
+    };
+    let changes = generator::describe_changes(&old, &revised.spec);
+    let mut tx = ctx.db().begin().await.retry()?;
+    store::builds::save_analysis(&mut tx, build, &revised).await.retry()?;
+    store::builds::save_changes(&mut tx, build, &changes).await.retry()?;
+    store::builds::advance(&mut tx, build, BuildPhase::Planning, 15.0, ctx.now())
+        .await
+        .retry()?;
+    tx.commit().await.retry()?;
+    Ok(json!({
+        "name": revised.spec.name,
+        "parent": parent,
+        "changes": changes,
+        "confidence": revised.confidence,
+        "spec_source": source.to_json(),
+    }))
+}
+
 fn task(id: &str, kind: &str, description: String, caps: &[Capability], deps: &[&str], input: Value) -> TaskSpec {
     TaskSpec {
         id: id.into(),
@@ -369,8 +443,17 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Planning, 17.0).await?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
-    let tasks = generation_tasks(&spec);
+    let mut tasks = generation_tasks(&spec);
+    let parent = store::builds::parent_of(ctx.db(), build).await.retry()?;
+    let reused = match parent {
+        Some(parent) => {
+            let old = store::builds::spec(ctx.db(), parent).await.retry()?;
+            carry_over(&old, &spec, parent, &mut tasks)
+        }
+        None => Vec::new(),
+    };
     let keys: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+    let rerun: Vec<String> = keys.iter().filter(|k| !reused.contains(k)).cloned().collect();
     let mut tx = ctx.db().begin().await.retry()?;
     // A retried plan finds its tasks already there: nothing to add.
     let planned = store::tasks::has_key(&mut *tx, ctx.task.workflow_id, "package")
@@ -384,11 +467,101 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
                 e => TaskError::Retryable(e.to_string()),
             })?;
     }
+    if parent.is_some() {
+        store::builds::save_reuse(&mut tx, build, &reused, &rerun)
+            .await
+            .retry()?;
+    }
     store::builds::advance(&mut tx, build, BuildPhase::Generation, 20.0, ctx.now())
         .await
         .retry()?;
     tx.commit().await.retry()?;
-    Ok(json!({ "tasks": keys }))
+    Ok(json!({ "tasks": keys, "reused": reused, "rerun": rerun }))
+}
+
+/// What a generation task's output depends on under `spec`: the spec parts its model
+/// prompt quotes and its offline output (which follows everything else it reads). `None`
+/// for tasks that always run (check, assemble, package).
+fn task_inputs(spec: &AppSpec, task: &TaskSpec) -> Option<Value> {
+    let t = &spec.theme;
+    Some(match task.kind.as_str() {
+        "build_design" => json!({
+            "name": spec.name, "summary": spec.summary, "theme": t,
+            "css": generator::stylesheet(spec).content,
+        }),
+        "build_assets" => json!({
+            "name": spec.name, "summary": spec.summary, "primary": t.primary, "accent": t.accent,
+            "logo": generator::logo_svg(spec), "icons": generator::icons(spec),
+        }),
+        "build_shell" => json!({ "files": generator::app_shell(spec) }),
+        "build_entity" => {
+            let name = task.input.get("entity").and_then(Value::as_str).unwrap_or_default();
+            let others: Vec<(&str, &str)> = spec
+                .entities
+                .iter()
+                .filter(|e| e.name != name)
+                .map(|e| (e.name.as_str(), e.plural.as_str()))
+                .collect();
+            json!({
+                "name": spec.name, "summary": spec.summary, "entity": spec.entity(name), "others": others,
+                "module": spec.entity(name).map(|_| generator::entity_module(spec, name)),
+            })
+        }
+        _ => return None,
+    })
+}
+
+/// Marks the generation tasks whose inputs are the same under the parent's spec (`old`)
+/// as carried over from `parent` (input `reuse`), and returns their keys.
+fn carry_over(old: &AppSpec, new: &AppSpec, parent: BuildId, tasks: &mut [TaskSpec]) -> Vec<String> {
+    let mut reused = Vec::new();
+    for task in tasks.iter_mut() {
+        let Some(inputs) = task_inputs(new, task) else { continue };
+        if task_inputs(old, task).as_ref() != Some(&inputs) {
+            continue;
+        }
+        match &mut task.input {
+            Value::Object(m) => {
+                m.insert("reuse".into(), json!(parent));
+            }
+            other => *other = json!({ "reuse": parent }),
+        }
+        reused.push(task.id.clone());
+    }
+    reused
+}
+
+/// Runs a generation task, unless its input says to carry it over from a parent build:
+/// then it copies that build's files of the same task and completes with `reused`. When
+/// the parent has no such files (any more), the task runs after all.
+async fn reuse_or<F, Fut>(ctx: TaskContext, run: F) -> Result<Value, TaskError>
+where
+    F: FnOnce(TaskContext) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, TaskError>>,
+{
+    let from = ctx
+        .task
+        .input
+        .get("reuse")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<uuid::Uuid>().ok())
+        .map(BuildId);
+    let Some(from) = from else { return run(ctx).await };
+    let build = build_of(&ctx)?;
+    let progress = generation_progress(&ctx).await?;
+    let mut tx = ctx.db().begin().await.retry()?;
+    let files = store::artifacts::copy_from_task(&mut tx, from, &ctx.task.key, build, ctx.task.owner_id, ctx.task.id)
+        .await
+        .retry()?;
+    if files.is_empty() {
+        drop(tx);
+        return run(ctx).await;
+    }
+    store::builds::advance(&mut tx, build, BuildPhase::Generation, progress, ctx.now())
+        .await
+        .retry()?;
+    tx.commit().await.retry()?;
+    Ok(json!({ "reused": true, "from": from, "files": files }))
 }
 
 async fn design(ctx: TaskContext) -> Result<Value, TaskError> {

@@ -22,6 +22,16 @@
 //! server's tasks are reclaimed when their leases expire, so a build survives a restart;
 //! cancelling a build cancels its workflow.
 //!
+//! # Revisions
+//! A completed build can be changed by a request (`crate::api::builds`'s `iterate_build`):
+//! that makes a new build of the same app whose first task is `revise` instead of
+//! `analysis` (the parent's spec changed as asked: `generator::revise` offline, a model's
+//! whole revised spec refereed by it otherwise). Its `plan` compares, for every generation
+//! task, the inputs under the parent's spec and the new one (the spec parts its prompt
+//! quotes and the offline output); a task whose inputs are equal is carried over: it
+//! copies the parent's files of that task and completes with `"reused": true`, asking no
+//! model. `check`, `assemble` and `package` always run.
+//!
 //! The calls that start, read and cancel builds are the orchestrator's API
 //! (`crate::api::builds`); this module is what runs once a build is accepted.
 //!
@@ -61,8 +71,9 @@ impl<T> RetryOnError<T> for std::result::Result<T, sqlx::Error> {
 }
 
 /// Every system prompt the pipeline sends, with the purpose of its requests.
-const SYSTEM_PROMPTS: [(&str, &str); 6] = [
+const SYSTEM_PROMPTS: [(&str, &str); 7] = [
     (prompts::ANALYSIS, "analysis"),
+    (prompts::REVISION, "revision"),
     (prompts::REFLECTION, "reflection"),
     (prompts::ENTITY_MODULE, "entity_module"),
     (prompts::STYLESHEET, "stylesheet"),
@@ -110,6 +121,20 @@ pub(crate) fn first_tasks() -> Vec<TaskSpec> {
             input: Value::Null,
         },
     ]
+}
+
+/// The tasks a revision starts with: `revise` changes the parent's spec as asked, then
+/// `plan` adds the generation tasks, carrying over those whose inputs did not change.
+pub(crate) fn revision_first_tasks() -> Vec<TaskSpec> {
+    let mut tasks = first_tasks();
+    tasks[0] = TaskSpec {
+        id: "revise".into(),
+        description: "Change the parent build's app spec as the request asks".into(),
+        kind: "build_revise".into(),
+        ..tasks[0].clone()
+    };
+    tasks[1].dependencies = vec!["revise".into()];
+    tasks
 }
 
 #[cfg(test)]

@@ -24,6 +24,11 @@ Views: board, calendar, timer, study, chart and checklist pages show one entity'
 - chart: {"value_field": a number or rating field, "date_field": a date field, "chart": "line" | "bar"}
 - checklist: {"done_field": a boolean field}"##;
 
+/// Revision: a finished app's spec changed as a person asks.
+pub(crate) const REVISION: &str = r##"You are Starri, the planning agent of Nexus Forge. A person built a small web app from the app spec you get, and now asks for a change to it ("add a notes field to recipes", "make it green", "add a page for suppliers", "remove the tags").
+
+Answer with ONE JSON object and nothing else: the whole spec with the change made, in exactly the shape you were given (name, summary, features, pages, entities, theme). Change only what the request asks for: keep every other entity, field, page, name and colour exactly as it is, so the parts of the app that did not change can be kept. New fields go at the end of their entity, with the request's words as the label and a kind that fits (text, long_text, number, boolean, date, email, url, select with options, rating, color, reference to an entity); a new kind of record is a new entity with its own list page; a colour is a #rrggbb primary colour."##;
+
 /// Reflection: check the spec against the request.
 pub(crate) const REFLECTION: &str = r##"You are Starri's reviewer. You get a person's request and the app spec made from it. Check the spec against the request: is every entity, field and feature the request mentions there, is anything contradictory, are field kinds sensible? Fix what is wrong.
 

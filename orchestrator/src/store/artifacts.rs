@@ -81,6 +81,42 @@ pub async fn put(
     Ok(())
 }
 
+/// Copies the files task `key` made in build `from` into `build` as made by `task` (a
+/// revision carrying a task over), and returns their paths, none when `from` has no such
+/// files (its task rows are gone, say).
+///
+/// # Errors
+/// Database errors.
+pub async fn copy_from_task(
+    conn: &mut PgConnection,
+    from: BuildId,
+    key: &str,
+    build: BuildId,
+    owner: UserId,
+    task: TaskId,
+) -> Result<Vec<String>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        r#"
+        insert into artifacts (project_id, owner_id, task_id, kind, path, content_type, content, sha256)
+        select $3, $4, $5, a.kind, a.path, a.content_type, a.content, a.sha256
+        from artifacts a join tasks t on t.id = a.task_id
+        where a.project_id = $1 and a.kind = 'file' and t.key = $2
+        on conflict (project_id, path) do update
+        set content_type = excluded.content_type, content = excluded.content, sha256 = excluded.sha256,
+            task_id = excluded.task_id, kind = excluded.kind
+        returning path
+        "#,
+    )
+    .bind(from.0)
+    .bind(key)
+    .bind(build.0)
+    .bind(owner.0)
+    .bind(task.0)
+    .fetch_all(conn)
+    .await?)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

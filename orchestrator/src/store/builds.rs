@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    api::{BuildConfig, BuildSummary, BuildView, BuildsPage},
+    api::{BuildConfig, BuildSummary, BuildView, BuildsPage, RevisionInfo, RevisionSummary},
     event::EventKind,
     ids::{BuildId, UserId, WorkflowId},
     spec::{Analysis, AppSpec},
@@ -39,13 +39,103 @@ pub async fn create(conn: &mut PgConnection, owner: UserId, prompt: &str, config
             .fetch_one(&mut *conn)
             .await?;
     let id = BuildId(id);
-    let preview: String = prompt.chars().take(120).collect();
-    events::append(
-        conn,
-        &[event(id, owner, EventKind::BuildCreated).payload(json!({ "prompt": preview }))],
-    )
-    .await?;
+    created(conn, id, owner, json!({ "prompt": preview(prompt) })).await?;
     Ok(id)
+}
+
+/// The first 120 characters of a prompt, for an event.
+fn preview(prompt: &str) -> String {
+    prompt.chars().take(120).collect()
+}
+
+async fn created(conn: &mut PgConnection, id: BuildId, owner: UserId, payload: serde_json::Value) -> Result<()> {
+    events::append(conn, &[event(id, owner, EventKind::BuildCreated).payload(payload)]).await
+}
+
+/// Stores a new revision of `parent`'s app (status `queued`): `prompt` is the change asked
+/// for, the number is one more than the app's highest so far. Appends `build.created` with
+/// the parent and the number. Returns the build and its number.
+///
+/// # Errors
+/// [`Error::NotFound`] when `parent` does not exist; database errors.
+pub async fn create_revision(
+    conn: &mut PgConnection,
+    owner: UserId,
+    parent: BuildId,
+    prompt: &str,
+    config: &BuildConfig,
+) -> Result<(BuildId, i32)> {
+    // The app's first build, locked: revisions of one app are numbered one at a time.
+    // language=PostgreSQL
+    let root: Uuid = sqlx::query_scalar(
+        "select r.id from projects p join projects r on r.id = coalesce(p.root_id, p.id) where p.id = $1 for update of r",
+    )
+    .bind(parent.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::not_found("build", parent))?;
+    // language=PostgreSQL
+    let (id, number): (Uuid, i32) = sqlx::query_as(
+        r#"
+        insert into projects (owner_id, prompt, config, parent_id, root_id, revision)
+        select $1, $2, $3, $4, $5, coalesce(max(revision), 0) + 1
+        from projects where coalesce(root_id, id) = $5
+        returning id, revision
+        "#,
+    )
+    .bind(owner.0)
+    .bind(prompt)
+    .bind(serde_json::to_value(config)?)
+    .bind(parent.0)
+    .bind(root)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = BuildId(id);
+    let payload = json!({ "prompt": preview(prompt), "parent_id": parent, "revision": number });
+    created(conn, id, owner, payload).await?;
+    Ok((id, number))
+}
+
+/// The build a revision was made from (`None` for an app's first build).
+///
+/// # Errors
+/// [`Error::NotFound`]; database errors.
+pub async fn parent_of(db: impl PgExecutor<'_>, id: BuildId) -> Result<Option<BuildId>> {
+    // language=PostgreSQL
+    let parent: Option<Option<Uuid>> = sqlx::query_scalar("select parent_id from projects where id = $1")
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?;
+    Ok(parent.ok_or_else(|| Error::not_found("build", id))?.map(BuildId))
+}
+
+/// Records what a revision changed (sentences, from `generator::describe_changes`).
+///
+/// # Errors
+/// Database errors.
+pub async fn save_changes(conn: &mut PgConnection, id: BuildId, changes: &[String]) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("update projects set changes = $2 where id = $1")
+        .bind(id.0)
+        .bind(json!(changes))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records which generation tasks a revision's plan carried over and which run again.
+///
+/// # Errors
+/// Database errors.
+pub async fn save_reuse(conn: &mut PgConnection, id: BuildId, reused: &[String], rerun: &[String]) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("update projects set reused = $2, rerun = $3 where id = $1")
+        .bind(id.0)
+        .bind(reused)
+        .bind(rerun)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Moves a build to `phase` with at least `progress` percent (never backwards), starting it
@@ -310,7 +400,26 @@ struct Row {
     finished_at: Option<DateTime<Utc>>,
     has_index: bool,
     has_package: bool,
+    revision: i32,
+    parent_id: Option<Uuid>,
+    root_id: Option<Uuid>,
+    changes: serde_json::Value,
+    reused: Vec<String>,
+    rerun: Vec<String>,
 }
+
+#[derive(sqlx::FromRow)]
+struct RevisionRow {
+    id: Uuid,
+    revision: i32,
+    parent_id: Option<Uuid>,
+    prompt: String,
+    status: String,
+    created_at: DateTime<Utc>,
+}
+
+/// Most revisions listed with a build.
+const MAX_REVISIONS_LISTED: i64 = 500;
 
 /// A build with its tasks and files, if it exists and (when `owner` is given) is theirs.
 ///
@@ -323,7 +432,8 @@ pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, no
         select p.id, p.prompt, p.name, p.status, p.phase, p.progress, p.config, p.spec, p.reflection, p.confidence,
                p.error, p.tokens_used, p.llm_calls, w.id as workflow_id, p.created_at, p.started_at, p.finished_at,
                exists (select 1 from artifacts a where a.project_id = p.id and a.path = 'index.html' and a.kind = 'file') as has_index,
-               exists (select 1 from artifacts a where a.project_id = p.id and a.kind = 'package') as has_package
+               exists (select 1 from artifacts a where a.project_id = p.id and a.kind = 'package') as has_package,
+               p.revision, p.parent_id, p.root_id, p.changes, p.reused, p.rerun
         from projects p left join workflows w on w.project_id = p.id
         where p.id = $1 and ($2::uuid is null or p.owner_id = $2)
         "#,
@@ -338,6 +448,29 @@ pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, no
         None => Vec::new(),
     };
     let artifacts = artifacts::list(&mut *conn, id).await?;
+    let root = row.root_id.unwrap_or(row.id);
+    // language=PostgreSQL
+    let revisions: Vec<RevisionRow> = sqlx::query_as(
+        "select id, revision, parent_id, prompt, status, created_at from projects
+         where coalesce(root_id, id) = $1 order by revision limit $2",
+    )
+    .bind(root)
+    .bind(MAX_REVISIONS_LISTED)
+    .fetch_all(&mut *conn)
+    .await?;
+    let revisions = revisions
+        .into_iter()
+        .map(|r| {
+            Ok(RevisionSummary {
+                build_id: BuildId(r.id),
+                number: r.revision,
+                parent_id: r.parent_id.map(BuildId),
+                prompt: r.prompt,
+                status: parse(&r.status)?,
+                created_at: r.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let end = row.finished_at.unwrap_or(now);
     Ok(BuildView {
         build_id: BuildId(row.id),
@@ -364,6 +497,15 @@ pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, no
         created_at: row.created_at,
         started_at: row.started_at,
         finished_at: row.finished_at,
+        revision: RevisionInfo {
+            number: row.revision,
+            parent_id: row.parent_id.map(BuildId),
+            root_id: BuildId(root),
+            changes: serde_json::from_value(row.changes).unwrap_or_default(),
+            reused: row.reused,
+            rerun: row.rerun,
+        },
+        revisions,
     })
 }
 
@@ -387,6 +529,7 @@ struct SummaryRow {
     error: Option<String>,
     created_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
+    revision: i32,
 }
 
 /// A page of `owner`'s builds, newest first.
@@ -402,7 +545,7 @@ pub async fn list(
     // language=PostgreSQL
     let rows: Vec<SummaryRow> = sqlx::query_as(
         r#"
-            select id, prompt, name, status, phase, progress, error, created_at, finished_at
+            select id, prompt, name, status, phase, progress, error, created_at, finished_at, revision
             from projects
             where owner_id = $1 and ($2::timestamptz is null or (created_at, id) < ($2, $3))
             order by created_at desc, id desc
@@ -430,6 +573,7 @@ pub async fn list(
                 error: r.error,
                 created_at: r.created_at,
                 finished_at: r.finished_at,
+                revision: r.revision,
             })
         })
         .collect::<Result<_>>()?;

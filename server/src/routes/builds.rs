@@ -12,7 +12,7 @@ use axum::{
     Json, Router,
 };
 use domain::{
-    api::{BuildView, BuildsPage, StartBuildRequest, StartBuildResponse},
+    api::{BuildDiff, BuildView, BuildsPage, IterateRequest, StartBuildRequest, StartBuildResponse},
     ids::BuildId,
 };
 use serde::Deserialize;
@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/nexus-forge/build", post(start_build))
         .route("/api/nexus-forge/build/{id}", get(get_build))
         .route("/api/nexus-forge/build/{id}/cancel", post(cancel_build))
+        .route("/api/nexus-forge/build/{id}/iterate", post(iterate_build))
+        .route("/api/nexus-forge/build/{id}/diff", get(build_diff))
         .route("/api/nexus-forge/build/{id}/download", get(download))
         .route("/api/nexus-forge/builds", get(list_builds))
         .route("/preview/{id}/{cap}", get(preview_root))
@@ -64,6 +66,28 @@ async fn get_build(
 ) -> Result<Json<BuildView>, ApiError> {
     let id: BuildId = parse_id("build", &id)?;
     Ok(Json(state.orchestrator.get_build(id, &me).await?))
+}
+
+async fn iterate_build(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<IterateRequest>,
+) -> Result<(StatusCode, Json<StartBuildResponse>), ApiError> {
+    let id: BuildId = parse_id("build", &id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.orchestrator.iterate_build(id, &req, &me).await?),
+    ))
+}
+
+async fn build_diff(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<BuildDiff>, ApiError> {
+    let id: BuildId = parse_id("build", &id)?;
+    Ok(Json(state.orchestrator.build_diff(id, &me).await?))
 }
 
 async fn cancel_build(

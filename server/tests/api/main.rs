@@ -10,5 +10,6 @@ mod helpers;
 mod llm;
 mod operations;
 mod orchestrator;
+mod revisions;
 mod security;
 mod sweep;
