@@ -16,7 +16,7 @@
 use domain::{
     agent::RegisterAgentRequest,
     api::{
-        AgentView, BuildView, BuildsPage, EventQuery, EventsPage, OrchestratorStatus, StartBuildResponse,
+        AgentView, BuildDiff, BuildView, BuildsPage, EventQuery, EventsPage, OrchestratorStatus, StartBuildResponse,
         WorkflowSummary, WorkflowView,
     },
     auth::{AuditPage, InvitationView, NewInvitation, NewToken, Person, PersonSummary, TokenView},
@@ -377,6 +377,27 @@ pub async fn get_build(id: String) -> Result<BuildView, AppError> {
 pub async fn cancel_build(id: String) -> Result<BuildView, AppError> {
     Ok(ssr::orchestrator()?
         .cancel_build(ssr::id("build", &id)?, &ssr::me().await?)
+        .await?)
+}
+
+/// Changes a completed build: starts its next revision (the parent's options).
+#[server(prefix = "/api/fn", endpoint = "iterate_build", input = Json)]
+pub async fn iterate_build(id: String, prompt: String) -> Result<StartBuildResponse, AppError> {
+    use domain::api::IterateRequest;
+    Ok(ssr::orchestrator()?
+        .iterate_build(
+            ssr::id("build", &id)?,
+            &IterateRequest { prompt, config: None },
+            &ssr::me().await?,
+        )
+        .await?)
+}
+
+/// The files a revision changed, against its parent.
+#[server(prefix = "/api/fn", endpoint = "revision_diff", input = GetUrl)]
+pub async fn revision_diff(id: String) -> Result<BuildDiff, AppError> {
+    Ok(ssr::orchestrator()?
+        .build_diff(ssr::id("build", &id)?, &ssr::me().await?)
         .await?)
 }
 

@@ -31,6 +31,8 @@ struct NodeData {
     key: String,
     state: TaskState,
     agent: Option<String>,
+    /// Carried over from the parent revision (its output says `"reused": true`).
+    reused: bool,
     x: f64,
     y: f64,
 }
@@ -41,6 +43,7 @@ impl Default for NodeData {
             key: String::new(),
             state: TaskState::Pending,
             agent: None,
+            reused: false,
             x: 0.0,
             y: 0.0,
         }
@@ -79,6 +82,12 @@ impl Scene {
                         key: t.key.clone(),
                         state: t.state,
                         agent: t.agent.clone(),
+                        reused: t
+                            .output
+                            .as_ref()
+                            .and_then(|o| o.get("reused"))
+                            .and_then(serde_json::Value::as_bool)
+                            .unwrap_or(false),
                         x: r.x,
                         y: r.y,
                     },
@@ -226,8 +235,9 @@ fn DagNode(id: TaskId, scene: Memo<Scene>, selected: RwSignal<Option<TaskId>>) -
     let class = move || {
         node.with(|n| {
             format!(
-                "node state-{}{}",
+                "node state-{}{}{}",
                 n.state,
+                if n.reused { " reused" } else { "" },
                 if is_selected.get() { " selected" } else { "" }
             )
         })
@@ -238,10 +248,23 @@ fn DagNode(id: TaskId, scene: Memo<Scene>, selected: RwSignal<Option<TaskId>>) -
                 .agent
                 .as_deref()
                 .map_or_else(|| "no agent".to_owned(), |a| format!("agent {a}"));
-            format!("Task {}, {}, {agent}", n.key, n.state)
+            let reused = if n.reused {
+                ", reused from the previous revision"
+            } else {
+                ""
+            };
+            format!("Task {}, {}{reused}, {agent}", n.key, n.state)
         })
     };
-    let sub = move || node.with(|n| truncate_label(n.agent.as_deref().unwrap_or_else(|| n.state.as_str()), SUB_CHARS));
+    let sub = move || {
+        node.with(|n| {
+            if n.reused {
+                "reused".to_owned()
+            } else {
+                truncate_label(n.agent.as_deref().unwrap_or_else(|| n.state.as_str()), SUB_CHARS)
+            }
+        })
+    };
 
     view! {
         <g
@@ -254,6 +277,7 @@ fn DagNode(id: TaskId, scene: Memo<Scene>, selected: RwSignal<Option<TaskId>>) -
             data-task-key=move || node.with(|n| n.key.clone())
             data-task-id=id.to_string()
             data-state=move || node.with(|n| n.state.as_str())
+            data-reused=move || node.with(|n| n.reused.then_some("true"))
             on:click=move |_| select()
             on:keydown=move |ev| {
                 let key = ev.key();

@@ -1,7 +1,7 @@
 //! `/builds` (start a build, list builds) and `/builds/:id` (one build, live).
 
 use domain::{
-    api::{BuildSummary, BuildView, EventQuery},
+    api::{BuildDiff, BuildSummary, BuildView, EventQuery, FileDiff, RevisionInfo, RevisionSummary},
     event::{CoordinationEvent, EventKind},
     ids::{BuildId, TaskId},
     status::BuildPhase,
@@ -16,7 +16,10 @@ use leptos_router::{
 
 use super::overview::EventList;
 use crate::{
-    api::{build_file, find_events, get_build, get_server_info, list_builds, CancelBuild, StartBuild},
+    api::{
+        build_file, find_events, get_build, get_server_info, list_builds, revision_diff, CancelBuild, IterateBuild,
+        StartBuild,
+    },
     components::{short_id, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
     format::{format_duration_ms as duration, format_size},
@@ -72,6 +75,7 @@ fn BuildRow(summary: BuildSummary) -> impl IntoView {
     view! {
         <li class="build-row" data-build-id=summary.build_id.to_string() data-status=summary.status.as_str()>
             <A href=format!("/builds/{}", summary.build_id)>{title}</A>
+            {(summary.revision > 1).then(|| view! { <span class="badge revision-badge" title="A revision of an earlier build">{format!("revision {}", summary.revision)}</span> })}
             <StatusBadge status=summary.status.as_str()/>
             <ProgressBar value=Signal::derive(move || progress) label="Build progress"/>
             <Time at=summary.created_at/>
@@ -280,6 +284,8 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
             </p>
             {move || build.with(|b| b.error.clone()).map(|e| view! { <p class="error-note" role="alert" id="build-error">{e}</p> })}
         </section>
+        {move || build.with(|b| b.revision.number > 1 || b.revisions.len() > 1).then(|| view! { <RevisionPanel data=build/> })}
+        {move || (status.get() == domain::status::BuildStatus::Completed).then(|| view! { <IterateForm build_id=build_id.to_string()/> })}
         {move || build.with(|b| b.spec.clone().map(|spec| (spec, b.confidence, b.reflection.clone()))).map(|(spec, confidence, reflection)| view! {
             <section class="panel" aria-labelledby="spec-heading">
                 <h2 id="spec-heading">"App spec"</h2>
@@ -309,6 +315,10 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
             }}
         </section>
         <ModelsAtWork build_id terminal/>
+        {
+            let diff_id = id.clone();
+            move || (build.with(|b| b.revision.number) > 1 && terminal.get()).then(|| view! { <DiffPanel build_id=diff_id.clone() files/> })
+        }
         <div class="two-col">
             <FilesPanel build_id=id.clone() files/>
             <BuildEvents build_id=id.clone() version/>
@@ -322,6 +332,212 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
                 <iframe class="preview" id="preview-frame" title="Preview of the generated app" src=u sandbox="allow-scripts allow-forms"></iframe>
             </section>
         })}
+    }
+}
+
+/// A revision: what it changed from its parent, which tasks it carried over, and every
+/// revision of the app (each a link).
+#[component]
+fn RevisionPanel(data: RwSignal<BuildView>) -> impl IntoView {
+    let info = Memo::new(move |_| data.with(|b| b.revision.clone()));
+    let list = Memo::new(move |_| data.with(|b| b.revisions.clone()));
+    let current = Memo::new(move |_| data.with(|b| b.build_id));
+    view! {
+        <section class="panel revision" aria-labelledby="revision-heading" id="revision">
+            <h2 id="revision-heading">{move || format!("Revision {}", info.get().number)}</h2>
+            {move || {
+                let RevisionInfo { parent_id, changes, reused, rerun, .. } = info.get();
+                view! {
+                    {parent_id.map(|p| {
+                        let parent_number = list.with(|l| l.iter().find(|r| r.build_id == p).map(|r| r.number));
+                        view! {
+                            <p class="muted">
+                                "Made from "
+                                <A href=format!("/builds/{p}")>{parent_number.map_or_else(|| "its parent".to_owned(), |n| format!("revision {n}"))}</A>
+                                " by the change above."
+                            </p>
+                        }
+                    })}
+                    {(!changes.is_empty()).then(|| view! {
+                        <h3>"What changed"</h3>
+                        <ul id="revision-changes">{changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+                    })}
+                    {(!reused.is_empty() || !rerun.is_empty()).then(|| view! {
+                        <p id="revision-tasks">
+                            <strong>{format!("{} tasks reused", reused.len())}</strong>
+                            {format!(" ({})", reused.join(", "))}
+                            " · "
+                            <strong>{format!("{} ran again", rerun.len())}</strong>
+                            {format!(" ({})", rerun.join(", "))}
+                        </p>
+                    })}
+                }
+            }}
+            <RevisionList list current/>
+        </section>
+    }
+}
+
+#[component]
+fn RevisionList(list: Memo<Vec<RevisionSummary>>, current: Memo<BuildId>) -> impl IntoView {
+    view! {
+        <ol class="revision-list" id="revision-list" aria-label="Revisions of this app">
+            {move || list.get().into_iter().map(|r| {
+                let here = r.build_id == current.get();
+                view! {
+                    <li data-revision=r.number aria-current=here.then_some("page")>
+                        <A href=format!("/builds/{}", r.build_id)>{format!("Revision {}", r.number)}</A>
+                        " "
+                        <StatusBadge status=r.status.as_str()/>
+                        <span class="muted">{format!(" {}", r.prompt.chars().take(100).collect::<String>())}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// Examples of changes, offered under the box.
+const CHANGE_EXAMPLES: &[&str] = &[
+    "make it green",
+    "add a notes field",
+    "add a page for suppliers",
+    "add a calendar",
+];
+
+/// "Change this app": a completed build's next revision, from a sentence.
+#[component]
+fn IterateForm(build_id: String) -> impl IntoView {
+    let iterate = ServerAction::<IterateBuild>::new();
+    let prompt = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(result) = iterate.value().get() {
+            match result {
+                Ok(r) => {
+                    prompt.set(String::new());
+                    navigate(&format!("/builds/{}", r.build_id), Default::default());
+                }
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = prompt.get_untracked();
+        if text.trim().is_empty() {
+            problem.set(Some("Say what to change first.".into()));
+            return;
+        }
+        problem.set(None);
+        iterate.dispatch(IterateBuild {
+            id: build_id.clone(),
+            prompt: text,
+        });
+    };
+    view! {
+        <form class="panel build-form" id="iterate" on:submit=submit>
+            <label for="iterate-prompt">"Change this app"</label>
+            <textarea
+                id="iterate-prompt"
+                name="prompt"
+                rows="2"
+                maxlength="20000"
+                placeholder="add a notes field, make it green, add a page for suppliers…"
+                aria-describedby="iterate-problem"
+                prop:value=move || prompt.get()
+                on:input=move |ev| prompt.set(event_target_value(&ev))
+            ></textarea>
+            <div class="form-row">
+                <button class="btn primary" type="submit" id="iterate-submit" disabled=move || iterate.pending().get()>
+                    {move || if iterate.pending().get() { "Starting…" } else { "Make a new revision" }}
+                </button>
+                <span class="muted small">
+                    "Only the parts the change touches are built again. Try: "
+                    {CHANGE_EXAMPLES.iter().map(|ex| view! {
+                        <button type="button" class="chip" on:click=move |_| prompt.set((*ex).to_owned())>{*ex}</button>
+                    }).collect_view()}
+                </span>
+            </div>
+            <p class="error-note" id="iterate-problem" role="alert" hidden=move || problem.with(Option::is_none)>
+                {move || problem.get().unwrap_or_default()}
+            </p>
+        </form>
+    }
+}
+
+/// The files a revision changed, each with its unified diff.
+#[component]
+fn DiffPanel(build_id: String, files: Memo<Vec<(String, i32)>>) -> impl IntoView {
+    let diff = Resource::new(
+        move || (build_id.clone(), files.get().len()),
+        |(id, _)| revision_diff(id),
+    );
+    view! {
+        <section class="panel" aria-labelledby="diff-heading" id="diff">
+            <h2 id="diff-heading">"Files changed"</h2>
+            <Transition fallback=|| view! { <Loading what="the changes"/> }>
+                {move || diff.get().map(|r| match r {
+                    Ok(BuildDiff { files, unchanged, .. }) => view! {
+                        <p class="muted small" id="diff-summary">
+                            {format!("{} files changed, {unchanged} the same as the parent's", files.len())}
+                        </p>
+                        <div class="diff-files">
+                            {files.into_iter().map(|f| view! { <FileDiffView file=f/> }).collect_view()}
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn FileDiffView(file: FileDiff) -> impl IntoView {
+    let FileDiff {
+        path,
+        change,
+        added,
+        removed,
+        unified,
+    } = file;
+    let lines: Vec<(&'static str, String)> = unified
+        .lines()
+        .map(|l| {
+            let class = if l.starts_with("+++") || l.starts_with("---") {
+                "diff-head"
+            } else if l.starts_with("@@") {
+                "diff-hunk"
+            } else if l.starts_with('+') {
+                "diff-add"
+            } else if l.starts_with('-') {
+                "diff-del"
+            } else {
+                "diff-ctx"
+            };
+            (class, l.to_owned())
+        })
+        .collect();
+    let empty = lines.is_empty();
+    view! {
+        <details class="file-diff" data-path=path.clone() data-change=change.clone()>
+            <summary>
+                <code>{path.clone()}</code>
+                " "
+                <span class=format!("badge diff-{change}")>{change.clone()}</span>
+                <span class="diff-count diff-add">{format!(" +{added}")}</span>
+                <span class="diff-count diff-del">{format!(" −{removed}")}</span>
+            </summary>
+            {if empty {
+                view! { <p class="muted small">"Too large to show here; download the zip to compare."</p> }.into_any()
+            } else {
+                view! {
+                    <pre class="diff"><code>{lines.into_iter().map(|(class, l)| view! { <span class=class>{l}</span> }).collect_view()}</code></pre>
+                }.into_any()
+            }}
+        </details>
     }
 }
 
