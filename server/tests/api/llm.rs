@@ -654,3 +654,140 @@ async fn an_answer_that_took_half_the_call_timeout_gets_no_repair_round(pool: Pg
     assert!(analysis.contains("no repair round: the answer took"), "{analysis}");
     app.stop().await;
 }
+
+/// A model that revises: asked to change a spec, it answers the spec it was given with a
+/// corner radius of 3 (its mark) and without the field asked for; every other request gets
+/// plausible prose that no validator accepts. Records each request's system prompt and
+/// user message.
+async fn revising_model() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
+    type Log = Arc<Mutex<Vec<(String, String)>>>;
+    async fn chat(State(log): State<Log>, Json(body): Json<Value>) -> Json<Value> {
+        let system = body["messages"][0]["content"].as_str().unwrap_or("").to_owned();
+        let user = body["messages"][1]["content"].as_str().unwrap_or("").to_owned();
+        log.lock().unwrap().push((system.clone(), user.clone()));
+        let content = if system.starts_with("You are Starri, the planning agent of Nexus Forge. A person built") {
+            let json = user
+                .split_once("The app spec:\n")
+                .and_then(|(_, rest)| rest.split_once("\n\nThe change:"))
+                .map(|(spec, _)| spec)
+                .unwrap_or("{}");
+            let mut spec: Value = serde_json::from_str(json).unwrap_or_default();
+            spec["theme"]["radius"] = json!(3);
+            spec.to_string()
+        } else {
+            "Here is my answer: it looks good to me.".to_owned()
+        };
+        Json(json!({
+            "id": "x", "object": "chat.completion", "model": "fake-local",
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": "stop" }],
+            "usage": { "prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150 }
+        }))
+    }
+    let log: Log = Default::default();
+    let app = Router::new()
+        .route(
+            "/props",
+            get(|| async { Json(json!({ "default_generation_settings": { "n_ctx": 32768 } })) }),
+        )
+        .route("/v1/models", get(models))
+        .route("/v1/chat/completions", post(chat))
+        .with_state(log.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/v1"), log)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_models_revision_is_refereed_and_reused_tasks_ask_it_nothing(pool: PgPool) {
+    let (base, log) = revising_model().await;
+    // A high failure limit, so the model is asked for every task that runs.
+    let app = app_with_model(pool, &base, |_| {}).await;
+    let config = json!({ "max_model_failures": 1000 });
+    let first = start(&app, config.clone()).await;
+    let a = wait_done(&app, &first, Duration::from_secs(60)).await;
+    assert_eq!(a["status"], "completed", "{a}");
+    let asked_before = log.lock().unwrap().len();
+
+    let res = app
+        .post_json(
+            &format!("/api/nexus-forge/build/{first}/iterate"),
+            &json!({ "prompt": "add a source field to books", "config": config }),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let second = res.json::<Value>().await.unwrap()["build_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = wait_done(&app, &second, Duration::from_secs(60)).await;
+    assert_eq!(b["status"], "completed", "{b}");
+
+    // The model's spec was used (its mark), and the field it left out was added by the
+    // offline reading of the request.
+    assert_eq!(b["spec"]["theme"]["radius"], 3, "{}", b["spec"]["theme"]);
+    let book = b["spec"]["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "book")
+        .unwrap();
+    assert!(
+        book["fields"].as_array().unwrap().iter().any(|f| f["name"] == "source"),
+        "{book}"
+    );
+    let revise = b["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "revise")
+        .unwrap();
+    assert_eq!(revise["output"]["spec_source"]["source"], "model", "{revise}");
+    let changes: Vec<&str> = b["revision"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        changes.iter().any(|c| c.contains("added the field Source")),
+        "{changes:?}"
+    );
+    assert!(
+        changes.iter().any(|c| c.starts_with("The corner radius is now 3")),
+        "{changes:?}"
+    );
+
+    // What reran asked the model; what was carried over did not.
+    let reused: Vec<&str> = b["revision"]["reused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reused,
+        ["assets"],
+        "the radius reruns the design, the field the book module and the shell"
+    );
+    let asked: Vec<(String, String)> = log.lock().unwrap()[asked_before..].to_vec();
+    let about = |start: &str| asked.iter().filter(|(s, _)| s.starts_with(start)).collect::<Vec<_>>();
+    assert_eq!(
+        about("You are Starri, the planning agent of Nexus Forge. A person built").len(),
+        1
+    );
+    assert!(
+        about("You are the asset agent").is_empty(),
+        "the art was reused: {asked:?}"
+    );
+    assert!(
+        !about("You are the design agent").is_empty(),
+        "the radius changed the stylesheet"
+    );
+    let modules = about("You are Jules");
+    assert!(
+        !modules.is_empty() && modules.iter().all(|(_, u)| u.contains("\"book\"")),
+        "only the book module: {modules:?}"
+    );
+    app.stop().await;
+}
