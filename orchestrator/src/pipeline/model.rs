@@ -118,10 +118,29 @@ pub(crate) fn strip_fences(text: &str) -> &str {
     body.trim_end().strip_suffix("```").unwrap_or(body).trim()
 }
 
-/// How often each (build, request) pair was asked, in this process.
-fn identical_calls() -> &'static Mutex<HashMap<(BuildId, u64), u32>> {
-    static CALLS: OnceLock<Mutex<HashMap<(BuildId, u64), u32>>> = OnceLock::new();
+/// How long this process remembers a build's calls and give-ups: no build runs this long.
+const FORGET_AFTER: Duration = Duration::from_secs(3600);
+
+/// Entries the identical-call map holds before it forgets the old ones.
+const IDENTICAL_CALLS_KEPT: usize = 1024;
+
+/// How often each (build, request) pair was asked in this process, and when first.
+fn identical_calls() -> &'static Mutex<HashMap<(BuildId, u64), (Instant, u32)>> {
+    static CALLS: OnceLock<Mutex<HashMap<(BuildId, u64), (Instant, u32)>>> = OnceLock::new();
     CALLS.get_or_init(Default::default)
+}
+
+/// Counts one more call of `key` and returns how many there have been; forgets calls
+/// older than [`FORGET_AFTER`] once the map holds [`IDENTICAL_CALLS_KEPT`], so a server
+/// that runs for months does not grow with every call it ever made.
+fn count_call(key: (BuildId, u64)) -> u32 {
+    let mut calls = identical_calls().lock().unwrap_or_else(|e| e.into_inner());
+    if calls.len() >= IDENTICAL_CALLS_KEPT {
+        calls.retain(|_, (at, _)| at.elapsed() < FORGET_AFTER);
+    }
+    let (_, n) = calls.entry(key).or_insert((Instant::now(), 0));
+    *n += 1;
+    *n
 }
 
 /// Builds whose model this process has stopped asking, with why and since when: a call
@@ -142,7 +161,7 @@ fn given_up_on(build: BuildId) -> Option<String> {
 /// on more than an hour ago: no build runs that long).
 fn give_up_on(build: BuildId, why: &str) {
     let mut map = given_up().lock().unwrap_or_else(|e| e.into_inner());
-    map.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(3600));
+    map.retain(|_, (at, _)| at.elapsed() < FORGET_AFTER);
     map.entry(build).or_insert_with(|| (Instant::now(), why.to_owned()));
 }
 
@@ -276,12 +295,7 @@ pub(crate) async fn generate<T>(
             }
         }
         let key = (build, request_hash(provider.name(), &req));
-        let repeats = {
-            let mut calls = identical_calls().lock().unwrap_or_else(|e| e.into_inner());
-            let n = calls.entry(key).or_insert(0);
-            *n += 1;
-            *n
-        };
+        let repeats = count_call(key);
         if repeats > MAX_IDENTICAL_CALLS {
             return Err(fatal(format!(
                 "the same {} request to the model was made {repeats} times; stopping the build as a runaway",
@@ -484,8 +498,33 @@ async fn fall_back<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::{repairs_allowed, stop_asking, strip_fences, MAX_REPAIRS};
+    use super::{
+        count_call, identical_calls, repairs_allowed, stop_asking, strip_fences, FORGET_AFTER, IDENTICAL_CALLS_KEPT,
+        MAX_REPAIRS,
+    };
     use crate::store::builds::ModelRecord;
+    use domain::ids::BuildId;
+    use std::time::Instant;
+
+    #[test]
+    fn identical_calls_are_counted_per_request_and_old_ones_are_forgotten() {
+        let build = BuildId(uuid::Uuid::new_v4());
+        assert_eq!(count_call((build, 1)), 1);
+        assert_eq!(count_call((build, 1)), 2);
+        assert_eq!(count_call((build, 2)), 1);
+        // A map full of calls from long ago: the next call forgets them.
+        let old = BuildId(uuid::Uuid::new_v4());
+        let long_ago = Instant::now().checked_sub(FORGET_AFTER * 2).expect("a clock that old");
+        {
+            let mut calls = identical_calls().lock().unwrap();
+            for i in 0..IDENTICAL_CALLS_KEPT as u64 {
+                calls.insert((old, i), (long_ago, 1));
+            }
+        }
+        assert_eq!(count_call((build, 1)), 3, "recent calls are kept");
+        let calls = identical_calls().lock().unwrap();
+        assert!(!calls.keys().any(|(b, _)| *b == old), "old calls are forgotten");
+    }
 
     fn record(accepted: i32, failed: i32) -> ModelRecord {
         ModelRecord { accepted, failed }
