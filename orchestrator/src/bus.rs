@@ -257,11 +257,7 @@ mod tests {
 
     /// Appends a row and returns its id.
     async fn insert(conn: &mut PgConnection, kind: &str) -> i64 {
-        sqlx::query_scalar("insert into coordination_events (kind) values ($1) returning id")
-            .bind(kind)
-            .fetch_one(conn)
-            .await
-            .unwrap()
+        crate::store::events::insert_bare(conn, kind, 1).await.unwrap()[0]
     }
 
     async fn next(rx: &mut broadcast::Receiver<Arc<Published>>) -> i64 {
@@ -330,12 +326,9 @@ mod tests {
         assert_eq!(bus.watermark().0, known);
 
         // A burst bigger than one read arrives whole and in order.
-        let burst: Vec<i64> = sqlx::query_scalar(
-            "insert into coordination_events (kind) select 'task.started' from generate_series(1, 1500) returning id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap();
+        let burst = crate::store::events::insert_bare(&mut conn, "task.started", 1500)
+            .await
+            .unwrap();
         let mut got = Vec::new();
         while got.len() < burst.len() {
             got.push(next(&mut rx).await);

@@ -111,6 +111,24 @@ impl TryFrom<EventRow> for CoordinationEvent {
 
 const COLUMNS: &str = "id, kind, workflow_id, task_id, agent_id, project_id, owner_id, payload, created_at";
 
+/// Appends `n` bare rows of `kind` (any text, known to this version or not) in one
+/// statement and returns their ids: the bus tests need kinds `EventKind` does not have,
+/// bursts, and inserts held in an open transaction.
+///
+/// # Errors
+/// Database errors.
+#[cfg(test)]
+pub(crate) async fn insert_bare(conn: &mut PgConnection, kind: &str, n: i64) -> Result<Vec<i64>> {
+    // language=PostgreSQL
+    Ok(
+        sqlx::query_scalar("insert into coordination_events (kind) select $1 from generate_series(1, $2) returning id")
+            .bind(kind)
+            .bind(n)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
 /// Appends events in one statement (so one NOTIFY), in the given order.
 ///
 /// # Errors
