@@ -225,9 +225,10 @@ pub fn use_live_version(relevant: impl Fn(&CoordinationEvent) -> bool + Send + S
             if prev.is_some() && now != prev.flatten() && !pending.get_value() {
                 pending.set_value(true);
                 set_timeout(
+                    // The page may be gone by now (another build opened): then nothing.
                     move || {
-                        pending.set_value(false);
-                        version.update(|v| *v += 1);
+                        pending.try_set_value(false);
+                        version.try_update(|v| *v += 1);
                     },
                     std::time::Duration::from_millis(400),
                 );
@@ -240,8 +241,8 @@ pub fn use_live_version(relevant: impl Fn(&CoordinationEvent) -> bool + Send + S
     Signal::derive(move || version.get() + feed.resyncs.get())
 }
 
-/// Keeps a value that was rendered on the server fresh in the browser: each time `version`
-/// moves, `fetch` runs again and the newest answer replaces the value (an answer that
+/// Keeps a value that was rendered on the server fresh in the browser: once on mount and
+/// each time `version` moves, `fetch` runs again and the newest answer replaces the value (an answer that
 /// arrives after a newer one is dropped). Components read the returned signal, so they
 /// update in place instead of being rebuilt (selections, open files and iframes survive).
 pub fn live_value<T, Fut>(
@@ -258,18 +259,21 @@ where
     {
         let asked = StoredValue::new(0u64);
         let fetch = std::sync::Arc::new(fetch);
-        Effect::new(move |first_run: Option<()>| {
+        // Also once on mount: events that arrived between the value's fetch (on the server,
+        // or before a client-side navigation) and this page's first look at the feed would
+        // otherwise never be seen, and a build that finished in that gap would stay
+        // "running" on the page.
+        Effect::new(move |_| {
             version.track();
-            if first_run.is_none() {
-                return;
-            }
             let n = asked.get_value() + 1;
             asked.set_value(n);
             let fetch = fetch.clone();
             leptos::task::spawn_local(async move {
                 if let Ok(fresh) = fetch().await {
-                    if asked.get_value() == n {
-                        value.set(fresh);
+                    // The page may have moved on (another build) while this was asked:
+                    // then the value is gone and the answer is dropped.
+                    if asked.try_get_value() == Some(n) {
+                        value.try_set(fresh);
                     }
                 }
             });

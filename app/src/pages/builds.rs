@@ -231,7 +231,9 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
     let cancel_id = id.clone();
 
     view! {
-        <Title text=move || format!("{} · build", title.get())/>
+        // leptos_meta may read the title once more after this build's page is gone (another
+        // build opened on the same route): then there is no title to read.
+        <Title text=move || title.try_get().map(|t| format!("{t} · build")).unwrap_or_default()/>
         <header class="page-head">
             <div>
                 <h1 id="build-title">{move || title.get()}</h1>
@@ -415,10 +417,7 @@ fn IterateForm(build_id: String) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(result) = iterate.value().get() {
             match result {
-                Ok(r) => {
-                    prompt.set(String::new());
-                    navigate(&format!("/builds/{}", r.build_id), Default::default());
-                }
+                Ok(r) => navigate(&format!("/builds/{}", r.build_id), Default::default()),
                 Err(e) => problem.set(Some(e.to_string())),
             }
         }

@@ -109,7 +109,7 @@ fn WorkflowBody(initial: WorkflowView) -> impl IntoView {
     let events = Resource::new(move || version.get(), move |_| find_events(query.clone()));
     let cancel_id = id.clone();
     view! {
-        <Title text=move || wf.with(|w| w.name.clone())/>
+        <Title text=move || wf.try_with(|w| w.name.clone()).unwrap_or_default()/>
         <header class="page-head">
             <div>
                 <h1>{move || wf.with(|w| w.name.clone())}</h1>
