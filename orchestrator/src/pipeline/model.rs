@@ -124,9 +124,12 @@ const FORGET_AFTER: Duration = Duration::from_secs(3600);
 /// Entries the identical-call map holds before it forgets the old ones.
 const IDENTICAL_CALLS_KEPT: usize = 1024;
 
+/// Per (build, request hash): when it was first asked and how often.
+type CallCounts = HashMap<(BuildId, u64), (Instant, u32)>;
+
 /// How often each (build, request) pair was asked in this process, and when first.
-fn identical_calls() -> &'static Mutex<HashMap<(BuildId, u64), (Instant, u32)>> {
-    static CALLS: OnceLock<Mutex<HashMap<(BuildId, u64), (Instant, u32)>>> = OnceLock::new();
+fn identical_calls() -> &'static Mutex<CallCounts> {
+    static CALLS: OnceLock<Mutex<CallCounts>> = OnceLock::new();
     CALLS.get_or_init(Default::default)
 }
 
