@@ -8,6 +8,10 @@
 //! spec), the designer gets the theme block of the stylesheet (not the 30 KB of component
 //! rules, which only use the theme's custom properties), the reviewer gets the spec as
 //! compact JSON. `model::generate` then fits each request to the model's context.
+//!
+//! A revision's `revise` replaces `analysis`; its `plan` marks the generation tasks whose
+//! inputs (`task_inputs`) are the same as under the parent's spec, and `reuse_or` runs
+//! those by copying the parent's files instead of their handler.
 
 use std::time::Duration;
 

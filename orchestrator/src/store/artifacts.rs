@@ -1,4 +1,5 @@
-//! A build's generated files (`artifacts`): stored, listed, served, packaged.
+//! A build's generated files (`artifacts`): stored, listed, served, packaged, and copied
+//! from a parent build for a revision's carried-over tasks.
 
 use domain::{
     api::ArtifactInfo,

@@ -1,6 +1,7 @@
 //! Builds (`projects`): a person's prompt and what came of it. A build's status follows
 //! its workflow: [`finish_for_workflow`] runs in the same transaction that finishes (or
-//! stops) the workflow, so the two can never disagree.
+//! stops) the workflow, so the two can never disagree. A revision is a build with a parent
+//! and the app's first build as its root, numbered within the app ([`create_revision`]).
 
 use chrono::{DateTime, Utc};
 use domain::{
