@@ -480,6 +480,96 @@ pub struct BuildView {
     pub revision: RevisionInfo,
     /// Every revision of the app, oldest first (this one included).
     pub revisions: Vec<RevisionSummary>,
+    /// The browser check of the assembled app (absent until it ran).
+    #[serde(default)]
+    pub verify: Option<VerifyReport>,
+}
+
+/// The policy every generated app runs under, in the preview and in the browser check: an
+/// opaque origin (no cookies, no dashboard API), scripts and forms allowed for the app
+/// itself, nothing fetched from anywhere but its own files, no network calls, no form
+/// submissions leaving the page, no framing by other sites.
+pub const PREVIEW_CSP: &str =
+    "sandbox allow-scripts allow-forms; default-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; \
+     object-src 'none'";
+
+/// What the browser check (`verify`) found, round by round.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct VerifyReport {
+    /// `running`, `passed`, `failed` (problems left after the repairs) or `skipped`.
+    pub outcome: String,
+    /// Why it was skipped (no browser, turned off, the browser failed).
+    pub reason: Option<String>,
+    /// Every round: the first check, then one after each repair.
+    pub rounds: Vec<VerifyRound>,
+    /// The screenshots of the last round (artifact paths, `screenshots/<page>.png`).
+    pub screenshots: Vec<String>,
+}
+
+/// One pass of the browser over the app.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct VerifyRound {
+    /// 1, 2, ...
+    pub round: u32,
+    /// No problem found.
+    pub passed: bool,
+    /// Each page as driven.
+    pub pages: Vec<VerifyPage>,
+    /// Everything that went wrong: console and page errors, failed requests, flows.
+    pub problems: Vec<VerifyProblem>,
+    /// What was sent back after this round (empty when it passed).
+    pub repairs: Vec<VerifyRepair>,
+    /// How long the round took, in ms.
+    pub duration_ms: u64,
+}
+
+/// One page of the app in one round.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct VerifyPage {
+    /// The page's id (`#/<id>`); `phone` for the narrow-screen check.
+    pub page: String,
+    /// Its title.
+    pub title: String,
+    /// Its kind (`list`, `board`, `calendar`, ...).
+    pub kind: String,
+    /// What was done there: `opened`, `created`, `listed`, `searched`, `deleted`, `measured`.
+    pub steps: Vec<String>,
+    /// Whether it went without a problem.
+    pub passed: bool,
+    /// Its screenshot (artifact path), if one was taken.
+    pub screenshot: Option<String>,
+}
+
+/// One problem the browser saw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct VerifyProblem {
+    /// The page it happened on.
+    pub page: String,
+    /// `page_error`, `console_error`, `failed_request` or `flow`.
+    pub kind: String,
+    /// What happened.
+    pub message: String,
+    /// The generated file it points at, when it can be told (`js/entities/<name>.js`).
+    pub module: Option<String>,
+}
+
+/// A module sent back to the task that made it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct VerifyRepair {
+    /// The generation task (`entity-<name>`).
+    pub task: String,
+    /// The file replaced.
+    pub module: String,
+    /// `model` (asked again with the browser's report) or `offline` (the offline generator's module).
+    pub via: String,
+    /// Why it came to that (a fallback's reason).
+    pub note: Option<String>,
 }
 
 /// Where a build stands among its app's revisions.

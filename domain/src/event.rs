@@ -56,6 +56,15 @@ string_enum! {
         /// The offline generator was used instead of a model (payload: `task`, `purpose`,
         /// `reason`: rejected output, a failed call, a context too small, the time budget).
         BuildFallback => "build.fallback",
+        /// A round of the browser check ended (payload: `round`, `passed`, `problems`,
+        /// `pages`, `repairs`: the tasks whose modules go back to be made again).
+        BuildVerified => "build.verified",
+        /// The browser check did not run (payload: `reason`: turned off, no browser
+        /// installed, the browser failed or ran out of time); the build goes on.
+        BuildVerifySkipped => "build.verify_skipped",
+        /// A module the browser check found broken was made again (payload: `task`,
+        /// `module`, `via`: `model` or `offline`, `round`, `report`).
+        BuildRepaired => "build.repaired",
         /// A build reached a terminal status (payload: `status`, `error`).
         BuildFinished => "build.finished",
     }

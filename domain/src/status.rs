@@ -170,6 +170,8 @@ string_enum! {
         Generation => "generation",
         /// Files are put together and checked.
         Assembly => "assembly",
+        /// The app is opened and driven in a real browser.
+        Verification => "verification",
         /// The zip is made.
         Packaging => "packaging",
         /// Nothing left to do.

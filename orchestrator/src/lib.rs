@@ -16,6 +16,7 @@
 //!   requests sized for the model's context, streaming with a stall clock, health probes.
 //! - [`pipeline`]: the build pipeline's task handlers, prompt to packaged app (the pure
 //!   parts, analysis and files, are the `generator` crate's).
+//! - [`verify`]: the browser check of an assembled app (headless Chromium over CDP).
 //! - `diff`: how a revision's files differ from its parent's (unified diffs).
 //! - `generic`: the handler of `generic` tasks (what `decompose` plans).
 //! - `instruments`: the counters and timings `/metrics` shows (through the `metrics` facade).
@@ -40,6 +41,7 @@ pub mod pipeline;
 pub mod planner;
 pub mod scheduler;
 pub mod store;
+pub mod verify;
 
 use std::{sync::Arc, time::Duration};
 
@@ -83,6 +85,8 @@ struct Inner {
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
     /// The last status computed (`api::status`): one computation at a time, reused while fresh.
     status_snapshot: api::StatusSnapshot,
+    /// The browser check's shared browser and tab pool.
+    verifier: Arc<verify::Verifier>,
 }
 
 /// How long old rows are kept before the maintenance pass deletes them.
@@ -122,6 +126,7 @@ pub struct OrchestratorBuilder {
     accounts: AccountSettings,
     limits: LimitSettings,
     retention: Retention,
+    verify: verify::VerifySettings,
 }
 
 impl OrchestratorBuilder {
@@ -173,6 +178,12 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// How builds are checked in a browser (default: Chromium from `PATH` when there is one).
+    pub fn verify(mut self, settings: verify::VerifySettings) -> Self {
+        self.verify = settings;
+        self
+    }
+
     /// How far a bus subscriber may fall behind before it must resync.
     pub fn bus_capacity(mut self, capacity: usize) -> Self {
         self.bus_capacity = capacity;
@@ -196,6 +207,7 @@ impl OrchestratorBuilder {
                 retention: self.retention,
                 preview_key: tokio::sync::OnceCell::new(),
                 status_snapshot: Default::default(),
+                verifier: Arc::new(verify::Verifier::new(self.verify)),
             }),
         }
     }
@@ -225,6 +237,7 @@ impl Orchestrator {
             accounts: AccountSettings::default(),
             limits: LimitSettings::default(),
             retention: Retention::default(),
+            verify: verify::VerifySettings::default(),
         }
     }
 
@@ -284,6 +297,7 @@ impl Orchestrator {
             pool: self.inner.pool.clone(),
             clock: self.inner.clock.clone(),
             providers: self.inner.providers.clone(),
+            verifier: self.inner.verifier.clone(),
         }
     }
 

@@ -19,6 +19,7 @@ use orchestrator::{
         resilient::{BreakerConfig, Resilient, RetryConfig},
         Providers, SecretString,
     },
+    verify::{BrowserChoice, VerifySettings},
     Actor, Orchestrator,
 };
 use serde_json::{json, Value};
@@ -118,6 +119,8 @@ async fn start(pool: &PgPool, providers: Providers) -> Process {
         Orchestrator::builder(pool.clone())
             .scheduler(fast_config("pipeline"))
             .providers(providers)
+            // Most tests here are about models; the browser check has its own tests below.
+            .verify(VerifySettings::off())
             .build(),
     )
     .await
@@ -503,6 +506,7 @@ async fn a_build_survives_its_server_dying_mid_way(pool: PgPool) {
         Orchestrator::builder(pool.clone())
             .scheduler(short_lease("a"))
             .providers(Providers::offline(Duration::from_millis(300)))
+            .verify(VerifySettings::off())
             .build(),
     )
     .await;
@@ -518,6 +522,7 @@ async fn a_build_survives_its_server_dying_mid_way(pool: PgPool) {
         Orchestrator::builder(pool.clone())
             .scheduler(short_lease("b"))
             .providers(Providers::offline(Duration::ZERO))
+            .verify(VerifySettings::off())
             .build(),
     )
     .await;
@@ -554,4 +559,227 @@ async fn the_status_is_one_snapshot_shared_while_fresh_and_recomputed_after(pool
     let fresh = orch.status(window, &me).await.unwrap();
     assert_eq!(workflows(&fresh), workflows(&first) + 1);
     assert!(fresh.at > first.at);
+}
+
+// ---- The browser check (`verify`): Debian's chromium, as CI installs it. ----
+
+async fn start_verifying(pool: &PgPool, providers: Providers, browser: BrowserChoice) -> Process {
+    Process::start(
+        Orchestrator::builder(pool.clone())
+            .scheduler(fast_config("verify"))
+            .providers(providers)
+            .verify(VerifySettings {
+                browser,
+                tabs: 2,
+                time_limit: Duration::from_secs(90),
+            })
+            .build(),
+    )
+    .await
+}
+
+/// The browser the check uses here: these tests need one (`scripts/dev setup` installs it).
+fn chromium() -> BrowserChoice {
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
+        if std::path::Path::new(p).is_file() {
+            return BrowserChoice::Path(p.into());
+        }
+    }
+    panic!("the browser check's tests need Chromium: run scripts/dev setup (it installs Debian's chromium)");
+}
+
+async fn events_of(pool: &PgPool, id: BuildId, kind: &str) -> Vec<Value> {
+    sqlx::query_scalar("select payload from coordination_events where kind = $2 and project_id = $1 order by id")
+        .bind(id.0)
+        .bind(kind)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// An entity module that passes every static check but saves nothing: its `validate`
+/// refuses every record (a plausible model mistake only a browser finds).
+fn broken_module(spec: &AppSpec, entity: &str) -> String {
+    let e = spec.entity(entity).unwrap();
+    let good = generator::entity_module(spec, entity).content;
+    let broken = good.replacen(
+        "var errors = {};",
+        &format!("var errors = {{}}; errors[{:?}] = \"Never valid (broken on purpose).\";", e.fields[0].name),
+        1,
+    );
+    assert_ne!(broken, good);
+    format!("// written by the model\n{broken}")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_page_is_driven_in_a_browser_with_a_screenshot_each_and_the_zip_has_them(pool: PgPool) {
+    let p = start_verifying(&pool, Providers::offline(Duration::ZERO), chromium()).await;
+    let id = build(&p, BuildConfig::default()).await;
+    let b = wait_build(&p.orch, id).await;
+    assert_eq!(b.status, BuildStatus::Completed, "{:?}", b.error);
+    let verify = b.tasks.iter().find(|t| t.key == "verify").expect("a verify task");
+    assert_eq!(verify.state, TaskState::Succeeded);
+    let package = b.tasks.iter().find(|t| t.key == "package").unwrap();
+    assert_eq!(package.dependencies, ["verify"], "the zip waits for the check");
+
+    let report = b.verify.clone().expect("a report");
+    assert_eq!(report.outcome, "passed", "{report:#?}");
+    assert_eq!(report.rounds.len(), 1);
+    let round = &report.rounds[0];
+    assert!(round.problems.is_empty(), "{:#?}", round.problems);
+    let spec = b.spec.clone().unwrap();
+    // Every page of the spec, then the phone.
+    let driven: Vec<&str> = round.pages.iter().map(|p| p.page.as_str()).collect();
+    let mut expected: Vec<&str> = spec.pages.iter().map(|p| p.id.as_str()).collect();
+    expected.push("phone");
+    assert_eq!(driven, expected);
+    for page in round.pages.iter().filter(|p| p.kind == "list") {
+        assert_eq!(page.steps, ["opened", "created", "listed", "searched", "deleted"], "{}", page.page);
+    }
+    // One PNG per page, stored, served, and in the zip.
+    assert_eq!(report.screenshots.len(), expected.len());
+    let mut zipped = zip::ZipArchive::new(std::io::Cursor::new(
+        p.orch.build_package(id, &Actor::system()).await.unwrap().content,
+    ))
+    .unwrap();
+    for path in &report.screenshots {
+        let shot = p.orch.build_screenshot(id, path, &Actor::system()).await.unwrap();
+        assert!(shot.content.starts_with(b"\x89PNG\r\n\x1a\n"), "{path} is a PNG");
+        assert!(shot.content.len() > 2000, "{path} shows something");
+        let folder = zipped.file_names().next().unwrap().split('/').next().unwrap().to_owned();
+        assert!(zipped.by_name(&format!("{folder}/{path}")).is_ok(), "{path} is in the zip");
+    }
+    let rounds = events_of(&pool, id, "build.verified").await;
+    assert_eq!(rounds.len(), 1);
+    assert_eq!(rounds[0]["passed"], true);
+    assert!(events_of(&pool, id, "build.verify_skipped").await.is_empty());
+    p.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_module_broken_in_the_browser_goes_back_to_the_model_once_then_to_the_offline_generator(pool: PgPool) {
+    let server = MockServer::start().await;
+    let spec = offline_spec();
+    let entity = spec.entities[0].name.clone();
+    // Every entity module the model writes is broken, the repair too.
+    let broken = {
+        let mut s = spec.clone();
+        s.name = "Model Habits".into();
+        broken_module(&s, &entity)
+    };
+    Mock::given(body_string_contains("entity module"))
+        .respond_with(openai_reply(&broken))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    answer_well(&server, spec.clone()).await;
+    let p = start_verifying(&pool, openai_provider(&server, Duration::from_secs(5), 0), chromium()).await;
+    let id = build(&p, openai()).await;
+    let b = wait_build(&p.orch, id).await;
+    assert_eq!(b.status, BuildStatus::Completed, "{:?}", b.error);
+    let report = b.verify.clone().expect("a report");
+    assert_eq!(report.outcome, "passed", "{report:#?}");
+    assert_eq!(report.rounds.len(), 3, "{report:#?}");
+    let module = generator::entity_module_path(&entity);
+    // Round 1: the model's module saved nothing; it went back to the model with the report.
+    let first = &report.rounds[0];
+    assert!(!first.passed);
+    assert!(
+        first
+            .problems
+            .iter()
+            .any(|p| p.kind == "flow" && p.module.as_deref() == Some(module.as_str()) && p.message.contains("Never valid")),
+        "{:#?}",
+        first.problems
+    );
+    assert_eq!(first.repairs.len(), 1);
+    assert_eq!(first.repairs[0].via, "model");
+    // Round 2: the repaired module failed too; the offline one replaced it.
+    assert!(!report.rounds[1].passed);
+    assert_eq!(report.rounds[1].repairs[0].via, "offline");
+    assert!(report.rounds[2].passed, "{:#?}", report.rounds[2].problems);
+    let b_spec = b.spec.clone().unwrap();
+    assert_eq!(file(&p.orch, id, &module).await, generator::entity_module(&b_spec, &entity).content);
+    // The model was asked to repair with the browser's words.
+    let requests = server.received_requests().await.unwrap();
+    let repair = requests
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .find(|body| body.contains("Opened in a real browser"))
+        .expect("a repair request");
+    assert!(repair.contains("Never valid"), "the report is in the prompt");
+    let repaired = events_of(&pool, id, "build.repaired").await;
+    let via: Vec<&str> = repaired.iter().filter_map(|e| e["via"].as_str()).collect();
+    assert_eq!(via, ["model", "offline"]);
+    assert_eq!(events_of(&pool, id, "build.verified").await.len(), 3);
+    // The zip holds the working module.
+    let mut zipped = zip::ZipArchive::new(std::io::Cursor::new(
+        p.orch.build_package(id, &Actor::system()).await.unwrap().content,
+    ))
+    .unwrap();
+    let name = zipped
+        .file_names()
+        .find(|n| n.ends_with(&module))
+        .unwrap()
+        .to_owned();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zipped.by_name(&name).unwrap(), &mut text).unwrap();
+    assert!(!text.contains("Never valid"));
+    p.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_model_that_fixes_its_module_when_shown_the_report_keeps_it(pool: PgPool) {
+    let server = MockServer::start().await;
+    let spec = offline_spec();
+    let entity = spec.entities[0].name.clone();
+    let named = {
+        let mut s = spec.clone();
+        s.name = "Model Habits".into();
+        s
+    };
+    // The first module is broken; shown the browser's report, the model fixes it.
+    Mock::given(body_string_contains("Opened in a real browser"))
+        .respond_with(openai_reply(&format!(
+            "// fixed by the model\n{}",
+            generator::entity_module(&named, &entity).content
+        )))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(body_string_contains("entity module"))
+        .respond_with(openai_reply(&broken_module(&named, &entity)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    answer_well(&server, spec.clone()).await;
+    let p = start_verifying(&pool, openai_provider(&server, Duration::from_secs(5), 0), chromium()).await;
+    let id = build(&p, openai()).await;
+    let b = wait_build(&p.orch, id).await;
+    assert_eq!(b.status, BuildStatus::Completed, "{:?}", b.error);
+    let report = b.verify.clone().unwrap();
+    assert_eq!(report.outcome, "passed", "{report:#?}");
+    assert_eq!(report.rounds.len(), 2);
+    assert_eq!(report.rounds[0].repairs[0].via, "model");
+    let module = generator::entity_module_path(&entity);
+    assert!(file(&p.orch, id, &module).await.starts_with("// fixed by the model"));
+    p.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_no_browser_the_build_completes_and_says_the_check_was_skipped(pool: PgPool) {
+    let missing = BrowserChoice::Path("/nonexistent/chromium".into());
+    let p = start_verifying(&pool, Providers::offline(Duration::ZERO), missing).await;
+    let id = build(&p, BuildConfig::default()).await;
+    let b = wait_build(&p.orch, id).await;
+    assert_eq!(b.status, BuildStatus::Completed, "{:?}", b.error);
+    assert!(b.download_url.is_some());
+    let report = b.verify.unwrap();
+    assert_eq!(report.outcome, "skipped");
+    assert!(report.reason.as_deref().unwrap().contains("/nonexistent/chromium"), "{report:?}");
+    let skipped = events_of(&pool, id, "build.verify_skipped").await;
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("does not exist"));
+    assert!(events_of(&pool, id, "build.verified").await.is_empty());
+    p.stop().await;
 }

@@ -292,6 +292,24 @@ pub struct Config {
     #[arg(long, env = "NF_OFFLINE_DELAY_MS", default_value_t = 250)]
     pub offline_delay_ms: u64,
 
+    /// Check every build in a headless browser after it is assembled (`on`), or not (`off`:
+    /// each build's `verify` is skipped with a `build.verify_skipped` event).
+    #[arg(long, env = "NF_VERIFY", value_enum, default_value_t = Switch::On)]
+    pub verify: Switch,
+
+    /// The Chromium executable for the browser check (default: `chromium`,
+    /// `chromium-browser` or `google-chrome` on `PATH`; none found skips the check).
+    #[arg(long, env = "NF_CHROMIUM")]
+    pub chromium: Option<PathBuf>,
+
+    /// Seconds one browser check of one app may take (waiting for a tab included).
+    #[arg(long, env = "NF_VERIFY_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub verify_secs: u64,
+
+    /// Apps checked in the browser at once (its tabs); more wait their turn.
+    #[arg(long, env = "NF_VERIFY_TABS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub verify_tabs: u32,
+
     /// Accounts, origins, limits and retention.
     #[command(flatten)]
     pub security: SecurityConfig,
@@ -314,7 +332,30 @@ pub fn secret_from_env(name: &str) -> Result<Option<SecretString>, String> {
         .map(SecretString::new))
 }
 
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
 impl Config {
+    /// How builds are checked in a browser.
+    pub fn verify(&self) -> orchestrator::verify::VerifySettings {
+        use orchestrator::verify::{BrowserChoice, VerifySettings};
+        VerifySettings {
+            browser: match (self.verify, &self.chromium) {
+                (Switch::Off, _) => BrowserChoice::Off,
+                (Switch::On, Some(path)) => BrowserChoice::Path(path.clone()),
+                (Switch::On, None) => BrowserChoice::Auto,
+            },
+            tabs: self.verify_tabs as usize,
+            time_limit: std::time::Duration::from_secs(self.verify_secs),
+        }
+    }
+
     /// Fills in what flags do not carry: the API keys, from the environment or files.
     ///
     /// # Errors

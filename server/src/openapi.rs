@@ -192,6 +192,23 @@ fn operations(s: &mut Schemas) -> Vec<Op> {
         },
         Op {
             method: "get",
+            path: "/api/nexus-forge/build/{id}/screenshots/{name}",
+            tag: "builds",
+            summary: "A page of the app as the browser check saw it (names in the build's verify.screenshots)",
+            params: vec![
+                build_id(),
+                path_param("name", "The screenshot, e.g. `phone.png`", false),
+            ],
+            body: None,
+            ok: (
+                200,
+                "The PNG",
+                Some(("image/png", json!({ "type": "string", "contentMediaType": "image/png" }))),
+            ),
+            signed_in: true,
+        },
+        Op {
+            method: "get",
             path: "/api/nexus-forge/builds",
             tag: "builds",
             summary: "Your builds, newest first",

@@ -74,6 +74,7 @@ impl Application {
             })
             .limits(config.limits())
             .retention(config.retention())
+            .verify(config.verify())
             .build();
 
         let mut leptos_options = get_configuration(None)

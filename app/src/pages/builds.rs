@@ -172,6 +172,7 @@ const PHASES: &[(BuildPhase, &str)] = &[
     (BuildPhase::Planning, "Planning"),
     (BuildPhase::Generation, "Generation"),
     (BuildPhase::Assembly, "Assembly"),
+    (BuildPhase::Verification, "Verification"),
     (BuildPhase::Packaging, "Packaging"),
     (BuildPhase::Done, "Done"),
 ];
@@ -316,6 +317,7 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
                 build.with(|b| b.tasks.iter().find(|t| t.id == chosen).cloned()).map(|task| view! { <TaskDetails task/> })
             }}
         </section>
+        {move || build.with(|b| b.verify.is_some()).then(|| view! { <VerifyPanel data=build/> })}
         <ModelsAtWork build_id terminal/>
         {
             let diff_id = id.clone();
@@ -376,6 +378,100 @@ fn RevisionPanel(data: RwSignal<BuildView>) -> impl IntoView {
                 }
             }}
             <RevisionList list current/>
+        </section>
+    }
+}
+
+/// The browser check: its outcome, each round (problems, what was sent back), and the
+/// last round's screenshots.
+#[component]
+fn VerifyPanel(data: RwSignal<BuildView>) -> impl IntoView {
+    let report = Memo::new(move |_| data.with(|b| b.verify.clone().unwrap_or_default()));
+    let id = Memo::new(move |_| data.with(|b| b.build_id));
+    view! {
+        <section class="panel verify" aria-labelledby="verify-heading" id="verify">
+            <div class="panel-head">
+                <h2 id="verify-heading">"Browser check"</h2>
+                {move || {
+                    let r = report.get();
+                    let label = match r.outcome.as_str() {
+                        "passed" => "Passed".to_owned(),
+                        "failed" => "Problems left".to_owned(),
+                        "skipped" => "Skipped".to_owned(),
+                        _ => "Checking…".to_owned(),
+                    };
+                    view! { <span class=format!("badge verify-{}", r.outcome) id="verify-outcome" data-outcome=r.outcome.clone()>{label}</span> }
+                }}
+            </div>
+            {move || report.get().reason.map(|r| view! { <p class="muted" id="verify-reason">{r}</p> })}
+            <ol class="verify-rounds" id="verify-rounds">
+                {move || report.get().rounds.into_iter().map(|round| {
+                    let summary = if round.passed {
+                        format!("Round {}: every page worked ({} pages, {})", round.round, round.pages.len(), duration(round.duration_ms as i64))
+                    } else {
+                        format!("Round {}: {} problem{} ({})", round.round, round.problems.len(), if round.problems.len() == 1 { "" } else { "s" }, duration(round.duration_ms as i64))
+                    };
+                    view! {
+                        <li data-round=round.round data-passed=round.passed.to_string()>
+                            <strong>{summary}</strong>
+                            <ul class="verify-pages">
+                                {round.pages.into_iter().map(|p| view! {
+                                    <li data-page=p.page.clone() data-passed=p.passed.to_string()>
+                                        {format!("{} {}", if p.passed { "✓" } else { "✗" }, p.title)}
+                                        <span class="muted">{(!p.steps.is_empty()).then(|| format!(" — {}", p.steps.join(", ")))}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            {(!round.problems.is_empty()).then(|| view! {
+                                <ul class="verify-problems">
+                                    {round.problems.into_iter().map(|p| view! {
+                                        <li data-kind=p.kind.clone()>
+                                            <code>{p.kind.replace('_', " ")}</code>
+                                            {format!(" {}: {}", p.page, p.message)}
+                                            {p.module.map(|m| view! { <span class="muted">{format!(" ({m})")}</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                            {(!round.repairs.is_empty()).then(|| view! {
+                                <ul class="verify-repairs">
+                                    {round.repairs.into_iter().map(|r| {
+                                        let how = if r.via == "model" { "asked the model again with the browser's report" } else { "replaced by the offline generator's module" };
+                                        view! {
+                                            <li data-task=r.task.clone() data-via=r.via.clone()>
+                                                {format!("{} ({}): {how}", r.task, r.module)}
+                                                {r.note.map(|n| view! { <span class="muted">{format!(" — {n}")}</span> })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <div class="screenshots" id="verify-screenshots">
+                {move || {
+                    let r = report.get();
+                    let round = r.rounds.len();
+                    let titles: Vec<(String, String)> = r.rounds.last().map(|last| {
+                        last.pages.iter().filter_map(|p| p.screenshot.clone().map(|s| (s, p.title.clone()))).collect()
+                    }).unwrap_or_default();
+                    r.screenshots.into_iter().map(|path| {
+                        let name = path.trim_start_matches("screenshots/").to_owned();
+                        let title = titles.iter().find(|(s, _)| *s == path).map(|(_, t)| t.clone()).unwrap_or_else(|| name.clone());
+                        let src = format!("/api/nexus-forge/build/{}/screenshots/{name}?round={round}", id.get());
+                        view! {
+                            <figure class="screenshot">
+                                <a href=src.clone() target="_blank" rel="noopener">
+                                    <img src=src alt=format!("Screenshot of {title}") loading="lazy" data-screenshot=name.clone()/>
+                                </a>
+                                <figcaption>{title}</figcaption>
+                            </figure>
+                        }
+                    }).collect_view()
+                }}
+            </div>
         </section>
     }
 }

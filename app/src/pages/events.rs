@@ -19,6 +19,8 @@ const KINDS: &[(&str, &str)] = &[
     ("task.failed", "Task failures"),
     ("agent.", "Agents"),
     ("build.fallback", "Model fallbacks"),
+    ("build.verified", "Browser checks"),
+    ("build.repaired", "Repairs"),
 ];
 
 /// A filter's text, trimmed ("" when unset).

@@ -211,6 +211,11 @@
       var result = fn.apply(null, args);
       return result === undefined ? fallback : result;
     } catch (e) {
+      // The page goes on with the fallback, but the error is not hidden: the console (and
+      // the browser check) sees it, with the module's file in its stack.
+      if (window.console && console.error) {
+        console.error("An entity module's hook failed:", e);
+      }
       return fallback;
     }
   }

@@ -349,6 +349,20 @@ impl Orchestrator {
         })
     }
 
+    /// One of a build's screenshots from the browser check (`name` as in the build's
+    /// `verify.screenshots`, with or without the `screenshots/` folder).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown (or someone else's) build or screenshot.
+    pub async fn build_screenshot(&self, id: BuildId, name: &str, actor: &Actor) -> Result<Stored> {
+        self.ensure_build(id, actor).await?;
+        let name = name.strip_prefix("screenshots/").unwrap_or(name);
+        let path = format!("screenshots/{name}");
+        store::artifacts::get(self.pool(), id, ArtifactKind::Screenshot, &path)
+            .await?
+            .ok_or_else(|| Error::not_found("screenshot", name))
+    }
+
     /// How a revision's files differ from its parent's: one entry per added, removed or
     /// changed file, with a unified diff (3 lines of context). A first build has no parent
     /// and an empty list.

@@ -72,20 +72,21 @@ pub(crate) fn register(h: &mut Handlers) {
     );
     h.insert("build_check", |ctx: TaskContext| async move { check(ctx).await });
     h.insert("build_assemble", |ctx: TaskContext| async move { assemble(ctx).await });
+    h.insert("build_verify", |ctx: TaskContext| async move { super::verify::verify(ctx).await });
     h.insert(
         "build_package",
         |ctx: TaskContext| async move { package_app(ctx).await },
     );
 }
 
-fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
+pub(super) fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
     ctx.task
         .build_id
         .ok_or_else(|| TaskError::Fatal("a build task must belong to a build".into()))
 }
 
 /// Moves the build to `phase` / `progress`.
-async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress: f32) -> Result<(), TaskError> {
+pub(super) async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress: f32) -> Result<(), TaskError> {
     let mut tx = ctx.db().begin().await.retry()?;
     store::builds::advance(&mut tx, build, phase, progress, ctx.now())
         .await
@@ -94,7 +95,7 @@ async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress:
 }
 
 /// Stores `files` (of the app) and moves the build on, in one transaction.
-async fn store_files(
+pub(super) async fn store_files(
     ctx: &TaskContext,
     build: BuildId,
     files: &[GeneratedFile],
@@ -373,7 +374,7 @@ fn task(id: &str, kind: &str, description: String, caps: &[Capability], deps: &[
 }
 
 /// The generation DAG for `spec`: design, assets, shell and one task per entity after the
-/// plan; then check, assemble, package.
+/// plan; then check, assemble, verify, package.
 pub(crate) fn generation_tasks(spec: &AppSpec) -> Vec<TaskSpec> {
     let mut tasks = vec![
         task(
@@ -432,11 +433,19 @@ pub(crate) fn generation_tasks(spec: &AppSpec) -> Vec<TaskSpec> {
         Value::Null,
     ));
     tasks.push(task(
+        "verify",
+        "build_verify",
+        "Open the app in a real browser: every page, the main flow of each list, a phone-width layout; repair what breaks".into(),
+        &[Capability::Testing],
+        &["assemble"],
+        Value::Null,
+    ));
+    tasks.push(task(
         "package",
         "build_package",
-        "Package the app as a zip".into(),
+        "Package the app as a zip, with the browser check's screenshots".into(),
         &[Capability::CodeGeneration],
-        &["assemble"],
+        &["verify"],
         Value::Null,
     ));
     tasks
@@ -460,9 +469,10 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
     let rerun: Vec<String> = keys.iter().filter(|k| !reused.contains(k)).cloned().collect();
     let mut tx = ctx.db().begin().await.retry()?;
     // A retried plan finds its tasks already there: nothing to add.
-    let planned = store::tasks::has_key(&mut *tx, ctx.task.workflow_id, "package")
+    let planned = store::tasks::find_key(&mut *tx, ctx.task.workflow_id, "package")
         .await
-        .retry()?;
+        .retry()?
+        .is_some();
     if !planned {
         store::workflows::extend(&mut tx, ctx.task.workflow_id, tasks, BUILD_TASK_LIMITS, ctx.now())
             .await
@@ -712,6 +722,47 @@ async fn shell(ctx: TaskContext) -> Result<Value, TaskError> {
     Ok(json!({ "files": files.iter().map(|f| &f.path).collect::<Vec<_>>() }))
 }
 
+/// What an entity module's model is asked, and the offline module (the answer's size, and
+/// what a failed answer falls back to).
+pub(super) fn entity_ask(spec: &AppSpec, name: &str) -> Result<(Ask, GeneratedFile), TaskError> {
+    let Some(entity) = spec.entity(name).cloned() else {
+        return Err(TaskError::Fatal(format!("the spec has no entity {name:?}")));
+    };
+    let offline = generator::entity_module(spec, name);
+    let path = &offline.path;
+    let others: Vec<String> = spec
+        .entities
+        .iter()
+        .filter(|e| e.name != entity.name)
+        .map(|e| format!("{} ({})", e.name, e.plural))
+        .collect();
+    let ask = Ask {
+        purpose: "entity_module",
+        system: prompts::ENTITY_MODULE,
+        user: format!(
+            "The app: {} — {}\nThe entity:\n{}\nOther entities (for reference fields): {}\n\nWrite {path}, the module of the entity {:?} ({}).",
+            spec.name,
+            spec.summary,
+            serde_json::to_string(&entity).unwrap_or_default(),
+            if others.is_empty() { "none".to_owned() } else { others.join(", ") },
+            entity.name,
+            entity.plural
+        ),
+        json: false,
+        trim: false,
+        max_tokens: answer_cap(&offline.content),
+        context: json!({ "spec": spec, "entity": name }),
+    };
+    Ok((ask, offline))
+}
+
+/// A model's entity module, if it passes the file checks and the module contract.
+pub(super) fn accept_entity(spec: &AppSpec, name: &str, offline: &GeneratedFile, text: &str) -> Result<GeneratedFile, Vec<String>> {
+    let file = accept_as(offline, text)?;
+    generator::check_entity_module(spec, name, &file)?;
+    Ok(file)
+}
+
 async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
@@ -722,43 +773,12 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let Some(entity) = spec.entity(&name).cloned() else {
-        return Err(TaskError::Fatal(format!("the spec has no entity {name:?}")));
-    };
-    // The offline module: the answer's size, and what a failed answer falls back to.
-    let offline = generator::entity_module(&spec, &name);
-    let path = &offline.path;
-    let others: Vec<String> = spec
-        .entities
-        .iter()
-        .filter(|e| e.name != entity.name)
-        .map(|e| format!("{} ({})", e.name, e.plural))
-        .collect();
+    let (ask, offline) = entity_ask(&spec, &name)?;
     let (module, source) = model::generate(
         &ctx,
         build,
-        Ask {
-            purpose: "entity_module",
-            system: prompts::ENTITY_MODULE,
-            user: format!(
-                "The app: {} — {}\nThe entity:\n{}\nOther entities (for reference fields): {}\n\nWrite {path}, the module of the entity {:?} ({}).",
-                spec.name,
-                spec.summary,
-                serde_json::to_string(&entity).unwrap_or_default(),
-                if others.is_empty() { "none".to_owned() } else { others.join(", ") },
-                entity.name,
-                entity.plural
-            ),
-            json: false,
-            trim: false,
-            max_tokens: answer_cap(&offline.content),
-            context: json!({ "spec": spec, "entity": name }),
-        },
-        |text| {
-            let file = accept_as(&offline, text)?;
-            generator::check_entity_module(&spec, &name, &file)?;
-            Ok(file)
-        },
+        ask,
+        |text| accept_entity(&spec, &name, &offline, text),
         || offline.clone(),
     )
     .await?;
@@ -766,7 +786,7 @@ async fn entity(ctx: TaskContext) -> Result<Value, TaskError> {
     Ok(json!({ "files": [module.path], "bytes": module.content.len(), "source": source.to_json() }))
 }
 
-async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile>, TaskError> {
+pub(super) async fn files_of(ctx: &TaskContext, build: BuildId) -> Result<Vec<GeneratedFile>, TaskError> {
     let stored = store::artifacts::all(ctx.db(), build, ArtifactKind::File)
         .await
         .retry()?;
@@ -830,9 +850,15 @@ async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     advance(&ctx, build, BuildPhase::Packaging, 92.0).await?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
-    let stored = store::artifacts::all(ctx.db(), build, ArtifactKind::File)
+    let mut stored = store::artifacts::all(ctx.db(), build, ArtifactKind::File)
         .await
         .retry()?;
+    // The browser check's screenshots go in too, under screenshots/.
+    stored.extend(
+        store::artifacts::all(ctx.db(), build, ArtifactKind::Screenshot)
+            .await
+            .retry()?,
+    );
     let folder = package::slug(&spec.name);
     let zip = package::zip(&folder, &stored).map_err(|e| TaskError::Fatal(format!("cannot make the zip: {e}")))?;
     let name = format!("{folder}.zip");

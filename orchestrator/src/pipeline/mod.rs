@@ -14,7 +14,8 @@
 //!     entity-<name> (Jules)      js/entities/<name>.js, one per entity
 //!       check (Jules, testing)   every file through a real parser, nothing missing
 //!         assemble (Jules)       index.html
-//!           package (Jules)      <app>.zip
+//!           verify (Tester)      the app in headless Chromium: screenshots, repairs
+//!             package (Jules)    <app>.zip (with screenshots/)
 //! ```
 //! Files are stored as artifacts in Postgres as each task finishes. The build's phase and
 //! progress move with its tasks (`build.progress` events); its final status follows the
@@ -35,8 +36,18 @@
 //! The calls that start, read and cancel builds are the orchestrator's API
 //! (`crate::api::builds`); this module is what runs once a build is accepted.
 //!
+//! # Verify
+//! After `assemble`, the Tester opens the app in headless Chromium (`crate::verify`) and
+//! drives it: every page, the main flow of each list page, a phone-width layout, a
+//! screenshot of each. An entity module the browser finds broken goes back to be made
+//! again with the browser's report: a model's module is asked for once more, then the
+//! offline module replaces it; each round is a `build.verified` event and a row of the
+//! build's `verify` report. No browser, or one that fails, is a `build.verify_skipped`,
+//! never a failed build.
+//!
 //! # Modules
 //! - `handlers`: one handler per task kind.
+//! - `verify`: the browser check's task (rounds and repairs).
 //! - `model`: model calls with validation, repair prompts, offline fallback and budgets.
 //! - `prompts`: what models are asked.
 //! - `package`: the zip.
@@ -45,6 +56,7 @@ mod handlers;
 pub mod model;
 mod package;
 mod prompts;
+mod verify;
 
 use domain::{agent::Capability, dag::TaskSpec};
 use serde_json::Value;

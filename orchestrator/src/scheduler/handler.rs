@@ -45,6 +45,7 @@ pub(crate) struct TaskEnv {
     pub(crate) pool: PgPool,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) providers: Providers,
+    pub(crate) verifier: Arc<crate::verify::Verifier>,
 }
 
 impl TaskContext {
@@ -56,6 +57,11 @@ impl TaskContext {
     /// The configured LLM providers.
     pub fn providers(&self) -> &Providers {
         &self.env.providers
+    }
+
+    /// The browser check's shared browser.
+    pub(crate) fn verifier(&self) -> &crate::verify::Verifier {
+        &self.env.verifier
     }
 
     /// The connection pool, for the store calls of this crate's handlers.

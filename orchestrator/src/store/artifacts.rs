@@ -17,6 +17,8 @@ pub enum ArtifactKind {
     File,
     /// The downloadable zip.
     Package,
+    /// A page of the app as the browser check saw it (`screenshots/<page>.png`).
+    Screenshot,
 }
 
 impl ArtifactKind {
@@ -24,6 +26,7 @@ impl ArtifactKind {
         match self {
             Self::File => "file",
             Self::Package => "package",
+            Self::Screenshot => "screenshot",
         }
     }
 }
@@ -79,6 +82,21 @@ pub async fn put(
     .bind(&hashes)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Deletes every artifact of `build` of `kind` (a new round of screenshots replaces the
+/// last one's).
+///
+/// # Errors
+/// Database errors.
+pub async fn delete_kind(conn: &mut PgConnection, build: BuildId, kind: ArtifactKind) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("delete from artifacts where project_id = $1 and kind = $2")
+        .bind(build.0)
+        .bind(kind.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

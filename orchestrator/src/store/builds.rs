@@ -124,6 +124,20 @@ pub async fn save_changes(conn: &mut PgConnection, id: BuildId, changes: &[Strin
     Ok(())
 }
 
+/// Records the browser check's report so far (the build page shows it round by round).
+///
+/// # Errors
+/// Database errors.
+pub async fn save_verify(conn: &mut PgConnection, id: BuildId, report: &domain::api::VerifyReport) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("update projects set verify = $2 where id = $1")
+        .bind(id.0)
+        .bind(json!(report))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records which generation tasks a revision's plan carried over and which run again.
 ///
 /// # Errors
@@ -407,6 +421,7 @@ struct Row {
     changes: serde_json::Value,
     reused: Vec<String>,
     rerun: Vec<String>,
+    verify: Option<serde_json::Value>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -434,7 +449,7 @@ pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, no
                p.error, p.tokens_used, p.llm_calls, w.id as workflow_id, p.created_at, p.started_at, p.finished_at,
                exists (select 1 from artifacts a where a.project_id = p.id and a.path = 'index.html' and a.kind = 'file') as has_index,
                exists (select 1 from artifacts a where a.project_id = p.id and a.kind = 'package') as has_package,
-               p.revision, p.parent_id, p.root_id, p.changes, p.reused, p.rerun
+               p.revision, p.parent_id, p.root_id, p.changes, p.reused, p.rerun, p.verify
         from projects p left join workflows w on w.project_id = p.id
         where p.id = $1 and ($2::uuid is null or p.owner_id = $2)
         "#,
@@ -507,6 +522,7 @@ pub async fn get(conn: &mut PgConnection, id: BuildId, owner: Option<UserId>, no
             rerun: row.rerun,
         },
         revisions,
+        verify: row.verify.and_then(|v| serde_json::from_value(v).ok()),
     })
 }
 

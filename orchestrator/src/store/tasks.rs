@@ -904,18 +904,19 @@ pub async fn kinds_done(
     .await?)
 }
 
-/// Whether `workflow` has a task called `key`.
+/// The id of `workflow`'s task called `key`, if it has one.
 ///
 /// # Errors
 /// Database errors.
-pub async fn has_key(db: impl PgExecutor<'_>, workflow: WorkflowId, key: &str) -> Result<bool> {
+pub async fn find_key(db: impl PgExecutor<'_>, workflow: WorkflowId, key: &str) -> Result<Option<TaskId>> {
     // language=PostgreSQL
     Ok(
-        sqlx::query_scalar("select exists (select 1 from tasks where workflow_id = $1 and key = $2)")
+        sqlx::query_scalar("select id from tasks where workflow_id = $1 and key = $2")
             .bind(workflow.0)
             .bind(key)
-            .fetch_one(db)
-            .await?,
+            .fetch_optional(db)
+            .await?
+            .map(TaskId),
     )
 }
 
@@ -1332,7 +1333,8 @@ mod tests {
         let wf = tasks[0].workflow_id;
         assert_eq!(kinds_done(&pool, wf, tasks[1].id, &["noop"]).await.unwrap(), (2, 3));
         assert_eq!(kinds_done(&pool, wf, tasks[1].id, &["other"]).await.unwrap(), (0, 0));
-        assert!(has_key(&pool, wf, "c").await.unwrap());
-        assert!(!has_key(&pool, wf, "d").await.unwrap());
+        let c = tasks.iter().find(|t| t.key == "c").unwrap().id;
+        assert_eq!(find_key(&pool, wf, "c").await.unwrap(), Some(c));
+        assert_eq!(find_key(&pool, wf, "d").await.unwrap(), None);
     }
 }

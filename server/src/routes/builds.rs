@@ -24,14 +24,8 @@ use crate::{
     state::AppState,
 };
 
-/// The CSP every preview response carries.
-/// The preview's policy: an opaque origin (no cookies, no dashboard API), scripts and
-/// forms allowed for the app itself, nothing fetched from anywhere but its own files, no
-/// network calls, no form submissions leaving the page, no framing by other sites.
-pub const PREVIEW_CSP: &str =
-    "sandbox allow-scripts allow-forms; default-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'none'; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; \
-     object-src 'none'";
+/// The CSP every preview response carries (the browser check loads the app under it too).
+pub use domain::api::PREVIEW_CSP;
 
 /// Build routes and the preview.
 pub fn router() -> Router<AppState> {
@@ -42,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/nexus-forge/build/{id}/iterate", post(iterate_build))
         .route("/api/nexus-forge/build/{id}/diff", get(build_diff))
         .route("/api/nexus-forge/build/{id}/download", get(download))
+        .route("/api/nexus-forge/build/{id}/screenshots/{name}", get(screenshot))
         .route("/api/nexus-forge/builds", get(list_builds))
         .route("/preview/{id}/{cap}", get(preview_root))
         .route("/preview/{id}/{cap}/", get(preview_index))
@@ -139,6 +134,21 @@ async fn download(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok((headers, zip.content).into_response())
+}
+
+async fn screenshot(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id: BuildId = parse_id("build", &id)?;
+    let shot = state.orchestrator.build_screenshot(id, &name, &me).await?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
+    ];
+    Ok((headers, shot.content).into_response())
 }
 
 async fn preview_root(Path((id, cap)): Path<(String, String)>) -> Response {

@@ -100,6 +100,11 @@ pub fn test_config(database_url: String) -> Config {
         llm_context_tokens: 4096,
         llm_max_retries: 1,
         offline_delay_ms: 0,
+        // Most API tests are about other things; the browser check has its own tests.
+        verify: server::config::Switch::Off,
+        chromium: None,
+        verify_secs: 120,
+        verify_tabs: 2,
         security: server::config::SecurityConfig::default(),
     }
 }

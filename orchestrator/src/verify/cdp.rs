@@ -1,0 +1,373 @@
+//! A small Chrome DevTools Protocol client: launch Debian's `chromium` headless, speak CDP
+//! over its DevTools WebSocket (tokio-tungstenite, already in the tree through axum), open
+//! isolated tabs, send commands and receive a tab's events.
+//!
+//! Only what the browser check uses is here: `Target.*` for isolated tabs (one browser
+//! context each, so no storage leaks between builds), commands with a per-call timeout, and
+//! each tab's events on its own channel. A full CDP binding (`chromiumoxide`) would add
+//! thousands of generated types to every compile; the check needs a dozen methods.
+//!
+//! A browser that exits or drops its socket fails every pending and later call at once
+//! ([`Browser::is_alive`] turns false) so its owner can launch another.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+    sync::{mpsc, oneshot},
+};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Longest a browser may take to start and print its DevTools address.
+const LAUNCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A CDP event: its method and parameters.
+#[derive(Debug, Clone)]
+pub(super) struct Event {
+    /// `Domain.event`.
+    pub(super) method: String,
+    /// Its parameters.
+    pub(super) params: Value,
+}
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
+type Sessions = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Event>>>>;
+
+/// One running browser process and its DevTools connection.
+pub(super) struct Browser {
+    out: mpsc::UnboundedSender<String>,
+    pending: Pending,
+    sessions: Sessions,
+    next_id: AtomicU64,
+    alive: Arc<AtomicBool>,
+    // Killed when the browser is dropped.
+    child: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::SeqCst);
+        // The process is killed on drop (kill_on_drop); its profile folder goes with it.
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Finds a browser: the configured path, or `chromium`, `chromium-browser`, `google-chrome`
+/// on `PATH`.
+pub(super) fn find_browser(configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = configured {
+        return p.is_file().then(|| p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+impl Browser {
+    /// Starts `program` headless with a fresh profile and connects to it.
+    ///
+    /// # Errors
+    /// The browser cannot start, or does not print its DevTools address in time.
+    pub(super) async fn launch(program: &Path) -> Result<Arc<Self>, String> {
+        let profile = std::env::temp_dir().join(format!("nexus-forge-verify-{}-{}", std::process::id(), uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&profile).map_err(|e| format!("cannot make a browser profile folder: {e}"))?;
+        let mut child = Command::new(program)
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--disable-default-apps",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--mute-audio",
+                "--hide-scrollbars",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        let stderr = child.stderr.take().ok_or("the browser has no stderr")?;
+        let mut lines = BufReader::new(stderr).lines();
+        let url = tokio::time::timeout(LAUNCH_TIMEOUT, async {
+            let mut seen = Vec::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(url) = line.split_once("DevTools listening on ").map(|(_, u)| u.trim().to_owned()) {
+                    return Ok(url);
+                }
+                if seen.len() < 5 {
+                    seen.push(line);
+                }
+            }
+            Err(format!("the browser exited before it was ready: {}", seen.join(" | ")))
+        })
+        .await
+        .map_err(|_| format!("the browser did not start within {} s", LAUNCH_TIMEOUT.as_secs()))??;
+        // Keep draining stderr so the browser never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(|e| format!("cannot connect to the browser's DevTools at {url}: {e}"))?;
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut outgoing) = mpsc::unbounded_channel::<String>();
+        let pending: Pending = Arc::default();
+        let sessions: Sessions = Arc::default();
+        let alive = Arc::new(AtomicBool::new(true));
+
+        tokio::spawn(async move {
+            while let Some(text) = outgoing.recv().await {
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+        });
+        {
+            let pending = pending.clone();
+            let sessions = sessions.clone();
+            let alive = alive.clone();
+            tokio::spawn(async move {
+                while let Some(Ok(msg)) = stream.next().await {
+                    let Message::Text(text) = msg else { continue };
+                    let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+                    dispatch(v, &pending, &sessions);
+                }
+                alive.store(false, Ordering::SeqCst);
+                // Every waiting call fails now, and every tab's event channel closes.
+                for (_, tx) in pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default() {
+                    let _ = tx.send(Err("the browser went away".into()));
+                }
+                if let Ok(mut s) = sessions.lock() {
+                    s.clear();
+                }
+            });
+        }
+        Ok(Arc::new(Self {
+            out,
+            pending,
+            sessions,
+            next_id: AtomicU64::new(1),
+            alive,
+            child: child,
+            profile,
+        }))
+    }
+
+    /// Whether the browser is still connected.
+    pub(super) fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::SeqCst)
+    }
+
+    /// Sends `method` (to a tab's `session`, or to the browser) and waits up to `timeout`
+    /// for its result.
+    ///
+    /// # Errors
+    /// The browser's error message, a timeout, or a browser that went away.
+    pub(super) async fn call(&self, session: Option<&str>, method: &str, params: Value, timeout: Duration) -> Result<Value, String> {
+        if !self.is_alive() {
+            return Err("the browser went away".into());
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut msg = json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut p) = self.pending.lock() {
+            p.insert(id, tx);
+        }
+        if self.out.send(msg.to_string()).is_err() {
+            self.forget(id);
+            return Err("the browser went away".into());
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err("the browser went away".into()),
+            Err(_) => {
+                self.forget(id);
+                Err(format!("{method} did not answer within {} ms", timeout.as_millis()))
+            }
+        }
+    }
+
+    fn forget(&self, id: u64) {
+        if let Ok(mut p) = self.pending.lock() {
+            p.remove(&id);
+        }
+    }
+
+    /// Opens a blank tab in a browser context of its own (storage, cache and cookies of
+    /// its own, gone when the tab closes), with its events on a channel.
+    ///
+    /// # Errors
+    /// The browser refused, or went away.
+    pub(super) async fn open_tab(self: &Arc<Self>) -> Result<Tab, String> {
+        let t = Duration::from_secs(10);
+        let context = self
+            .call(None, "Target.createBrowserContext", json!({ "disposeOnDetach": true }), t)
+            .await?["browserContextId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let target = self
+            .call(
+                None,
+                "Target.createTarget",
+                json!({ "url": "about:blank", "browserContextId": context }),
+                t,
+            )
+            .await?["targetId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let session = self
+            .call(None, "Target.attachToTarget", json!({ "targetId": target, "flatten": true }), t)
+            .await?["sessionId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let (tx, events) = mpsc::unbounded_channel();
+        if let Ok(mut s) = self.sessions.lock() {
+            s.insert(session.clone(), tx);
+        }
+        Ok(Tab {
+            browser: self.clone(),
+            session,
+            target,
+            context,
+            events: Some(events),
+        })
+    }
+}
+
+/// Routes one message from the browser: a result to its caller, an event to its tab.
+fn dispatch(v: Value, pending: &Pending, sessions: &Sessions) {
+    if let Some(id) = v.get("id").and_then(Value::as_u64) {
+        let tx = pending.lock().ok().and_then(|mut p| p.remove(&id));
+        if let Some(tx) = tx {
+            let result = match v.get("error") {
+                Some(e) => Err(e
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("the browser refused the call")
+                    .to_owned()),
+                None => Ok(v.get("result").cloned().unwrap_or(Value::Null)),
+            };
+            let _ = tx.send(result);
+        }
+        return;
+    }
+    let (Some(method), Some(session)) = (
+        v.get("method").and_then(Value::as_str),
+        v.get("sessionId").and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    if let Some(tx) = sessions.lock().ok().and_then(|s| s.get(session).cloned()) {
+        let _ = tx.send(Event {
+            method: method.to_owned(),
+            params: v.get("params").cloned().unwrap_or(Value::Null),
+        });
+    }
+}
+
+/// One tab, attached with a flat session. Closing it disposes of its browser context.
+pub(super) struct Tab {
+    browser: Arc<Browser>,
+    session: String,
+    target: String,
+    context: String,
+    events: Option<mpsc::UnboundedReceiver<Event>>,
+}
+
+impl Tab {
+    /// Sends `method` to this tab.
+    ///
+    /// # Errors
+    /// As [`Browser::call`].
+    pub(super) async fn call(&self, method: &str, params: Value, timeout: Duration) -> Result<Value, String> {
+        self.browser.call(Some(&self.session), method, params, timeout).await
+    }
+
+    /// This tab's events (once).
+    pub(super) fn take_events(&mut self) -> Option<mpsc::UnboundedReceiver<Event>> {
+        self.events.take()
+    }
+
+    /// A handle that sends commands to this tab from another task.
+    pub(super) fn commander(&self) -> Commander {
+        Commander {
+            browser: self.browser.clone(),
+            session: self.session.clone(),
+        }
+    }
+
+    /// Closes the tab and its browser context.
+    pub(super) async fn close(self) {
+        let t = Duration::from_secs(5);
+        if let Ok(mut s) = self.browser.sessions.lock() {
+            s.remove(&self.session);
+        }
+        let _ = self
+            .browser
+            .call(None, "Target.closeTarget", json!({ "targetId": self.target }), t)
+            .await;
+        let _ = self
+            .browser
+            .call(
+                None,
+                "Target.disposeBrowserContext",
+                json!({ "browserContextId": self.context }),
+                t,
+            )
+            .await;
+    }
+}
+
+/// Sends commands to one tab (what a tab's event handler uses to answer requests).
+#[derive(Clone)]
+pub(super) struct Commander {
+    browser: Arc<Browser>,
+    session: String,
+}
+
+impl Commander {
+    /// Sends `method` to the tab.
+    ///
+    /// # Errors
+    /// As [`Browser::call`].
+    pub(super) async fn call(&self, method: &str, params: Value, timeout: Duration) -> Result<Value, String> {
+        self.browser.call(Some(&self.session), method, params, timeout).await
+    }
+}
