@@ -580,7 +580,11 @@ async fn start_verifying(pool: &PgPool, providers: Providers, browser: BrowserCh
 
 /// The browser the check uses here: these tests need one (`scripts/dev setup` installs it).
 fn chromium() -> BrowserChoice {
-    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
+    for p in [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ] {
         if std::path::Path::new(p).is_file() {
             return BrowserChoice::Path(p.into());
         }
@@ -604,7 +608,10 @@ fn broken_module(spec: &AppSpec, entity: &str) -> String {
     let good = generator::entity_module(spec, entity).content;
     let broken = good.replacen(
         "var errors = {};",
-        &format!("var errors = {{}}; errors[{:?}] = \"Never valid (broken on purpose).\";", e.fields[0].name),
+        &format!(
+            "var errors = {{}}; errors[{:?}] = \"Never valid (broken on purpose).\";",
+            e.fields[0].name
+        ),
         1,
     );
     assert_ne!(broken, good);
@@ -634,7 +641,12 @@ async fn every_page_is_driven_in_a_browser_with_a_screenshot_each_and_the_zip_ha
     expected.push("phone");
     assert_eq!(driven, expected);
     for page in round.pages.iter().filter(|p| p.kind == "list") {
-        assert_eq!(page.steps, ["opened", "created", "listed", "searched", "deleted"], "{}", page.page);
+        assert_eq!(
+            page.steps,
+            ["opened", "created", "listed", "searched", "deleted"],
+            "{}",
+            page.page
+        );
     }
     // One PNG per page, stored, served, and in the zip.
     assert_eq!(report.screenshots.len(), expected.len());
@@ -646,8 +658,18 @@ async fn every_page_is_driven_in_a_browser_with_a_screenshot_each_and_the_zip_ha
         let shot = p.orch.build_screenshot(id, path, &Actor::system()).await.unwrap();
         assert!(shot.content.starts_with(b"\x89PNG\r\n\x1a\n"), "{path} is a PNG");
         assert!(shot.content.len() > 2000, "{path} shows something");
-        let folder = zipped.file_names().next().unwrap().split('/').next().unwrap().to_owned();
-        assert!(zipped.by_name(&format!("{folder}/{path}")).is_ok(), "{path} is in the zip");
+        let folder = zipped
+            .file_names()
+            .next()
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(
+            zipped.by_name(&format!("{folder}/{path}")).is_ok(),
+            "{path} is in the zip"
+        );
     }
     let rounds = events_of(&pool, id, "build.verified").await;
     assert_eq!(rounds.len(), 1);
@@ -685,10 +707,9 @@ async fn a_module_broken_in_the_browser_goes_back_to_the_model_once_then_to_the_
     let first = &report.rounds[0];
     assert!(!first.passed);
     assert!(
-        first
-            .problems
-            .iter()
-            .any(|p| p.kind == "flow" && p.module.as_deref() == Some(module.as_str()) && p.message.contains("Never valid")),
+        first.problems.iter().any(|p| p.kind == "flow"
+            && p.module.as_deref() == Some(module.as_str())
+            && p.message.contains("Never valid")),
         "{:#?}",
         first.problems
     );
@@ -699,7 +720,10 @@ async fn a_module_broken_in_the_browser_goes_back_to_the_model_once_then_to_the_
     assert_eq!(report.rounds[1].repairs[0].via, "offline");
     assert!(report.rounds[2].passed, "{:#?}", report.rounds[2].problems);
     let b_spec = b.spec.clone().unwrap();
-    assert_eq!(file(&p.orch, id, &module).await, generator::entity_module(&b_spec, &entity).content);
+    assert_eq!(
+        file(&p.orch, id, &module).await,
+        generator::entity_module(&b_spec, &entity).content
+    );
     // The model was asked to repair with the browser's words.
     let requests = server.received_requests().await.unwrap();
     let repair = requests
@@ -717,11 +741,7 @@ async fn a_module_broken_in_the_browser_goes_back_to_the_model_once_then_to_the_
         p.orch.build_package(id, &Actor::system()).await.unwrap().content,
     ))
     .unwrap();
-    let name = zipped
-        .file_names()
-        .find(|n| n.ends_with(&module))
-        .unwrap()
-        .to_owned();
+    let name = zipped.file_names().find(|n| n.ends_with(&module)).unwrap().to_owned();
     let mut text = String::new();
     std::io::Read::read_to_string(&mut zipped.by_name(&name).unwrap(), &mut text).unwrap();
     assert!(!text.contains("Never valid"));
@@ -776,10 +796,52 @@ async fn with_no_browser_the_build_completes_and_says_the_check_was_skipped(pool
     assert!(b.download_url.is_some());
     let report = b.verify.unwrap();
     assert_eq!(report.outcome, "skipped");
-    assert!(report.reason.as_deref().unwrap().contains("/nonexistent/chromium"), "{report:?}");
+    assert!(
+        report.reason.as_deref().unwrap().contains("/nonexistent/chromium"),
+        "{report:?}"
+    );
     let skipped = events_of(&pool, id, "build.verify_skipped").await;
     assert_eq!(skipped.len(), 1);
     assert!(skipped[0]["reason"].as_str().unwrap().contains("does not exist"));
     assert!(events_of(&pool, id, "build.verified").await.is_empty());
+    p.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_app_of_every_sample_prompt_passes_the_browser_check(pool: PgPool) {
+    let p = start_verifying(&pool, Providers::offline(Duration::ZERO), chromium()).await;
+    let mut prompts: Vec<&str> = generator::SAMPLE_PROMPTS.to_vec();
+    prompts.extend([
+        "a notes app called <script>alert(\"x\")</script> & \"friends\" with tags",
+        "Keep track of my car's fuel fill-ups: date, litres, price and odometer",
+        "Verwaltung für unseren Sportverein: Mitglieder mit Name, Geburtsdatum, E-Mail und Beitrag bezahlt",
+        "photography portfolio: albums and photos with camera settings (ISO, aperture, shutter)",
+        "a kanban board for my tasks with a calendar of due dates and a pomodoro timer",
+    ]);
+    let mut failures = Vec::new();
+    // Four at a time: a person may have four builds running.
+    for chunk in prompts.chunks(4) {
+        let mut ids = Vec::new();
+        for prompt in chunk {
+            let request = StartBuildRequest {
+                prompt: (*prompt).into(),
+                config: BuildConfig::default(),
+            };
+            ids.push((
+                prompt,
+                p.orch.start_build(&request, &Actor::system()).await.unwrap().build_id,
+            ));
+        }
+        for (prompt, id) in ids {
+            let b = wait_build(&p.orch, id).await;
+            assert_eq!(b.status, BuildStatus::Completed, "{prompt}: {:?}", b.error);
+            let report = b.verify.unwrap();
+            let pages = b.spec.unwrap().pages.len();
+            if report.outcome != "passed" || report.screenshots.len() != pages + 1 {
+                failures.push(format!("{prompt}: {report:#?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     p.stop().await;
 }

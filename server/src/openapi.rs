@@ -203,7 +203,10 @@ fn operations(s: &mut Schemas) -> Vec<Op> {
             ok: (
                 200,
                 "The PNG",
-                Some(("image/png", json!({ "type": "string", "contentMediaType": "image/png" }))),
+                Some((
+                    "image/png",
+                    json!({ "type": "string", "contentMediaType": "image/png" }),
+                )),
             ),
             signed_in: true,
         },

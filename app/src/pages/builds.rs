@@ -461,9 +461,10 @@ fn VerifyPanel(data: RwSignal<BuildView>) -> impl IntoView {
                         let name = path.trim_start_matches("screenshots/").to_owned();
                         let title = titles.iter().find(|(s, _)| *s == path).map(|(_, t)| t.clone()).unwrap_or_else(|| name.clone());
                         let src = format!("/api/nexus-forge/build/{}/screenshots/{name}?round={round}", id.get());
+                        let href = src.clone();
                         view! {
                             <figure class="screenshot">
-                                <a href=src.clone() target="_blank" rel="noopener">
+                                <a href=href target="_blank" rel="noopener">
                                     <img src=src alt=format!("Screenshot of {title}") loading="lazy" data-screenshot=name.clone()/>
                                 </a>
                                 <figcaption>{title}</figcaption>

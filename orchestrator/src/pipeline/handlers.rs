@@ -72,7 +72,9 @@ pub(crate) fn register(h: &mut Handlers) {
     );
     h.insert("build_check", |ctx: TaskContext| async move { check(ctx).await });
     h.insert("build_assemble", |ctx: TaskContext| async move { assemble(ctx).await });
-    h.insert("build_verify", |ctx: TaskContext| async move { super::verify::verify(ctx).await });
+    h.insert("build_verify", |ctx: TaskContext| async move {
+        super::verify::verify(ctx).await
+    });
     h.insert(
         "build_package",
         |ctx: TaskContext| async move { package_app(ctx).await },
@@ -86,7 +88,12 @@ pub(super) fn build_of(ctx: &TaskContext) -> Result<BuildId, TaskError> {
 }
 
 /// Moves the build to `phase` / `progress`.
-pub(super) async fn advance(ctx: &TaskContext, build: BuildId, phase: BuildPhase, progress: f32) -> Result<(), TaskError> {
+pub(super) async fn advance(
+    ctx: &TaskContext,
+    build: BuildId,
+    phase: BuildPhase,
+    progress: f32,
+) -> Result<(), TaskError> {
     let mut tx = ctx.db().begin().await.retry()?;
     store::builds::advance(&mut tx, build, phase, progress, ctx.now())
         .await
@@ -757,7 +764,12 @@ pub(super) fn entity_ask(spec: &AppSpec, name: &str) -> Result<(Ask, GeneratedFi
 }
 
 /// A model's entity module, if it passes the file checks and the module contract.
-pub(super) fn accept_entity(spec: &AppSpec, name: &str, offline: &GeneratedFile, text: &str) -> Result<GeneratedFile, Vec<String>> {
+pub(super) fn accept_entity(
+    spec: &AppSpec,
+    name: &str,
+    offline: &GeneratedFile,
+    text: &str,
+) -> Result<GeneratedFile, Vec<String>> {
     let file = accept_as(offline, text)?;
     generator::check_entity_module(spec, name, &file)?;
     Ok(file)

@@ -115,7 +115,13 @@ pub(super) async fn verify(ctx: TaskContext) -> Result<Value, TaskError> {
                 report.outcome = "skipped".into();
                 report.reason = Some(reason.clone());
                 save(&ctx, build, &report).await?;
-                event(&ctx, build, EventKind::BuildVerifySkipped, json!({ "reason": reason, "round": round })).await?;
+                event(
+                    &ctx,
+                    build,
+                    EventKind::BuildVerifySkipped,
+                    json!({ "reason": reason, "round": round }),
+                )
+                .await?;
                 return Ok(json!({ "outcome": "skipped", "reason": reason, "rounds": report.rounds.len() }));
             }
         };
@@ -134,9 +140,16 @@ pub(super) async fn verify(ctx: TaskContext) -> Result<Value, TaskError> {
         store::artifacts::delete_kind(&mut tx, build, ArtifactKind::Screenshot)
             .await
             .retry()?;
-        store::artifacts::put(&mut tx, build, ctx.task.owner_id, Some(ctx.task.id), ArtifactKind::Screenshot, &shots)
-            .await
-            .retry()?;
+        store::artifacts::put(
+            &mut tx,
+            build,
+            ctx.task.owner_id,
+            Some(ctx.task.id),
+            ArtifactKind::Screenshot,
+            &shots,
+        )
+        .await
+        .retry()?;
         tx.commit().await.retry()?;
         report.screenshots = checked.screenshots.iter().map(|s| s.path.clone()).collect();
 

@@ -90,7 +90,11 @@ impl Browser {
     /// # Errors
     /// The browser cannot start, or does not print its DevTools address in time.
     pub(super) async fn launch(program: &Path) -> Result<Arc<Self>, String> {
-        let profile = std::env::temp_dir().join(format!("nexus-forge-verify-{}-{}", std::process::id(), uuid::Uuid::new_v4()));
+        let profile = std::env::temp_dir().join(format!(
+            "nexus-forge-verify-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
         std::fs::create_dir_all(&profile).map_err(|e| format!("cannot make a browser profile folder: {e}"))?;
         let mut child = Command::new(program)
             .args([
@@ -123,7 +127,10 @@ impl Browser {
         let url = tokio::time::timeout(LAUNCH_TIMEOUT, async {
             let mut seen = Vec::new();
             while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.split_once("DevTools listening on ").map(|(_, u)| u.trim().to_owned()) {
+                if let Some(url) = line
+                    .split_once("DevTools listening on ")
+                    .map(|(_, u)| u.trim().to_owned())
+                {
                     return Ok(url);
                 }
                 if seen.len() < 5 {
@@ -160,7 +167,9 @@ impl Browser {
             tokio::spawn(async move {
                 while let Some(Ok(msg)) = stream.next().await {
                     let Message::Text(text) = msg else { continue };
-                    let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+                    let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
+                        continue;
+                    };
                     dispatch(v, &pending, &sessions);
                 }
                 alive.store(false, Ordering::SeqCst);
@@ -179,7 +188,7 @@ impl Browser {
             sessions,
             next_id: AtomicU64::new(1),
             alive,
-            child: child,
+            child,
             profile,
         }))
     }
@@ -194,7 +203,13 @@ impl Browser {
     ///
     /// # Errors
     /// The browser's error message, a timeout, or a browser that went away.
-    pub(super) async fn call(&self, session: Option<&str>, method: &str, params: Value, timeout: Duration) -> Result<Value, String> {
+    pub(super) async fn call(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> Result<Value, String> {
         if !self.is_alive() {
             return Err("the browser went away".into());
         }
@@ -235,7 +250,12 @@ impl Browser {
     pub(super) async fn open_tab(self: &Arc<Self>) -> Result<Tab, String> {
         let t = Duration::from_secs(10);
         let context = self
-            .call(None, "Target.createBrowserContext", json!({ "disposeOnDetach": true }), t)
+            .call(
+                None,
+                "Target.createBrowserContext",
+                json!({ "disposeOnDetach": true }),
+                t,
+            )
             .await?["browserContextId"]
             .as_str()
             .unwrap_or_default()
@@ -252,7 +272,12 @@ impl Browser {
             .unwrap_or_default()
             .to_owned();
         let session = self
-            .call(None, "Target.attachToTarget", json!({ "targetId": target, "flatten": true }), t)
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({ "targetId": target, "flatten": true }),
+                t,
+            )
             .await?["sessionId"]
             .as_str()
             .unwrap_or_default()

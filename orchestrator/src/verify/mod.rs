@@ -279,7 +279,12 @@ async fn serve_tab(
                 let url = p["request"]["url"].as_str().unwrap_or_default();
                 let path = url
                     .strip_prefix(ORIGIN)
-                    .map(|rest| rest.split(['?', '#']).next().unwrap_or_default().trim_start_matches('/'))
+                    .map(|rest| {
+                        rest.split(['?', '#'])
+                            .next()
+                            .unwrap_or_default()
+                            .trim_start_matches('/')
+                    })
                     .map(|p| if p.is_empty() { "index.html" } else { p });
                 let found = path.and_then(|p| files.get(p));
                 let (status, content_type, body): (u16, &str, &[u8]) = match found {
@@ -363,12 +368,7 @@ impl Run {
     fn new(mut tab: Tab, files: &[GeneratedFile]) -> Self {
         let files: HashMap<String, (String, Vec<u8>)> = files
             .iter()
-            .map(|f| {
-                (
-                    f.path.clone(),
-                    (f.content_type.clone(), f.content.as_bytes().to_vec()),
-                )
-            })
+            .map(|f| (f.path.clone(), (f.content_type.clone(), f.content.as_bytes().to_vec())))
             .collect();
         let seen = Arc::new(Mutex::new(Seen {
             page: "load".into(),
@@ -406,7 +406,10 @@ impl Run {
             )
             .await?;
         if let Some(d) = r.get("exceptionDetails") {
-            let text = d.get("exception").map(describe).unwrap_or_else(|| d["text"].to_string());
+            let text = d
+                .get("exception")
+                .map(describe)
+                .unwrap_or_else(|| d["text"].to_string());
             return Err(format!("the check's driver failed in the page: {text}"));
         }
         Ok(r["result"]["value"].clone())
@@ -437,14 +440,20 @@ impl Run {
         // Let the page paint what the last step drew.
         tokio::time::sleep(Duration::from_millis(60)).await;
         let r = self
-            .call("Page.captureScreenshot", json!({ "format": "png", "optimizeForSpeed": true }))
+            .call(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "optimizeForSpeed": true }),
+            )
             .await
             .ok()?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(r["data"].as_str()?)
             .ok()?;
         let path = format!("screenshots/{name}.png");
-        self.checked.screenshots.push(Screenshot { path: path.clone(), png });
+        self.checked.screenshots.push(Screenshot {
+            path: path.clone(),
+            png,
+        });
         Some(path)
     }
 
