@@ -7,7 +7,7 @@
 //! | design    | [`stylesheet`]     | `css/styles.css`                                   |
 //! | assets    | [`logo_svg`], [`icons`] | `assets/logo.svg`, `assets/favicon.svg`, `assets/icons/<page>.svg` |
 //! | shell     | [`app_shell`]      | `js/store.js`, `js/config.js`, `js/app.js`          |
-//! | assembly  | [`index_html`]     | `index.html`                                       |
+//! | assembly  | [`art_js`], [`index_html`] | `js/art.js`, `index.html`                  |
 //!
 //! Invariants: paths are relative and lowercase; every reference between files is relative
 //! (the app is served under `/preview/<build>/` and from a zip); every spec string placed in
@@ -544,6 +544,7 @@ fn script_rank(spec: &AppSpec, path: &str) -> (usize, String) {
     match path {
         "js/store.js" => (0, String::new()),
         "js/config.js" => (1, String::new()),
+        ART_PATH => (1, "art".into()),
         "js/app.js" => (2, String::new()),
         _ => {
             let pos = spec.entities.iter().position(|e| entity_module_path(&e.name) == path);
@@ -623,14 +624,70 @@ pub fn index_html(spec: &AppSpec, files: &[GeneratedFile]) -> GeneratedFile {
     file("index.html".into(), html)
 }
 
-/// Every file of the app: the stylesheet, logo, icons, shell, one module per entity, and
-/// `index.html` last.
+/// Where [`art_js`] puts the app's art.
+pub const ART_PATH: &str = "js/art.js";
+
+/// `js/art.js`: the app's SVG art (`assets/**/*.svg` but the favicon) as
+/// `window.NEXUS_ART = { path: markup }`, so the shell can show it inline, where the
+/// stylesheet colours it (icons in `currentColor`, the logo in the theme's custom
+/// properties). A file that does not pass the SVG checks, or whose ids another file already
+/// uses, is left out and shown as an `<img>` instead. `None` when there is no art.
+pub fn art_js(files: &[GeneratedFile]) -> Option<GeneratedFile> {
+    let mut inline = serde_json::Map::new();
+    let mut ids: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut svgs: Vec<&GeneratedFile> = files
+        .iter()
+        .filter(|f| f.path.starts_with("assets/") && f.path.ends_with(".svg") && f.path != "assets/favicon.svg")
+        .collect();
+    svgs.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in svgs {
+        if !safe_path(&f.path) || super::check_file(f).is_err() {
+            continue;
+        }
+        let Some(start) = f.content.find("<svg") else { continue };
+        let markup = f.content[start..].trim();
+        let own = svg_ids(markup);
+        if own.iter().any(|id| ids.contains(id)) {
+            continue;
+        }
+        ids.extend(own);
+        inline.insert(f.path.clone(), Value::String(markup.to_owned()));
+    }
+    if inline.is_empty() {
+        return None;
+    }
+    let json = serde_json::to_string(&Value::Object(inline)).ok()?;
+    Some(file(
+        ART_PATH.into(),
+        format!(
+            "/* The app's art, shown inline so the stylesheet colours it (made when the app is assembled). */\nwindow.NEXUS_ART = {json};\n"
+        ),
+    ))
+}
+
+/// The values of the `id` attributes in an SVG's markup.
+fn svg_ids(markup: &str) -> Vec<String> {
+    roxmltree::Document::parse(markup)
+        .map(|d| {
+            d.descendants()
+                .filter_map(|n| n.attribute("id"))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every file of the app: the stylesheet, logo, icons, shell, one module per entity, then
+/// what assembly makes: `js/art.js` and `index.html` last.
 pub fn generate_all(spec: &AppSpec) -> Vec<GeneratedFile> {
     let mut files = vec![stylesheet(spec), logo_svg(spec)];
     files.extend(icons(spec));
     files.extend(app_shell(spec));
     for e in &spec.entities {
         files.push(entity_module(spec, &e.name));
+    }
+    if let Some(art) = art_js(&files) {
+        files.push(art);
     }
     let index = index_html(spec, &files);
     files.push(index);

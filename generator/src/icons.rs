@@ -1,6 +1,8 @@
 //! SVG artwork for generated apps: a small library of 24x24 stroke glyphs, one chosen per
 //! page (by page kind, or by the listed entity's name), and the app's logo and favicon
-//! (a gradient shape in the theme's colours with the main entity's glyph).
+//! (a gradient shape with the main entity's glyph). None of it holds the theme's colours:
+//! icons are drawn in `currentColor` and the logo in the theme's custom properties, and the
+//! app shows them inline (`js/art.js`, made by `assemble`), so the stylesheet colours them.
 //!
 //! Invariants: glyphs are static, trusted path data; the only spec-derived strings placed
 //! in an SVG are colours (validated `#rrggbb`, re-serialised) and titles, which are
@@ -9,7 +11,6 @@
 
 use domain::spec::{AppSpec, PageKind, PageSpec};
 
-use super::theme::{self, Rgb};
 use super::{fnv1a, xml_escape};
 
 /// Glyphs: name and inner SVG markup on a 24x24 grid, drawn with the stroke.
@@ -286,38 +287,39 @@ pub(crate) fn page_glyph(page: &PageSpec) -> &'static str {
     }
 }
 
-/// An icon file: one glyph in the icon colour.
-pub(crate) fn icon_svg(spec: &AppSpec, glyph_name: &str, title: &str) -> String {
-    let stroke = theme::icon_colour(&spec.theme.primary);
+/// An icon file: one glyph drawn in `currentColor`. The app inlines it (`js/art.js`), so the
+/// stylesheet colours it: the art never needs redrawing when the theme's colours change.
+pub(crate) fn icon_svg(_spec: &AppSpec, glyph_name: &str, title: &str) -> String {
     format!(
         concat!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="{stroke}" "#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" "#,
             r#"stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" role="img" aria-label="{title}">"#,
             "<title>{title}</title>{glyph}</svg>\n"
         ),
-        stroke = stroke,
         title = xml_escape(title),
         glyph = glyph(glyph_name),
     )
 }
 
-/// The logo: a gradient shape (picked by hash) with the main entity's glyph.
+/// The logo: a gradient shape (picked by hash) with the main entity's glyph. Its colours
+/// are the theme's custom properties (`--primary`, `--accent`, `--on-primary`) where the
+/// app shows it inline, and a neutral slate where the file stands alone (the favicon, the
+/// zip): the theme's colours live in the stylesheet only, so a new colour redraws nothing.
 pub(crate) fn logo(spec: &AppSpec) -> String {
-    let primary = Rgb::parse(&spec.theme.primary).unwrap_or(Rgb::from_hsl(250.0, 0.6, 0.5));
-    let accent = Rgb::parse(&spec.theme.accent).unwrap_or(Rgb::from_hsl(160.0, 0.6, 0.45));
-    let ink = theme::best_text(primary.mix(accent, 0.5)).hex();
     let main = spec.entities.first().map_or("item", |e| e.name.as_str());
     let seed = fnv1a(format!("{}|{}", spec.name, main).as_bytes());
     let shape = match seed % 4 {
         0 => {
-            r#"<rect x="2" y="2" width="60" height="60" rx="16" fill="url(#g)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
+            r#"<rect x="2" y="2" width="60" height="60" rx="16" fill="url(#nf-logo-fill)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
         }
-        1 => r#"<circle cx="32" cy="32" r="30" fill="url(#g)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#,
+        1 => {
+            r#"<circle cx="32" cy="32" r="30" fill="url(#nf-logo-fill)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
+        }
         2 => {
-            r#"<path d="M32 2l26 15v30L32 62 6 47V17z" fill="url(#g)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
+            r#"<path d="M32 2l26 15v30L32 62 6 47V17z" fill="url(#nf-logo-fill)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
         }
         _ => {
-            r#"<path d="M32 2c20 0 30 10 30 30S52 62 32 62 2 52 2 32 12 2 32 2z" fill="url(#g)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
+            r#"<path d="M32 2c20 0 30 10 30 30S52 62 32 62 2 52 2 32 12 2 32 2z" fill="url(#nf-logo-fill)" stroke="white" stroke-opacity="0.6" stroke-width="2"/>"#
         }
     };
     let angle = ["0 0 1 1", "0 1 1 0", "1 0 0 1", "0 0 0 1"][((seed >> 8) % 4) as usize];
@@ -326,9 +328,10 @@ pub(crate) fn logo(spec: &AppSpec) -> String {
         concat!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64" role="img" aria-label="{title} logo">"#,
             "<title>{title}</title>",
-            r#"<defs><linearGradient id="g" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"><stop offset="0" stop-color="{p}"/><stop offset="1" stop-color="{a}"/></linearGradient></defs>"#,
+            r#"<defs><linearGradient id="nf-logo-fill" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}">"#,
+            r#"<stop offset="0" style="stop-color: var(--primary, {from})"/><stop offset="1" style="stop-color: var(--accent, {to})"/></linearGradient></defs>"#,
             "{shape}",
-            r#"<g transform="translate(14 14) scale(1.5)" fill="none" stroke="{ink}" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">{glyph}</g>"#,
+            r#"<g transform="translate(14 14) scale(1.5)" fill="none" style="stroke: var(--on-primary, #ffffff)" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">{glyph}</g>"#,
             "</svg>\n"
         ),
         title = xml_escape(&spec.name),
@@ -336,13 +339,16 @@ pub(crate) fn logo(spec: &AppSpec) -> String {
         y1 = coords.get(1).unwrap_or(&"0"),
         x2 = coords.get(2).unwrap_or(&"1"),
         y2 = coords.get(3).unwrap_or(&"1"),
-        p = primary.hex(),
-        a = accent.hex(),
+        from = NEUTRAL_FROM,
+        to = NEUTRAL_TO,
         shape = shape,
-        ink = ink,
         glyph = glyph(entity_glyph(main)),
     )
 }
+
+/// The logo's colours where no stylesheet colours it (a slate gradient).
+const NEUTRAL_FROM: &str = "#475569";
+const NEUTRAL_TO: &str = "#1e293b";
 
 #[cfg(test)]
 mod tests {

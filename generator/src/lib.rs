@@ -25,8 +25,8 @@
 //! - The file builders (module `files`), one per kind of build task, so the pipeline can
 //!   run them as separate tasks and swap any one file for a model's:
 //!   [`entity_module`] (one per entity), [`stylesheet`] (design), [`logo_svg`] and
-//!   [`icons`] (assets), [`app_shell`] (shell), [`index_html`] (assembly), and
-//!   [`generate_all`] for everything, `index.html` last.
+//!   [`icons`] (assets), [`app_shell`] (shell), [`art_js`] and [`index_html`] (assembly),
+//!   and [`generate_all`] for everything, `index.html` last.
 //! - [`check_file`] and [`check_entity_module`] (module `check`, one submodule per
 //!   language): real-parser checks that decide whether a generated file (ours or a
 //!   model's) is accepted.
@@ -40,6 +40,7 @@
 //! assets/logo.svg          assets/favicon.svg   assets/icons/<page-id>.svg
 //! js/store.js              NexusStore: localStorage with an in-memory fallback
 //! js/config.js             window.NEXUS_CONFIG: the spec (name, pages, entities, theme, layout)
+//! js/art.js                window.NEXUS_ART: the SVG art inline, coloured by the stylesheet
 //! js/app.js                NexusApp: router, list/dashboard/settings/about pages, forms,
 //!                          and the views: board, calendar, timer, study, chart, checklist
 //! js/entities/<name>.js    one module per entity (the contract below)
@@ -150,7 +151,8 @@ use serde::{Deserialize, Serialize};
 pub use analyze::analyze;
 pub use check::{check_entity_module, check_file, MAX_FILE_BYTES};
 pub use files::{
-    app_shell, entity_module, generate_all, icons, index_html, logo_svg, stylesheet, stylesheet_from, stylesheet_parts,
+    app_shell, art_js, entity_module, generate_all, icons, index_html, logo_svg, stylesheet, stylesheet_from,
+    stylesheet_parts, ART_PATH,
 };
 pub use paths::{content_type_for, entity_module_path, safe_path};
 pub use reflect::reflect;

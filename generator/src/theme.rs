@@ -414,13 +414,6 @@ pub(crate) fn readable_on(colour: Rgb, bg: Rgb, ratio: f32) -> Rgb {
     c
 }
 
-/// A stroke colour for icons that reads on light and dark surfaces alike.
-pub(crate) fn icon_colour(primary_hex: &str) -> String {
-    let p = Rgb::parse(primary_hex).unwrap_or(Rgb::from_hsl(250.0, 0.6, 0.5));
-    let (h, s, l) = p.hsl();
-    Rgb::from_hsl(h, s.max(0.35), l.clamp(0.45, 0.58)).hex()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

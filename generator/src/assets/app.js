@@ -140,6 +140,53 @@
     return svg;
   }
 
+  /* The app's art (js/art.js, made when the app is assembled) inline, so the stylesheet
+     colours it; an <img> when a file is not there. Ids inside get a suffix per copy, so
+     the logo can be shown twice. `label` "" makes it decorative. */
+  var artCopies = 0;
+  function art(src, cls, size, label) {
+    var markup = window.NEXUS_ART && Object.prototype.hasOwnProperty.call(window.NEXUS_ART, src) ? window.NEXUS_ART[src] : null;
+    if (typeof markup !== "string") {
+      return h("img", { class: cls, src: src, alt: label, width: size, height: size });
+    }
+    var holder = document.createElement("template");
+    holder.innerHTML = markup;
+    var svg = holder.content.querySelector("svg");
+    if (!svg) {
+      return h("img", { class: cls, src: src, alt: label, width: size, height: size });
+    }
+    artCopies += 1;
+    var suffix = "-" + artCopies;
+    Array.prototype.forEach.call(svg.querySelectorAll("[id]"), function (el) {
+      var id = el.getAttribute("id");
+      el.setAttribute("id", id + suffix);
+      Array.prototype.forEach.call(svg.querySelectorAll("*"), function (other) {
+        Array.prototype.forEach.call(other.attributes, function (a) {
+          if (a.value.indexOf("url(#" + id + ")") !== -1) {
+            other.setAttribute(a.name, a.value.split("url(#" + id + ")").join("url(#" + id + suffix + ")"));
+          }
+        });
+      });
+    });
+    svg.setAttribute("class", cls + " art");
+    svg.setAttribute("width", size);
+    svg.setAttribute("height", size);
+    svg.setAttribute("focusable", "false");
+    if (label) {
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", label);
+    } else {
+      svg.removeAttribute("role");
+      svg.removeAttribute("aria-label");
+      svg.setAttribute("aria-hidden", "true");
+      var title = svg.querySelector("title");
+      if (title) {
+        title.parentNode.removeChild(title);
+      }
+    }
+    return svg;
+  }
+
   function clear(el) {
     while (el.firstChild) {
       el.removeChild(el.firstChild);
@@ -597,7 +644,7 @@
         class: "nav-link",
         "data-testid": "nav-" + p.id
       }, [
-        h("img", { class: "nav-icon", src: p.icon || "assets/icons/" + p.id + ".svg", alt: "", width: "20", height: "20" }),
+        art(p.icon || "assets/icons/" + p.id + ".svg", "nav-icon", "20", ""),
         h("span", null, p.title)
       ]));
     }));
@@ -608,7 +655,7 @@
       h("a", { class: "skip-link", href: "#main" }, "Skip to content"),
       h("header", { class: "app-header" }, [
         h("a", { class: "brand", href: "#/" + first }, [
-          h("img", { class: "brand-logo", src: "assets/logo.svg", alt: "", width: "36", height: "36" }),
+          art("assets/logo.svg", "brand-logo", "36", ""),
           h("span", { class: "brand-name" }, config.name || "App")
         ]),
         h("div", { class: "header-actions" }, themeToggle)
@@ -775,7 +822,7 @@
       h("div", { class: "page-head" }, [
         h("div", { class: "page-titles" }, [
           h("h1", { class: "page-title", id: "title-" + def.name }, [
-            def.icon ? h("img", { class: "title-icon", src: def.icon, alt: "", width: "28", height: "28" }) : null,
+            def.icon ? art(def.icon, "title-icon", "28", "") : null,
             page.title || def.plural
           ]),
           view.count
@@ -925,7 +972,7 @@
     clear(view.records);
     if (!all.length) {
       view.records.appendChild(h("div", { class: "empty", role: "listitem" }, [
-        def.icon ? h("img", { class: "empty-icon", src: def.icon, alt: "", width: "56", height: "56" }) : null,
+        def.icon ? art(def.icon, "empty-icon", "56", "") : null,
         h("h2", { class: "empty-title" }, "No " + lowerLabel(def.plural) + " yet"),
         h("p", null, "Add your first " + lowerLabel(def.label) + " to get started."),
         h("button", {
@@ -1543,7 +1590,7 @@
     var tiles = defs.map(function (def) {
       var p = pageFor(def.name);
       return h("a", { class: "tile", href: p ? "#/" + p.id : "#/" }, [
-        def.icon ? h("img", { class: "tile-icon", src: def.icon, alt: "", width: "32", height: "32" }) : null,
+        def.icon ? art(def.icon, "tile-icon", "32", "") : null,
         h("span", { class: "tile-value" }, String(records(def.name).length)),
         h("span", { class: "tile-label" }, def.plural)
       ]);
@@ -1846,7 +1893,7 @@
     return h("section", { class: "page page-about" }, [
       pageHead(page.title, null),
       h("div", { class: "card about-card" }, [
-        h("img", { class: "about-logo", src: "assets/logo.svg", alt: (config.name || "App") + " logo", width: "72", height: "72" }),
+        art("assets/logo.svg", "about-logo", "72", (config.name || "App") + " logo"),
         h("div", null, [h("h2", { class: "card-title" }, config.name || "App"), h("p", null, config.summary || "")])
       ]),
       features.length ? h("section", { class: "card", "aria-labelledby": "features-title" }, [
@@ -2017,7 +2064,7 @@
     return h("div", { class: "page-head" }, [
       h("div", { class: "page-titles" }, [
         h("h1", { class: "page-title", id: "title-" + page.id }, [
-          page.icon || def.icon ? h("img", { class: "title-icon", src: page.icon || def.icon, alt: "", width: "28", height: "28" }) : null,
+          page.icon || def.icon ? art(page.icon || def.icon, "title-icon", "28", "") : null,
           page.title || def.plural
         ]),
         sub

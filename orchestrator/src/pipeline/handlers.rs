@@ -502,7 +502,7 @@ async fn plan(ctx: TaskContext) -> Result<Value, TaskError> {
 
 /// What a generation task's output depends on under `spec`: the spec parts its model
 /// prompt quotes and its offline output (which follows everything else it reads). `None`
-/// for tasks that always run (check, assemble, package).
+/// for tasks that always run (check, assemble, verify, package).
 fn task_inputs(spec: &AppSpec, task: &TaskSpec) -> Option<Value> {
     let t = &spec.theme;
     Some(match task.kind.as_str() {
@@ -510,8 +510,9 @@ fn task_inputs(spec: &AppSpec, task: &TaskSpec) -> Option<Value> {
             "name": spec.name, "summary": spec.summary, "theme": t,
             "css": generator::stylesheet(spec).content,
         }),
+        // The art holds no colours (the stylesheet colours it): a new colour redraws nothing.
         "build_assets" => json!({
-            "name": spec.name, "summary": spec.summary, "primary": t.primary, "accent": t.accent,
+            "name": spec.name, "summary": spec.summary,
             "logo": generator::logo_svg(spec), "icons": generator::icons(spec),
         }),
         "build_shell" => json!({ "files": generator::app_shell(spec) }),
@@ -635,10 +636,7 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
         Ask {
             purpose: "logo",
             system: prompts::LOGO,
-            user: format!(
-                "The app: {} — {}\nTheme: primary {}, accent {}",
-                spec.name, spec.summary, spec.theme.primary, spec.theme.accent
-            ),
+            user: format!("The app: {} — {}", spec.name, spec.summary),
             json: false,
             trim: false,
             max_tokens: answer_cap(&base_logo.content),
@@ -658,11 +656,9 @@ async fn assets(ctx: TaskContext) -> Result<Value, TaskError> {
             purpose: "icons",
             system: prompts::ICONS,
             user: format!(
-                "The app: {} — {}\nTheme: primary {}, accent {}\nPaths:\n{}",
+                "The app: {} — {}\nPaths:\n{}",
                 spec.name,
                 spec.summary,
-                spec.theme.primary,
-                spec.theme.accent,
                 wanted.join("\n")
             ),
             json: true,
@@ -820,7 +816,11 @@ async fn check(ctx: TaskContext) -> Result<Value, TaskError> {
     let files = files_of(&ctx, build).await?;
     let mut problems = Vec::new();
     let expected = generator::generate_all(&spec);
-    for want in expected.iter().filter(|f| f.path != "index.html") {
+    // What assembly makes next is not there yet.
+    for want in expected
+        .iter()
+        .filter(|f| f.path != "index.html" && f.path != generator::ART_PATH)
+    {
         if !files.iter().any(|f| f.path == want.path) {
             problems.push(format!("{} is missing", want.path));
         }
@@ -851,11 +851,22 @@ async fn assemble(ctx: TaskContext) -> Result<Value, TaskError> {
     let build = build_of(&ctx)?;
     let spec = store::builds::spec(ctx.db(), build).await.retry()?;
     let files = files_of(&ctx, build).await?;
-    let files: Vec<GeneratedFile> = files.into_iter().filter(|f| f.path != "index.html").collect();
+    let mut files: Vec<GeneratedFile> = files
+        .into_iter()
+        .filter(|f| f.path != "index.html" && f.path != generator::ART_PATH)
+        .collect();
+    // The art inline (coloured by the stylesheet), then the page that links everything.
+    let mut made = Vec::new();
+    if let Some(art) = generator::art_js(&files) {
+        generator::check_file(&art).map_err(|p| TaskError::Fatal(p.join("; ")))?;
+        files.push(art.clone());
+        made.push(art);
+    }
     let index = generator::index_html(&spec, &files);
     generator::check_file(&index).map_err(|p| TaskError::Fatal(p.join("; ")))?;
-    store_files(&ctx, build, std::slice::from_ref(&index), BuildPhase::Assembly, 88.0).await?;
-    Ok(json!({ "files": [index.path], "links": files.len() }))
+    made.push(index);
+    store_files(&ctx, build, &made, BuildPhase::Assembly, 88.0).await?;
+    Ok(json!({ "files": made.iter().map(|f| &f.path).collect::<Vec<_>>(), "links": files.len() }))
 }
 
 async fn package_app(ctx: TaskContext) -> Result<Value, TaskError> {

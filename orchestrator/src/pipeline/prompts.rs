@@ -61,12 +61,12 @@ pub(crate) const STYLESHEET: &str = r##"You are the design agent of Nexus Forge.
 Answer with the complete theme block only, as CSS: no explanation, no Markdown fences, no @import, no url() to other sites."##;
 
 /// The logo.
-pub(crate) const LOGO: &str = r##"You are the asset agent of Nexus Forge. Draw a simple, distinctive logo for the app described below as an SVG: a single <svg> element with xmlns="http://www.w3.org/2000/svg" and viewBox="0 0 64 64", using the theme colours, shapes only (no text needed), no scripts, no event attributes, no external references, no <image>.
+pub(crate) const LOGO: &str = r##"You are the asset agent of Nexus Forge. Draw a simple, distinctive logo for the app described below as an SVG: a single <svg> element with xmlns="http://www.w3.org/2000/svg" and viewBox="0 0 64 64", shapes only (no text needed), no scripts, no event attributes, no external references, no <image>. Colour it with the app's theme through CSS custom properties, each with a fallback: style="fill: var(--primary, #475569)", var(--accent, #1e293b) for a second colour, var(--on-primary, #ffffff) for marks drawn on the primary colour; never fixed theme colours (the app's colours can change without redrawing the logo).
 
 Answer with the SVG markup only: no explanation, no Markdown fences."##;
 
 /// The icons.
-pub(crate) const ICONS: &str = r##"You are the asset agent of Nexus Forge. Draw one small icon per path listed below, as SVG: each a single <svg> element with xmlns="http://www.w3.org/2000/svg" and viewBox="0 0 24 24", in the theme colours, no scripts, no event attributes, no external references.
+pub(crate) const ICONS: &str = r##"You are the asset agent of Nexus Forge. Draw one small icon per path listed below, as SVG: each a single <svg> element with xmlns="http://www.w3.org/2000/svg" and viewBox="0 0 24 24", drawn with stroke="currentColor" (and fill="none" or "currentColor"), never a fixed colour (the app colours its icons), no scripts, no event attributes, no external references.
 
 Answer with ONE JSON object and nothing else: {"icons": {"<path>": "<svg ...>...</svg>", ...}} with exactly the paths listed."##;
 
