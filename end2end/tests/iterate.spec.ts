@@ -88,3 +88,45 @@ test('a recipe app gains a notes field from one sentence, rerunning only what it
   expect(problems).toEqual([]);
   await app.close();
 });
+
+test('"make it green" reruns only the design, and the same logo and icons turn green', async ({ page, request, server }) => {
+  const first = await startBuild(request, server.url, 'a habit tracker with streaks, in blue');
+  const a = await waitBuild(request, server.url, first);
+  expect(a.status, a.error ?? '').toBe('completed');
+  const res = await request.post(`${server.url}/api/nexus-forge/build/${first}/iterate`, { data: { prompt: 'make it green' } });
+  expect(res.status()).toBe(202);
+  const b = await waitBuild(request, server.url, (await res.json()).build_id);
+  expect(b.status, b.error ?? '').toBe('completed');
+  expect(b.spec.theme.primary).not.toBe(a.spec.theme.primary);
+  const always = ['check', 'assemble', 'verify', 'package'];
+  expect(b.revision.rerun.filter((k: string) => !always.includes(k))).toEqual(['design']);
+  expect(b.revision.reused).toContain('assets');
+
+  // In each app the logo and the nav icons are drawn inline in that app's own colours.
+  const colours = async (build: any) => {
+    const app = await page.context().newPage();
+    await app.goto(`${server.url}${build.preview_url}`);
+    await app.waitForSelector('svg.brand-logo');
+    const seen = await app.evaluate(() => {
+      const css = getComputedStyle(document.documentElement);
+      const stop = document.querySelector('svg.brand-logo stop') as SVGStopElement;
+      const icon = document.querySelector('svg.nav-icon') as SVGElement;
+      return {
+        primary: css.getPropertyValue('--primary').trim(),
+        strong: css.getPropertyValue('--primary-strong').trim(),
+        stop: getComputedStyle(stop).stopColor,
+        icon: getComputedStyle(icon).color,
+      };
+    });
+    await app.close();
+    return seen;
+  };
+  const rgb = (hex: string) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
+  const before = await colours(a);
+  const after = await colours(b);
+  expect(before.stop).toBe(rgb(before.primary));
+  expect(after.stop).toBe(rgb(after.primary));
+  expect(after.icon).toBe(rgb(after.strong));
+  expect(after.stop).not.toBe(before.stop);
+  expect(after.icon).not.toBe(before.icon);
+});

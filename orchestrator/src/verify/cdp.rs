@@ -359,24 +359,50 @@ impl Tab {
     }
 
     /// Closes the tab and its browser context.
-    pub(super) async fn close(self) {
-        let t = Duration::from_secs(5);
+    pub(super) async fn close(mut self) {
+        if let Some(closing) = self.closing() {
+            closing.await;
+        }
+    }
+
+    /// What closing the tab takes (once): its session forgotten (which ends its event
+    /// channel), then the target and its context closed.
+    fn closing(&mut self) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        if self.target.is_empty() {
+            return None;
+        }
         if let Ok(mut s) = self.browser.sessions.lock() {
             s.remove(&self.session);
         }
-        let _ = self
-            .browser
-            .call(None, "Target.closeTarget", json!({ "targetId": self.target }), t)
-            .await;
-        let _ = self
-            .browser
-            .call(
-                None,
-                "Target.disposeBrowserContext",
-                json!({ "browserContextId": self.context }),
-                t,
-            )
-            .await;
+        let browser = self.browser.clone();
+        let target = std::mem::take(&mut self.target);
+        let context = std::mem::take(&mut self.context);
+        Some(async move {
+            let t = Duration::from_secs(5);
+            let _ = browser
+                .call(None, "Target.closeTarget", json!({ "targetId": target }), t)
+                .await;
+            let _ = browser
+                .call(
+                    None,
+                    "Target.disposeBrowserContext",
+                    json!({ "browserContextId": context }),
+                    t,
+                )
+                .await;
+        })
+    }
+}
+
+impl Drop for Tab {
+    /// A tab dropped without [`Tab::close`] (its check ran out of time) is closed in the
+    /// background, so no tab outlives its check.
+    fn drop(&mut self) {
+        if let Some(closing) = self.closing() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(closing);
+            }
+        }
     }
 }
 
