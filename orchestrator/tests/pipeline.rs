@@ -140,8 +140,10 @@ async fn build(p: &Process, config: BuildConfig) -> BuildId {
         .build_id
 }
 
+/// Waits (up to two minutes: a build checked in a browser on a busy machine takes a while)
+/// for a build to finish.
 async fn wait_build(orch: &Orchestrator, id: BuildId) -> BuildView {
-    for _ in 0..600 {
+    for _ in 0..2400 {
         let b = orch.get_build(id, &Actor::system()).await.unwrap();
         if b.status.is_terminal() && b.tasks.iter().all(|t| t.state != TaskState::Running) {
             return b;
