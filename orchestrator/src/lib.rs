@@ -301,8 +301,10 @@ impl Orchestrator {
         }
     }
 
-    /// Closes the connection pool (at shutdown, after the background work has stopped).
+    /// Stops the browser check's browser and closes the connection pool (at shutdown,
+    /// after the background work has stopped).
     pub async fn close(&self) {
+        self.inner.verifier.shutdown().await;
         self.inner.pool.close().await;
     }
 

@@ -84,6 +84,59 @@ pub(super) fn find_browser(configured: Option<&Path>) -> Option<PathBuf> {
     None
 }
 
+/// Where a browser's profile goes: `<tmp>/nexus-forge-verify-<server pid>-<uuid>`. The
+/// server's pid in the name is how [`reap_orphans`] tells a browser whose server is gone.
+const PROFILE_PREFIX: &str = "nexus-forge-verify-";
+
+/// The server pid in a browser's command line, if it is one of ours (its
+/// `--user-data-dir` is a profile made by [`Browser::launch`] under `tmp`).
+fn profile_owner(args: &[&str], tmp: &Path) -> Option<(u32, PathBuf)> {
+    let flag = format!("--user-data-dir={}/{PROFILE_PREFIX}", tmp.display());
+    let arg = args.iter().find(|a| a.starts_with(&flag))?;
+    let rest = &arg[flag.len()..];
+    let owner = rest.split('-').next()?.parse().ok()?;
+    Some((owner, PathBuf::from(&arg["--user-data-dir=".len()..])))
+}
+
+/// Kills the browsers a server that is gone left behind (a server killed with SIGKILL
+/// cannot stop its browser), and removes their profiles. Returns how many it killed.
+pub(super) fn reap_orphans() -> usize {
+    let tmp = std::env::temp_dir();
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut killed = 0;
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&cmdline);
+        let args: Vec<&str> = text.split('\0').collect();
+        let Some((owner, profile)) = profile_owner(&args, &tmp) else {
+            continue;
+        };
+        if owner == me || Path::new(&format!("/proc/{owner}")).exists() {
+            continue;
+        }
+        let ok = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            killed += 1;
+            tracing::info!(pid, owner, "killed a browser left behind by a server that is gone");
+        }
+        let _ = std::fs::remove_dir_all(profile);
+    }
+    killed
+}
+
 impl Browser {
     /// Starts `program` headless with a fresh profile and connects to it.
     ///
@@ -420,5 +473,65 @@ impl Commander {
     /// As [`Browser::call`].
     pub(super) async fn call(&self, method: &str, params: Value, timeout: Duration) -> Result<Value, String> {
         self.browser.call(Some(&self.session), method, params, timeout).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_is_ours_by_its_profile_and_names_its_server() {
+        let tmp = Path::new("/tmp");
+        let args = [
+            "chromium",
+            "--headless=new",
+            "--user-data-dir=/tmp/nexus-forge-verify-4242-9f0c",
+            "about:blank",
+        ];
+        assert_eq!(
+            profile_owner(&args, tmp),
+            Some((4242, PathBuf::from("/tmp/nexus-forge-verify-4242-9f0c")))
+        );
+        assert_eq!(
+            profile_owner(&["chromium", "--user-data-dir=/home/me/.config/chromium"], tmp),
+            None
+        );
+        assert_eq!(
+            profile_owner(&["chromium", "--user-data-dir=/tmp/nexus-forge-verify-x-1"], tmp),
+            None
+        );
+    }
+
+    #[test]
+    fn a_browser_whose_server_is_gone_is_killed_and_its_profile_removed() {
+        // A server that is gone: a process that has exited (its pid is free).
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        let dead = gone.id();
+        gone.wait().unwrap();
+        let profile = std::env::temp_dir().join(format!("{PROFILE_PREFIX}{dead}-test"));
+        std::fs::create_dir_all(&profile).unwrap();
+        // Its "browser": a process whose command line names that profile.
+        let mut orphan = std::process::Command::new("sh")
+            .args(["-c", "while :; do sleep 1; done", "sh"])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .spawn()
+            .unwrap();
+        // A browser of a live server (this one) is left alone.
+        let mine = std::env::temp_dir().join(format!("{PROFILE_PREFIX}{}-test", std::process::id()));
+        let mut kept = std::process::Command::new("sh")
+            .args(["-c", "while :; do sleep 1; done", "sh"])
+            .arg(format!("--user-data-dir={}", mine.display()))
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+
+        assert!(reap_orphans() >= 1);
+        let status = orphan.wait().unwrap();
+        assert!(!status.success(), "the orphan was killed: {status:?}");
+        assert!(!profile.exists(), "its profile is gone");
+        assert!(kept.try_wait().unwrap().is_none(), "a live server's browser runs on");
+        kept.kill().unwrap();
+        kept.wait().unwrap();
     }
 }

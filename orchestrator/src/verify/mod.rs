@@ -12,7 +12,9 @@
 //! request is refused and reported.
 //!
 //! Bounds: one browser per [`Verifier`] (one per process), started on first use and again
-//! if it dies; at most `tabs` checks at once (the rest wait their turn, inside their time
+//! if it dies, stopped at shutdown ([`crate::Orchestrator::close`]); before its first, the
+//! browsers a server killed with SIGKILL left behind are killed (their profile names the
+//! dead server's pid); at most `tabs` checks at once (the rest wait their turn, inside their time
 //! limit); each check has a time limit, and each step in the page one of its own. What
 //! happens to the report (repairs, rounds, events) is the pipeline's `verify` task.
 
@@ -119,6 +121,9 @@ pub struct Verifier {
     settings: VerifySettings,
     browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
     tabs: Semaphore,
+    /// Whether browsers left behind by dead servers were looked for yet (once, before this
+    /// process starts its first).
+    reaped: std::sync::atomic::AtomicBool,
 }
 
 impl Verifier {
@@ -129,7 +134,13 @@ impl Verifier {
             settings,
             browser: tokio::sync::Mutex::new(None),
             tabs,
+            reaped: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Stops the browser (at shutdown; a check still running keeps it until it ends).
+    pub async fn shutdown(&self) {
+        drop(self.browser.lock().await.take());
     }
 
     /// Its settings.
@@ -159,6 +170,9 @@ impl Verifier {
             return Ok(b.clone());
         }
         *slot = None;
+        if !self.reaped.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            tokio::task::spawn_blocking(cdp::reap_orphans).await.ok();
+        }
         let b = Browser::launch(&program)
             .await
             .map_err(|e| Skipped(format!("the browser could not start: {e}")))?;
