@@ -134,6 +134,24 @@ pub(super) fn reap_orphans() -> usize {
         }
         let _ = std::fs::remove_dir_all(profile);
     }
+    // Profile folders of servers that are gone, whose browser is gone too (a folder can
+    // outlive its browser when removing it races the browser's exit).
+    if let Ok(entries) = std::fs::read_dir(&tmp) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(owner) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(PROFILE_PREFIX))
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|pid| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if owner != me && !Path::new(&format!("/proc/{owner}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
     killed
 }
 
@@ -524,9 +542,16 @@ mod tests {
             .arg(format!("--user-data-dir={}", mine.display()))
             .spawn()
             .unwrap();
+        // A folder left behind without its browser, and one of this (live) server.
+        let stale = std::env::temp_dir().join(format!("{PROFILE_PREFIX}{dead}-stale"));
+        std::fs::create_dir_all(stale.join("Default")).unwrap();
+        std::fs::create_dir_all(&mine).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(100));
 
         assert!(reap_orphans() >= 1);
+        assert!(!stale.exists(), "a folder whose server is gone is removed");
+        assert!(mine.exists(), "a live server's folder stays");
+        std::fs::remove_dir_all(&mine).unwrap();
         let status = orphan.wait().unwrap();
         assert!(!status.success(), "the orphan was killed: {status:?}");
         assert!(!profile.exists(), "its profile is gone");
