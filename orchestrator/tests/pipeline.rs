@@ -35,19 +35,13 @@ const PROMPT: &str = "a habit tracker with streaks and dark mode";
 /// model's files from the offline generator's.
 fn good_answer(system: &str, spec: &AppSpec) -> String {
     if system.contains("Starri, the planning agent") {
-        let mut s = spec.clone();
-        s.name = "Model Habits".into();
-        serde_json::to_string(&s).unwrap()
+        serde_json::to_string(&model_spec(spec)).unwrap()
     } else if system.contains("Starri's reviewer") {
-        let mut s = spec.clone();
-        s.name = "Model Habits".into();
-        json!({ "spec": s, "reflection": ["checked by the model"], "confidence": 0.9 }).to_string()
+        json!({ "spec": model_spec(spec), "reflection": ["checked by the model"], "confidence": 0.9 }).to_string()
     } else if system.contains("entity module") {
-        let mut s = spec.clone();
-        s.name = "Model Habits".into();
         format!(
             "// written by the model\n{}",
-            generator::entity_module(&s, "habit").content
+            generator::entity_module(&model_spec(spec), "habit").content
         )
     } else if system.contains("design agent") {
         format!("/* styled by the model */\n{}", generator::stylesheet(spec).content)
@@ -61,6 +55,14 @@ fn good_answer(system: &str, spec: &AppSpec) -> String {
         json!({ "icons": icons }).to_string()
     } else {
         "a work note".into()
+    }
+}
+
+/// The spec as the model answers it: the offline one, renamed (so its files can be told apart).
+fn model_spec(spec: &AppSpec) -> AppSpec {
+    AppSpec {
+        name: "Model Habits".into(),
+        ..spec.clone()
     }
 }
 
@@ -686,11 +688,7 @@ async fn a_module_broken_in_the_browser_goes_back_to_the_model_once_then_to_the_
     let spec = offline_spec();
     let entity = spec.entities[0].name.clone();
     // Every entity module the model writes is broken, the repair too.
-    let broken = {
-        let mut s = spec.clone();
-        s.name = "Model Habits".into();
-        broken_module(&s, &entity)
-    };
+    let broken = broken_module(&model_spec(&spec), &entity);
     Mock::given(body_string_contains("entity module"))
         .respond_with(openai_reply(&broken))
         .with_priority(1)
@@ -755,11 +753,7 @@ async fn a_model_that_fixes_its_module_when_shown_the_report_keeps_it(pool: PgPo
     let server = MockServer::start().await;
     let spec = offline_spec();
     let entity = spec.entities[0].name.clone();
-    let named = {
-        let mut s = spec.clone();
-        s.name = "Model Habits".into();
-        s
-    };
+    let named = model_spec(&spec);
     // The first module is broken; shown the browser's report, the model fixes it.
     Mock::given(body_string_contains("Opened in a real browser"))
         .respond_with(openai_reply(&format!(

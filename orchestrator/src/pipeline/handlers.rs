@@ -380,6 +380,11 @@ fn task(id: &str, kind: &str, description: String, caps: &[Capability], deps: &[
     }
 }
 
+/// The key of the task that writes `entity`'s module (`entity-<name>`, kebab case).
+pub(super) fn entity_task_key(entity: &str) -> String {
+    format!("entity-{}", entity.replace('_', "-"))
+}
+
 /// The generation DAG for `spec`: design, assets, shell and one task per entity after the
 /// plan; then check, assemble, verify, package.
 pub(crate) fn generation_tasks(spec: &AppSpec) -> Vec<TaskSpec> {
@@ -411,7 +416,7 @@ pub(crate) fn generation_tasks(spec: &AppSpec) -> Vec<TaskSpec> {
     ];
     let mut made = vec!["design".to_owned(), "assets".to_owned(), "shell".to_owned()];
     for e in &spec.entities {
-        let id = format!("entity-{}", e.name.replace('_', "-"));
+        let id = entity_task_key(&e.name);
         tasks.push(task(
             &id,
             "build_entity",

@@ -58,11 +58,39 @@ mod package;
 mod prompts;
 mod verify;
 
-use domain::{agent::Capability, dag::TaskSpec};
+use domain::{agent::Capability, dag::TaskSpec, event::EventKind, ids::BuildId};
 use serde_json::Value;
 
 pub(crate) use self::handlers::{register, BUILD_TASK_LIMITS};
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    scheduler::{TaskContext, TaskError},
+    store::{self, events::NewEvent},
+};
+
+/// An event of `build` about the task `ctx` runs: its workflow, task, agent and owner.
+pub(crate) fn task_event(ctx: &TaskContext, build: BuildId, kind: EventKind) -> NewEvent {
+    let t = &ctx.task;
+    NewEvent::new(kind)
+        .workflow(t.workflow_id)
+        .task(t.id)
+        .agent(t.agent.id)
+        .build(Some(build))
+        .owner(t.owner_id)
+}
+
+/// Appends [`task_event`] with `payload` (a database failure makes the task retry).
+pub(crate) async fn append_task_event(
+    ctx: &TaskContext,
+    build: BuildId,
+    kind: EventKind,
+    payload: Value,
+) -> std::result::Result<(), TaskError> {
+    let mut conn = ctx.db().acquire().await.retry()?;
+    store::events::append(&mut conn, &[task_event(ctx, build, kind).payload(payload)])
+        .await
+        .retry()
+}
 
 /// Turns a database failure inside a build task into a retryable task error: the task
 /// runs again (with backoff) rather than failing the build on a passing outage.

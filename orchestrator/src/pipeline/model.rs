@@ -48,7 +48,7 @@ use super::{prompts, RetryOnError};
 use crate::{
     llm::{context, LlmError, LlmRequest, Message, Progress},
     scheduler::{TaskContext, TaskError},
-    store::{self, events::NewEvent, metrics::NewMetric},
+    store::{self, metrics::NewMetric},
 };
 
 /// Repairs after the first answer (so a model gets two chances in all).
@@ -457,18 +457,12 @@ pub(crate) async fn generate<T>(
 /// Appends a `task.progress` event; a failure only loses the event.
 async fn report_progress(ctx: &TaskContext, build: BuildId, purpose: &str, tokens: u32, elapsed: Duration) {
     let t = &ctx.task;
-    let event = NewEvent::new(EventKind::TaskProgress)
-        .workflow(t.workflow_id)
-        .task(t.id)
-        .agent(t.agent.id)
-        .build(Some(build))
-        .owner(t.owner_id)
-        .payload(json!({
-            "task": t.key,
-            "purpose": purpose,
-            "tokens": tokens,
-            "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        }));
+    let event = super::task_event(ctx, build, EventKind::TaskProgress).payload(json!({
+        "task": t.key,
+        "purpose": purpose,
+        "tokens": tokens,
+        "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    }));
     let result = match ctx.db().acquire().await {
         Ok(mut conn) => store::events::append(&mut conn, &[event]).await.map(|_| ()),
         Err(e) => Err(e.into()),
@@ -486,16 +480,8 @@ async fn fall_back<T>(
     fallback: impl FnOnce() -> T,
 ) -> Result<(T, Source), TaskError> {
     tracing::warn!(purpose, %reason, "using the offline generator instead of the model");
-    let t = &ctx.task;
-    let event = NewEvent::new(EventKind::BuildFallback)
-        .workflow(t.workflow_id)
-        .task(t.id)
-        .agent(t.agent.id)
-        .build(Some(build))
-        .owner(t.owner_id)
-        .payload(json!({ "task": t.key, "purpose": purpose, "reason": reason }));
-    let mut conn = ctx.db().acquire().await.retry()?;
-    store::events::append(&mut conn, &[event]).await.retry()?;
+    let payload = json!({ "task": ctx.task.key, "purpose": purpose, "reason": reason });
+    super::append_task_event(ctx, build, EventKind::BuildFallback, payload).await?;
     Ok((fallback(), Source::Fallback { reason }))
 }
 

@@ -27,7 +27,8 @@ use domain::{
 use serde_json::{json, Value};
 
 use super::{
-    handlers::{accept_entity, advance, build_of, entity_ask, files_of},
+    append_task_event as event,
+    handlers::{accept_entity, advance, build_of, entity_ask, entity_task_key, files_of},
     model::{self, Source},
     RetryOnError,
 };
@@ -36,7 +37,6 @@ use crate::{
     store::{
         self,
         artifacts::{ArtifactKind, NewArtifact},
-        events::NewEvent,
     },
     verify::Skipped,
 };
@@ -53,25 +53,6 @@ fn entity_of<'a>(spec: &'a domain::spec::AppSpec, module: &str) -> Option<&'a st
         .iter()
         .find(|e| generator::entity_module_path(&e.name) == module)
         .map(|e| e.name.as_str())
-}
-
-/// The entity task that made `entity`'s module.
-fn task_key(entity: &str) -> String {
-    format!("entity-{}", entity.replace('_', "-"))
-}
-
-async fn event(ctx: &TaskContext, build: BuildId, kind: EventKind, payload: Value) -> Result<(), TaskError> {
-    let t = &ctx.task;
-    let ev = NewEvent::new(kind)
-        .workflow(t.workflow_id)
-        .task(t.id)
-        .agent(t.agent.id)
-        .build(Some(build))
-        .owner(t.owner_id)
-        .payload(payload);
-    let mut conn = ctx.db().acquire().await.retry()?;
-    store::events::append(&mut conn, &[ev]).await.retry()?;
-    Ok(())
 }
 
 async fn save(ctx: &TaskContext, build: BuildId, report: &VerifyReport) -> Result<(), TaskError> {
@@ -179,7 +160,7 @@ pub(super) async fn verify(ctx: TaskContext) -> Result<Value, TaskError> {
                     continue;
                 }
                 let lines = report_on(&checked.problems, &module);
-                let key = task_key(entity);
+                let key = entity_task_key(entity);
                 let (file, via, note) = if asked.insert(module.clone()) {
                     ask.user = format!(
                         "{}\n\nThis module was written for the app before:\n{}\n\nOpened in a real browser, it failed:\n- {}\n\nWrite the whole module again, fixed, under the same contract.",
@@ -213,9 +194,9 @@ pub(super) async fn verify(ctx: TaskContext) -> Result<Value, TaskError> {
                     .await
                     .retry()?
                     .unwrap_or(ctx.task.id);
-                let mut tx = ctx.db().begin().await.retry()?;
+                let mut conn = ctx.db().acquire().await.retry()?;
                 store::artifacts::put(
-                    &mut tx,
+                    &mut conn,
                     build,
                     ctx.task.owner_id,
                     Some(owner_task),
@@ -228,7 +209,7 @@ pub(super) async fn verify(ctx: TaskContext) -> Result<Value, TaskError> {
                 )
                 .await
                 .retry()?;
-                tx.commit().await.retry()?;
+                drop(conn);
                 event(
                     &ctx,
                     build,
@@ -289,7 +270,7 @@ mod tests {
         let path = generator::entity_module_path(first);
         assert_eq!(entity_of(&spec, &path), Some(first.as_str()));
         assert_eq!(entity_of(&spec, "js/entities/nothing_here.js"), None);
-        assert_eq!(task_key("shopping_item"), "entity-shopping-item");
+        assert_eq!(entity_task_key("shopping_item"), "entity-shopping-item");
         let problems = vec![
             VerifyProblem {
                 page: "recipes".into(),

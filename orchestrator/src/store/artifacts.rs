@@ -1,5 +1,6 @@
-//! A build's generated files (`artifacts`): stored, listed, served, packaged, and copied
-//! from a parent build for a revision's carried-over tasks.
+//! A build's artifacts: its generated files (stored, listed, served, packaged, and copied
+//! from a parent build for a revision's carried-over tasks), its zip, and the browser
+//! check's screenshots (replaced each round).
 
 use domain::{
     api::ArtifactInfo,

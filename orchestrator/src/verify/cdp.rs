@@ -358,8 +358,10 @@ impl Browser {
             s.insert(session.clone(), tx);
         }
         Ok(Tab {
-            browser: self.clone(),
-            session,
+            to: Commander {
+                browser: self.clone(),
+                session,
+            },
             target,
             context,
             events: Some(events),
@@ -400,8 +402,8 @@ fn dispatch(v: Value, pending: &Pending, sessions: &Sessions) {
 
 /// One tab, attached with a flat session. Closing it disposes of its browser context.
 pub(super) struct Tab {
-    browser: Arc<Browser>,
-    session: String,
+    /// The tab's session on its browser.
+    to: Commander,
     target: String,
     context: String,
     events: Option<mpsc::UnboundedReceiver<Event>>,
@@ -413,7 +415,7 @@ impl Tab {
     /// # Errors
     /// As [`Browser::call`].
     pub(super) async fn call(&self, method: &str, params: Value, timeout: Duration) -> Result<Value, String> {
-        self.browser.call(Some(&self.session), method, params, timeout).await
+        self.to.call(method, params, timeout).await
     }
 
     /// This tab's events (once).
@@ -423,10 +425,7 @@ impl Tab {
 
     /// A handle that sends commands to this tab from another task.
     pub(super) fn commander(&self) -> Commander {
-        Commander {
-            browser: self.browser.clone(),
-            session: self.session.clone(),
-        }
+        self.to.clone()
     }
 
     /// Closes the tab and its browser context.
@@ -442,10 +441,10 @@ impl Tab {
         if self.target.is_empty() {
             return None;
         }
-        if let Ok(mut s) = self.browser.sessions.lock() {
-            s.remove(&self.session);
+        if let Ok(mut s) = self.to.browser.sessions.lock() {
+            s.remove(&self.to.session);
         }
-        let browser = self.browser.clone();
+        let browser = self.to.browser.clone();
         let target = std::mem::take(&mut self.target);
         let context = std::mem::take(&mut self.context);
         Some(async move {

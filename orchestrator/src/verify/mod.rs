@@ -143,11 +143,6 @@ impl Verifier {
         drop(self.browser.lock().await.take());
     }
 
-    /// Its settings.
-    pub fn settings(&self) -> &VerifySettings {
-        &self.settings
-    }
-
     /// The running browser, started (again) if needed.
     async fn browser(&self) -> Result<Arc<Browser>, Skipped> {
         let program = match &self.settings.browser {
