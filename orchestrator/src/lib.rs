@@ -52,7 +52,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::{
     actor::{Actor, Client, Credential},
-    api::{visible_to, AccountSettings, Gauges, SessionRecord, STATUS_FRESH},
+    api::{visible_to, AccountSettings, Gauges, SessionRecord, IDENTITY_FRESH, STATUS_FRESH},
     error::{Error, Result},
     limits::LimitSettings,
     store::audit::AuditEntry,
@@ -85,6 +85,8 @@ struct Inner {
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
     /// The last status computed (`api::status`): one computation at a time, reused while fresh.
     status_snapshot: api::StatusSnapshot,
+    /// Tokens, sessions and people recently looked up (`api::identity_cache`).
+    identities: api::Identities,
     /// The browser check's shared browser and tab pool.
     verifier: Arc<verify::Verifier>,
 }
@@ -207,6 +209,7 @@ impl OrchestratorBuilder {
                 retention: self.retention,
                 preview_key: tokio::sync::OnceCell::new(),
                 status_snapshot: Default::default(),
+                identities: Default::default(),
                 verifier: Arc::new(verify::Verifier::new(self.verify)),
             }),
         }

@@ -328,6 +328,8 @@ impl Orchestrator {
         );
         store::audit::record(&mut *tx, &e).await?;
         tx.commit().await?;
+        // The other sessions just ended.
+        self.inner.identities.clear();
         Ok(())
     }
 
@@ -336,7 +338,14 @@ impl Orchestrator {
     /// # Errors
     /// Database errors.
     pub async fn person(&self, id: UserId) -> Result<Option<Person>> {
-        store::users::active(self.pool(), id).await
+        if let Some(person) = self.inner.identities.people.get(&id) {
+            return Ok(Some(person));
+        }
+        let person = store::users::active(self.pool(), id).await?;
+        if let Some(p) = &person {
+            self.inner.identities.people.put(id, p.clone());
+        }
+        Ok(person)
     }
 
     /// The command line acting as the account `username` (for `nexus-forge admin`).
@@ -363,13 +372,22 @@ impl Orchestrator {
         if !token.starts_with("nf_") || token.len() > 200 {
             return Ok(None);
         }
-        Ok(store::users::by_token(self.pool(), &digest(token))
-            .await?
-            .map(|(person, id)| Actor {
-                person,
-                client,
-                credential: Credential::Token(id),
-            }))
+        let digest = digest(token);
+        let found = match self.inner.identities.tokens.get(&digest) {
+            Some(hit) => Some(hit),
+            None => {
+                let found = store::users::by_token(self.pool(), &digest).await?;
+                if let Some(hit) = &found {
+                    self.inner.identities.tokens.put(digest, hit.clone());
+                }
+                found
+            }
+        };
+        Ok(found.map(|(person, id)| Actor {
+            person,
+            client,
+            credential: Credential::Token(id),
+        }))
     }
 
     /// Makes an API token for the actor; the secret is in the answer and nowhere else.
@@ -412,6 +430,7 @@ impl Orchestrator {
         }
         store::audit::record(&mut *tx, &actor.audit("token.revoke", "token", id)).await?;
         tx.commit().await?;
+        self.inner.identities.tokens.clear();
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 //! - `preview`: signed, expiring preview links (the sandboxed app carries no cookies).
 //! - `events`: pages of the coordination event log, and the `/ws` replay.
 //! - `sessions`: browser session records (for the server's session store).
+//! - `identity_cache`: who a token, session or person id is, kept for a second.
 //! - `status`: the orchestrator's status, metric series, the audit trail.
 //!
 //! Every rule a door would otherwise decide is applied here, once: page sizes and prompt
@@ -21,6 +22,7 @@ mod accounts;
 mod agents;
 mod builds;
 mod events;
+mod identity_cache;
 mod preview;
 mod providers;
 mod sessions;
@@ -28,6 +30,8 @@ mod status;
 mod workflows;
 
 pub use events::visible_to;
+pub(crate) use identity_cache::Identities;
+pub use identity_cache::IDENTITY_FRESH;
 pub use sessions::SessionRecord;
 pub(crate) use status::StatusSnapshot;
 pub use status::{Gauges, STATUS_FRESH};

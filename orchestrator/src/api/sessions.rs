@@ -1,6 +1,7 @@
 //! Browser session records, for the server's session store (`server/src/sessions.rs`):
 //! opaque data with an expiry, keyed by the session id. Expired ones are deleted by the
-//! maintenance pass.
+//! maintenance pass. Loads are kept for a second (`identity_cache`); saving or deleting a
+//! session here forgets it at once.
 
 use chrono::{DateTime, Utc};
 
@@ -29,7 +30,10 @@ impl Orchestrator {
     /// # Errors
     /// Database errors.
     pub async fn session_save(&self, id: &str, record: &SessionRecord) -> Result<()> {
-        store::sessions::save(self.pool(), id, &record.data, record.expires_at).await
+        self.inner.identities.sessions.forget(&id.to_owned());
+        store::sessions::save(self.pool(), id, &record.data, record.expires_at).await?;
+        self.inner.identities.sessions.forget(&id.to_owned());
+        Ok(())
     }
 
     /// The session `id`, unless it is missing or expired.
@@ -37,9 +41,19 @@ impl Orchestrator {
     /// # Errors
     /// Database errors.
     pub async fn session_load(&self, id: &str) -> Result<Option<SessionRecord>> {
-        Ok(store::sessions::load(self.pool(), id)
+        let id = id.to_owned();
+        if let Some(record) = self.inner.identities.sessions.get(&id) {
+            if record.expires_at > self.now() {
+                return Ok(Some(record));
+            }
+        }
+        let record = store::sessions::load(self.pool(), &id)
             .await?
-            .map(|(data, expires_at)| SessionRecord { data, expires_at }))
+            .map(|(data, expires_at)| SessionRecord { data, expires_at });
+        if let Some(r) = &record {
+            self.inner.identities.sessions.put(id, r.clone());
+        }
+        Ok(record)
     }
 
     /// Deletes the session `id` (nothing when it is not there).
@@ -47,6 +61,7 @@ impl Orchestrator {
     /// # Errors
     /// Database errors.
     pub async fn session_delete(&self, id: &str) -> Result<()> {
+        self.inner.identities.sessions.forget(&id.to_owned());
         store::sessions::delete(self.pool(), id).await
     }
 }

@@ -1,0 +1,720 @@
+//! The load suite: the figures in the README's Benchmarks section ("Under load"). Not a test:
+//! it measures and prints, and says beside each figure whether it meets its goal. Speed goals
+//! live here, never in timed tests.
+//!
+//! `scripts/dev bench` runs it against the release server (`cargo bench -p server --bench
+//! load`); it needs `wrk` on `PATH` and Postgres at `NF_BENCH_PG` (default
+//! `postgres://postgres@127.0.0.1:5432`). What it does, in one process:
+//!
+//! 1. Makes a fresh database, an admin and an API token (`nexus-forge admin`), and starts
+//!    the server (`NF_BIN`, site `NF_SITE_ROOT`) with its per-person limits raised out of the
+//!    way (a load test is one person asking very often).
+//! 2. Starts the ceiling: a bare axum JSON handler on the same machine, in this process, so
+//!    every HTTP figure can be given as a ratio to what the machine can do at all in the
+//!    same minute. A noisy machine moves both.
+//! 3. HTTP with `wrk` (`NF_BENCH_SECS`, default 8 s each) at 1, 10, 50 and 200 connections:
+//!    the ceiling, `GET /api/orchestrator/status` (token), the overview page (session
+//!    cookie, rendered on the server with its data), the stylesheet (brotli).
+//! 4. `/ws` with this process's own clients (tokio-tungstenite): connect rate and
+//!    connections held with the server's RSS (`NF_BENCH_WS_HOLD`, default 20,000); fan-out
+//!    to 1,000 clients of events inserted straight into `coordination_events` (deliveries a
+//!    second); commit-to-client latency, from the moment the insert's commit returned to
+//!    this process (not the row's `created_at`); the server's memory after 1,000,000
+//!    events delivered to 10 clients.
+//!
+//! `... --bench load -- ceiling 127.0.0.1:3990` serves only the ceiling, for a manual run.
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+use futures::{SinkExt, StreamExt};
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+/// The server's answer for one figure.
+struct Row {
+    figure: String,
+    value: String,
+    goal: String,
+    met: Option<bool>,
+    ceiling: Option<f64>,
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match args.first().map(String::as_str) {
+        Some("ceiling") => rt.block_on(ceiling(args.get(1).map_or("127.0.0.1:3990", String::as_str))),
+        None | Some("all") => rt.block_on(all()),
+        Some(other) => bail!("unknown command {other:?}: `all` (the default) or `ceiling ADDR`"),
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The bare axum handler every HTTP figure is compared with.
+async fn ceiling(addr: &str) -> Result<()> {
+    use axum::{routing::get, serve::ListenerExt, Json, Router};
+    let app = Router::new().route("/json", get(|| async { Json(serde_json::json!({ "ok": true })) }));
+    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// A free port on 127.0.0.1.
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The server under test, stopped (and its database dropped) when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    pg: String,
+    db: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = Command::new("psql")
+            .args([
+                &format!("{}/postgres", self.pg),
+                "-qc",
+                &format!("drop database if exists \"{}\" with (force)", self.db),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn database_url(&self) -> String {
+        format!("{}/{}", self.pg, self.db)
+    }
+
+    /// Resident memory of the server process, in KiB.
+    fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+            })
+            .unwrap_or(0)
+    }
+}
+
+fn admin(bin: &str, database_url: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new(bin)
+        .arg("admin")
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("NF_LOG", "warn")
+        .output()
+        .with_context(|| format!("running {bin} admin"))?;
+    if !out.status.success() {
+        bail!("{bin} admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+const USER: &str = "bench";
+const PASSWORD: &str = "bench-password-0123456789";
+
+/// Makes the database and the admin, starts the server, waits for `/healthz`.
+async fn start_server() -> Result<(Server, String)> {
+    let bin = env_or("NF_BIN", "target/release/nexus-forge");
+    let site = env_or("NF_SITE_ROOT", "target/site");
+    let pg = env_or("NF_BENCH_PG", "postgres://postgres@127.0.0.1:5432");
+    let db = format!("nf_bench_load_{}", std::process::id());
+    let database_url = format!("{pg}/{db}");
+    let pw = std::env::temp_dir().join(format!("nf-bench-pw-{}", std::process::id()));
+    std::fs::write(&pw, format!("{PASSWORD}\n"))?;
+    let pw_path = pw.to_string_lossy().into_owned();
+    admin(
+        &bin,
+        &database_url,
+        &[
+            "create-user",
+            "--username",
+            USER,
+            "--password-file",
+            &pw_path,
+            "--admin",
+        ],
+    )?;
+    let _ = std::fs::remove_file(&pw);
+    let token = admin(
+        &bin,
+        &database_url,
+        &["create-token", "--username", USER, "--name", "bench"],
+    )?;
+    let port = free_port()?;
+    let child = Command::new(&bin)
+        .env("DATABASE_URL", &database_url)
+        .env("NF_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", &site)
+        .env("LEPTOS_ENV", "PROD")
+        .env("NF_LOG", "warn")
+        .env("NF_RATE_PER_PERSON", "4000000000")
+        .env("NF_RATE_PER_IP", "4000000000")
+        .env("NF_WS_PER_PERSON", "1000000")
+        .env("NF_LOGINS_PER_MINUTE", "600")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {bin}"))?;
+    let server = Server { child, port, pg, db };
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if http
+            .get(format!("{}/healthz", server.url()))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok((server, token));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not answer /healthz within 30 s")
+}
+
+/// A session cookie (`name=value`) from the sign-in server function.
+async fn session_cookie(server: &Server) -> Result<String> {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/fn/sign_in", server.url()))
+        .header("origin", server.url())
+        .json(&serde_json::json!({ "username": USER, "password": PASSWORD }))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("sign-in failed: {}", res.status());
+    }
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("sign-in set no cookie")?;
+    Ok(cookie.to_owned())
+}
+
+/// One wrk run's figures.
+#[derive(Debug, Default, Clone, Copy)]
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    bad: u64,
+}
+
+/// Parses a wrk latency such as `1.23ms`, `850.00us` or `1.02s` into milliseconds.
+fn wrk_ms(s: &str) -> Option<f64> {
+    let (n, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic())?);
+    let n: f64 = n.parse().ok()?;
+    Some(match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => return None,
+    })
+}
+
+fn wrk(url: &str, conns: u32, secs: u64, headers: &[String]) -> Result<Wrk> {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t",
+        &conns.min(2).to_string(),
+        "-c",
+        &conns.to_string(),
+        "-d",
+        &format!("{secs}s"),
+        "--latency",
+    ]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd.arg(url).output().context("running wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut w = Wrk::default();
+    for line in text.lines() {
+        let mut parts = line.split_whitespace();
+        match (parts.next(), parts.next()) {
+            (Some("Requests/sec:"), Some(v)) => w.rps = v.parse().unwrap_or(0.0),
+            (Some("50.000%" | "50%"), Some(v)) => w.p50_ms = wrk_ms(v).unwrap_or(f64::NAN),
+            (Some("99.000%" | "99%"), Some(v)) => w.p99_ms = wrk_ms(v).unwrap_or(f64::NAN),
+            (Some("Non-2xx"), _) => w.bad = line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0),
+            (Some("Socket"), _) => {
+                // "Socket errors: connect 0, read 0, write 0, timeout 12"
+                w.bad += line
+                    .split(',')
+                    .filter_map(|p| p.split_whitespace().last().and_then(|v| v.parse::<u64>().ok()))
+                    .sum::<u64>();
+            }
+            _ => {}
+        }
+    }
+    if w.rps == 0.0 {
+        bail!("wrk gave no figures: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(w)
+}
+
+/// Opens a `/ws` connection as the token's person, subscribed to every event, and reads it
+/// on its own task: each event frame adds one to `delivered`, and, when `ids` is given, its
+/// id and arrival time go there. Returns once subscribed.
+async fn ws_client(
+    url: &str,
+    token: &str,
+    delivered: Arc<AtomicU64>,
+    resyncs: Arc<AtomicU64>,
+    ids: Option<mpsc::UnboundedSender<(i64, Instant)>>,
+    stop: tokio_util::sync::CancellationToken,
+) -> Result<()> {
+    let mut req = url.into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await?;
+    socket
+        .send(Message::text(r#"{"type":"subscribe","topics":[{"topic":"all"}]}"#))
+        .await?;
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Text(t))) if t.as_str().contains(r#""type":"subscribed""#) => break,
+            Some(Ok(_)) => {}
+            other => bail!("the socket closed before subscribing: {other:?}"),
+        }
+    }
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                m = socket.next() => match m {
+                    Some(Ok(Message::Text(t))) => {
+                        let t = t.as_str();
+                        if t.starts_with(r#"{"type":"event""#) {
+                            delivered.fetch_add(1, Ordering::Relaxed);
+                            if let Some(ids) = &ids {
+                                let at = Instant::now();
+                                if let Some(id) = event_id(t) {
+                                    let _ = ids.send((id, at));
+                                }
+                            }
+                        } else if t.contains(r#""type":"resync""#) {
+                            resyncs.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    _ => break,
+                },
+            }
+        }
+        let _ = socket.close(None).await;
+    });
+    Ok(())
+}
+
+/// The event id in an event frame (`..."id":123,...`), without parsing the whole frame.
+fn event_id(frame: &str) -> Option<i64> {
+    let at = frame.find(r#""id":"#)? + 5;
+    let digits: String = frame[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Opens `n` clients, `parallel` handshakes at a time; returns how long it took.
+async fn open_clients(
+    url: &str,
+    token: &str,
+    n: u64,
+    delivered: &Arc<AtomicU64>,
+    resyncs: &Arc<AtomicU64>,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<Duration> {
+    let started = Instant::now();
+    let results = futures::stream::iter(0..n)
+        .map(|_| ws_client(url, token, delivered.clone(), resyncs.clone(), None, stop.clone()))
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await;
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+        bail!("{failed} of {n} connections failed; the first: {e:#}");
+    }
+    Ok(started.elapsed())
+}
+
+/// Inserts `count` events, `per_statement` rows per statement, as fast as Postgres takes them.
+async fn insert_events(pool: &PgPool, count: u64, per_statement: u64) -> Result<()> {
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(per_statement);
+        sqlx::query(
+            "insert into coordination_events (kind, payload)
+             select 'agent.status_changed', jsonb_build_object('from', 'idle', 'to', 'busy', 'n', g)
+             from generate_series(1, $1) g",
+        )
+        .bind(n as i64)
+        .execute(pool)
+        .await?;
+        left -= n;
+    }
+    Ok(())
+}
+
+/// Waits until `delivered` reaches `target` or stops moving for `quiet`.
+async fn wait_delivered(delivered: &AtomicU64, target: u64, quiet: Duration) -> u64 {
+    let mut last = delivered.load(Ordering::Relaxed);
+    let mut still = Instant::now();
+    loop {
+        let now = delivered.load(Ordering::Relaxed);
+        if now >= target {
+            return now;
+        }
+        if now != last {
+            last = now;
+            still = Instant::now();
+        } else if still.elapsed() > quiet {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn kib(v: u64) -> String {
+    if v >= 10 * 1024 {
+        format!("{:.0} MiB", v as f64 / 1024.0)
+    } else {
+        format!("{v} KiB")
+    }
+}
+
+async fn all() -> Result<()> {
+    let secs = env_num("NF_BENCH_SECS", 8);
+    let hold = env_num("NF_BENCH_WS_HOLD", 20_000);
+    let (server, token) = start_server().await?;
+    let cookie = session_cookie(&server).await?;
+    let ceiling_port = free_port()?;
+    let ceiling_addr = format!("127.0.0.1:{ceiling_port}");
+    {
+        let addr = ceiling_addr.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let _ = rt.block_on(ceiling(&addr));
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut rows: Vec<Row> = Vec::new();
+    let machine = format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l
+                .split(':')
+                .nth(1)
+                .unwrap_or("")
+                .trim()
+                .to_owned()))
+            .unwrap_or_default()
+    );
+    println!(
+        "# Nexus Forge load suite, {} on {machine}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    println!(
+        "# wrk {secs} s per figure; server {} (release), Postgres on the same machine\n",
+        server.url()
+    );
+
+    // HTTP.
+    let token_h = format!("Authorization: Bearer {token}");
+    let cookie_h = format!("Cookie: {cookie}");
+    let targets: [(&str, String, Vec<String>); 3] = [
+        (
+            "GET /api/orchestrator/status",
+            format!("{}/api/orchestrator/status", server.url()),
+            vec![token_h.clone()],
+        ),
+        (
+            "overview page (SSR with data)",
+            format!("{}/", server.url()),
+            vec![cookie_h.clone()],
+        ),
+        (
+            "static CSS (brotli)",
+            format!("{}/pkg/nexus-forge.css", server.url()),
+            vec!["Accept-Encoding: br, gzip".to_owned()],
+        ),
+    ];
+    for conns in [1u32, 10, 50, 200] {
+        let top = wrk(&format!("http://{ceiling_addr}/json"), conns, secs, &[])?;
+        println!(
+            "ceiling c={conns}: {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms",
+            top.rps, top.p50_ms, top.p99_ms
+        );
+        for (name, url, headers) in &targets {
+            let w = wrk(url, conns, secs, headers)?;
+            println!(
+                "{name} c={conns}: {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms, {} bad",
+                w.rps, w.p50_ms, w.p99_ms, w.bad
+            );
+            let (goal, met) = match (*name, conns) {
+                ("GET /api/orchestrator/status", 50) => (
+                    "≥ 30,000 req/s, p99 < 10 ms",
+                    Some(w.rps >= 30_000.0 && w.p99_ms < 10.0),
+                ),
+                ("GET /api/orchestrator/status", 1) => ("p50 < 0.3 ms", Some(w.p50_ms < 0.3)),
+                ("overview page (SSR with data)", 50) => {
+                    ("≥ 5,000 req/s, p99 < 30 ms", Some(w.rps >= 5_000.0 && w.p99_ms < 30.0))
+                }
+                ("overview page (SSR with data)", 1) => ("p50 < 1 ms", Some(w.p50_ms < 1.0)),
+                ("static CSS (brotli)", 50) => ("≥ 20,000 req/s", Some(w.rps >= 20_000.0)),
+                _ => ("", None),
+            };
+            rows.push(Row {
+                figure: format!("{name}, c={conns}"),
+                value: format!(
+                    "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms{}",
+                    w.rps,
+                    w.p50_ms,
+                    w.p99_ms,
+                    if w.bad > 0 {
+                        format!(", **{} errors or non-2xx**", w.bad)
+                    } else {
+                        String::new()
+                    }
+                ),
+                goal: goal.to_owned(),
+                met: met.map(|m| m && w.bad == 0),
+                ceiling: Some(w.rps / top.rps),
+            });
+        }
+        rows.push(Row {
+            figure: format!("ceiling: bare axum JSON, c={conns}"),
+            value: format!(
+                "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                top.rps, top.p50_ms, top.p99_ms
+            ),
+            goal: String::new(),
+            met: None,
+            ceiling: None,
+        });
+    }
+
+    // WebSocket.
+    let ws_url = format!("ws://127.0.0.1:{}/ws", server.port);
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&server.database_url())
+        .await?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let delivered = Arc::new(AtomicU64::new(0));
+    let resyncs = Arc::new(AtomicU64::new(0));
+    let rss_before = server.rss_kib();
+    let took = open_clients(&ws_url, &token, hold, &delivered, &resyncs, &stop).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_held = server.rss_kib();
+    let per = rss_held.saturating_sub(rss_before) * 1024 / hold.max(1);
+    println!(
+        "ws: {hold} connections in {took:.2?}; server RSS {} -> {}",
+        kib(rss_before),
+        kib(rss_held)
+    );
+    rows.push(Row {
+        figure: "`/ws` connect rate (subscribed, 64 handshakes at a time)".into(),
+        value: format!("{:.0} connections/s", hold as f64 / took.as_secs_f64()),
+        goal: String::new(),
+        met: None,
+        ceiling: None,
+    });
+    rows.push(Row {
+        figure: format!("`/ws` connections held ({hold})"),
+        value: format!(
+            "server RSS {} → {}, {:.1} KiB each",
+            kib(rss_before),
+            kib(rss_held),
+            per as f64 / 1024.0
+        ),
+        goal: "20,000 held under 1 GiB RSS".into(),
+        met: Some(hold >= 20_000 && rss_held < 1024 * 1024),
+        ceiling: None,
+    });
+    stop.cancel();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Fan-out to 1,000 clients.
+    let clients = env_num("NF_BENCH_WS_FANOUT_CLIENTS", 1_000);
+    let events = env_num("NF_BENCH_WS_FANOUT_EVENTS", 1_000);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let delivered = Arc::new(AtomicU64::new(0));
+    let resyncs = Arc::new(AtomicU64::new(0));
+    open_clients(&ws_url, &token, clients, &delivered, &resyncs, &stop).await?;
+    let started = Instant::now();
+    insert_events(&pool, events, 1_000).await?;
+    let got = wait_delivered(&delivered, clients * events, Duration::from_secs(3)).await;
+    let elapsed = started.elapsed().saturating_sub(if got < clients * events {
+        Duration::from_secs(3)
+    } else {
+        Duration::ZERO
+    });
+    let rate = got as f64 / elapsed.as_secs_f64();
+    println!(
+        "ws fan-out: {got} of {} deliveries in {elapsed:.2?}, {} resyncs",
+        clients * events,
+        resyncs.load(Ordering::Relaxed)
+    );
+    rows.push(Row {
+        figure: format!("`/ws` fan-out: {events} events to {clients} clients"),
+        value: format!(
+            "{rate:.0} deliveries/s ({got} of {}, {} resyncs)",
+            clients * events,
+            resyncs.load(Ordering::Relaxed)
+        ),
+        goal: "≥ 500,000 deliveries/s".into(),
+        met: Some(rate >= 500_000.0 && got == clients * events),
+        ceiling: None,
+    });
+    stop.cancel();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Commit to client.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    ws_client(&ws_url, &token, Arc::default(), Arc::default(), Some(tx), stop.clone()).await?;
+    let mut latencies = Vec::new();
+    for _ in 0..env_num("NF_BENCH_WS_LATENCY_EVENTS", 500) {
+        let id: i64 = sqlx::query_scalar(
+            "insert into coordination_events (kind, payload)
+             values ('agent.status_changed', '{\"from\":\"idle\",\"to\":\"busy\"}') returning id",
+        )
+        .fetch_one(&pool)
+        .await?;
+        let committed = Instant::now();
+        let arrived = loop {
+            match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+                Ok(Some((got, at))) if got == id => break Some(at),
+                Ok(Some(_)) => {}
+                _ => break None,
+            }
+        };
+        let Some(arrived) = arrived else {
+            bail!("event {id} never reached the client")
+        };
+        // The frame can arrive before the commit's answer does: then it is 0.
+        latencies.push(arrived.saturating_duration_since(committed).as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    latencies.sort_by(f64::total_cmp);
+    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    println!("ws commit-to-client: p50 {p50:.2} ms, p99 {p99:.2} ms");
+    rows.push(Row {
+        figure: format!(
+            "event commit → `/ws` client ({} events, one at a time)",
+            latencies.len()
+        ),
+        value: format!("p50 {p50:.2} ms, p99 {p99:.2} ms"),
+        goal: "p99 < 10 ms".into(),
+        met: Some(p99 < 10.0),
+        ceiling: None,
+    });
+    stop.cancel();
+
+    // Memory after a million events.
+    let million = env_num("NF_BENCH_WS_MEMORY_EVENTS", 1_000_000);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let delivered = Arc::new(AtomicU64::new(0));
+    let resyncs = Arc::new(AtomicU64::new(0));
+    open_clients(&ws_url, &token, 10, &delivered, &resyncs, &stop).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = server.rss_kib();
+    let started = Instant::now();
+    insert_events(&pool, million, 10_000).await?;
+    let got = wait_delivered(&delivered, 10 * million, Duration::from_secs(5)).await;
+    let took = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = server.rss_kib();
+    println!(
+        "ws memory: {million} events, {got} deliveries in {took:.2?}; RSS {} -> {}",
+        kib(before),
+        kib(after)
+    );
+    rows.push(Row {
+        figure: format!("server memory after {million} events to 10 clients"),
+        value: format!(
+            "RSS {} → {} ({got} deliveries, {} resyncs, {took:.1?})",
+            kib(before),
+            kib(after),
+            resyncs.load(Ordering::Relaxed)
+        ),
+        goal: "no growth beyond the caches".into(),
+        met: None,
+        ceiling: None,
+    });
+    stop.cancel();
+    drop(server);
+
+    // What the first page costs to fetch: the bundle as sent to a browser that takes brotli.
+    let pkg = std::path::Path::new(&env_or("NF_SITE_ROOT", "target/site")).join("pkg");
+    let size = |f: &str| std::fs::metadata(pkg.join(f)).map_or(0, |m| m.len());
+    let (wasm, wasm_br) = (size("nexus-forge.wasm"), size("nexus-forge.wasm.br"));
+    let sent = wasm_br + size("nexus-forge.js.br") + size("nexus-forge.css.br");
+    rows.push(Row {
+        figure: "first page's bundle as sent (wasm + JS glue + CSS, brotli)".into(),
+        value: format!(
+            "{} KiB (the wasm: {} KiB raw, {} KiB brotli)",
+            sent / 1024,
+            wasm / 1024,
+            wasm_br / 1024
+        ),
+        goal: "< 350 KB compressed".into(),
+        met: Some(sent < 350 * 1000),
+        ceiling: None,
+    });
+
+    println!("\n| figure | result | goal | × ceiling |\n| --- | --- | --- | --- |");
+    for r in &rows {
+        let goal = match r.met {
+            Some(true) => format!("{} ✓", r.goal),
+            Some(false) => format!("{} ✗", r.goal),
+            None => r.goal.clone(),
+        };
+        let ratio = r.ceiling.map_or(String::new(), |c| format!("{c:.2}"));
+        println!("| {} | {} | {} | {} |", r.figure, r.value, goal, ratio);
+    }
+    Ok(())
+}
