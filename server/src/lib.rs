@@ -15,6 +15,7 @@
 //! - [`admin`]: `nexus-forge admin create-user | create-token`.
 //! - [`metrics`]: `/metrics` (Prometheus), and the HTTP and WebSocket instruments.
 //! - [`openapi`]: `/api/openapi.json` (OpenAPI 3.1, from the handlers' types) and `/api/reference`.
+//! - [`page_cache`]: a page rendered for a person is reused for them for 100 ms if nothing changed.
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
 //! server on a random port against their own database.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod guard;
 pub mod metrics;
 pub mod openapi;
+pub mod page_cache;
 pub mod routes;
 pub mod sessions;
 pub mod startup;

@@ -19,13 +19,18 @@ use orchestrator::{
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::{services::ServeDir, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    compression::{predicate::DefaultPredicate, CompressionLayer, Predicate},
+    services::ServeDir,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 use crate::{
     auth,
     config::Config,
     guard::{self, Guard},
-    metrics, openapi, routes, sessions,
+    metrics, openapi, page_cache, routes, sessions,
     state::{AppState, Sockets},
     telemetry, ws,
 };
@@ -99,6 +104,7 @@ impl Application {
             shutdown: shutdown.clone(),
             guard,
             sockets: Arc::new(Sockets::new(config.security.ws_per_person as usize)),
+            pages: Arc::default(),
         };
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(
@@ -205,8 +211,20 @@ impl Application {
 /// The whole router: REST, `/ws`, server functions, SSR pages, static files, and the layers
 /// every request passes (outermost first): its id, the HTTP metrics, tracing, the guard
 /// (host, origin, JSON, NUL, per-address rate, headers), a time limit, the session, who is
-/// calling, the per-person rate, and the sign-in gate for pages.
+/// calling, the per-person rate, the sign-in gate for pages, gzip, and the page cache.
+///
+/// The browser bundle (`/pkg/*`) is the exception: the same public files for everyone, so it
+/// passes none of those layers (they cost more than sending the file: about half the
+/// throughput, measured with the load suite).
 pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
+    let bundle = bundle(state.leptos_options.site_root.as_ref());
+    Router::new()
+        .nest_service("/pkg", bundle)
+        .merge(dynamic(state, secure_cookies, timeout))
+}
+
+/// Everything but the bundle, with the layers.
+fn dynamic(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let orchestrator = state.orchestrator.clone();
@@ -214,7 +232,6 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
         .merge(routes::router())
         .merge(metrics::router())
         .merge(openapi::router())
-        .nest_service("/pkg", bundle(state.leptos_options.site_root.as_ref()))
         .merge(ws::router())
         .leptos_routes_with_context(
             &state,
@@ -223,6 +240,8 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::pages))
+        .layer(compression())
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::per_person))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
@@ -233,6 +252,17 @@ pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Route
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(telemetry::request_ids))
         .with_state(state)
+}
+
+/// gzip for pages and API answers when the client accepts it (the bundle has its own
+/// precompressed copies): over 32 bytes, not images or event streams, and never the `/ws`
+/// upgrade.
+fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    let not_upgrade = |status: StatusCode,
+                       _: axum::http::Version,
+                       _: &axum::http::HeaderMap,
+                       _: &axum::http::Extensions| { status != StatusCode::SWITCHING_PROTOCOLS };
+    CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_upgrade))
 }
 
 /// The browser bundle (`/pkg/*`: wasm, JS, CSS): the brotli or gzip copy `scripts/build`

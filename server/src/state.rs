@@ -23,6 +23,8 @@ pub struct AppState {
     pub guard: SharedGuard,
     /// Open `/ws` connections per person, and the most one may hold.
     pub sockets: Arc<Sockets>,
+    /// Pages just rendered, reused for a tenth of a second (`crate::page_cache`).
+    pub pages: Arc<crate::page_cache::PageCache>,
 }
 
 /// Open `/ws` connections per person.

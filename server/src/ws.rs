@@ -8,7 +8,8 @@
 //! events at or below `W` are dropped, so every event is sent once and in id order. A
 //! socket that cannot keep up lags on its own receiver and is told to resync; the bus never
 //! waits for it. A live event is serialised once, whatever the number of sockets: each sends
-//! the bus's shared frame (`orchestrator::bus::Published::ws_frame`).
+//! the bus's shared frame (`orchestrator::bus::Published::ws_frame`). Events already waiting
+//! for a socket go out together, up to [`MAX_BATCH`] frames per write.
 //!
 //! Bounds: [`MAX_MESSAGE_BYTES`] per client message; [`MAX_TOPICS`] per subscribe; a
 //! person holds at most `--ws-per-person` sockets (more are closed with 1008); a client
@@ -30,9 +31,10 @@ use domain::{
     ids::EventId,
     ws::{ClientMessage, ServerMessage, Topic},
 };
+use futures::SinkExt;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use orchestrator::{visible_to, Actor};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::{
     error::ApiError,
@@ -54,6 +56,11 @@ pub const MAX_TOPICS: usize = 64;
 pub const CLIENT_RATE: u32 = 20;
 /// Longest one send may take before the client is dropped.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most event frames written to one socket in one go (one or two system calls).
+const MAX_BATCH: usize = 32;
+/// Bytes gathered before a write: a single event is written at once (every send flushes),
+/// a batch in pieces of this size.
+const WRITE_BUFFER: usize = 8 * 1024;
 
 /// `/ws`.
 pub fn router() -> Router<AppState> {
@@ -67,12 +74,12 @@ async fn upgrade(State(state): State<AppState>, actor: Option<Extension<Actor>>,
     };
     let slot = state.sockets.take(actor.id());
     // tungstenite's defaults reserve 128 KiB per socket to read and let writes gather 128 KiB
-    // more; our messages are small and every send flushes, so a few KiB each way is what a
-    // connection needs (the buffers still grow for a large message, up to the limit).
+    // more; our messages are small and a lone event is flushed at once, so a few KiB each way
+    // is what a connection needs (the buffers still grow for a large message, up to the limit).
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(4 * MAX_MESSAGE_BYTES)
         .on_upgrade(move |mut socket| async move {
             match slot {
@@ -103,15 +110,27 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
     .await;
 }
 
+/// Sends a frame now: queued, then written out with whatever was queued before it.
 async fn send_frame(socket: &mut WebSocket, frame: Utf8Bytes) -> bool {
-    let sent = matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(frame))).await,
+    feed_frame(socket, frame).await && flush(socket).await
+}
+
+/// Queues a frame in the socket's write buffer (written out once the buffer holds
+/// [`WRITE_BUFFER`], or at the next [`flush`]).
+async fn feed_frame(socket: &mut WebSocket, frame: Utf8Bytes) -> bool {
+    let fed = matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.feed(Message::Text(frame))).await,
         Ok(Ok(()))
     );
-    if sent {
+    if fed {
         metrics::ws_message("sent");
     }
-    sent
+    fed
+}
+
+/// Writes out whatever [`feed_frame`] queued.
+async fn flush(socket: &mut WebSocket) -> bool {
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.flush()).await, Ok(Ok(())))
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
@@ -208,23 +227,44 @@ async fn serve(mut socket: WebSocket, state: AppState, actor: Actor, _slot: Sock
                 }
             }
             event = rx.recv() => {
-                match event {
-                    Ok(event) => {
-                        let Some(wanted) = &topics else { continue };
-                        if event.id <= floor || !visible_to(&event, &actor) || !wanted.iter().any(|t| t.matches(&event)) {
-                            continue;
+                // This event and whatever else is already waiting, up to MAX_BATCH frames,
+                // go out in as few writes as the buffer allows: a client that fell behind
+                // catches up in a few system calls instead of one per event.
+                let mut next = event;
+                let mut fed = 0;
+                let mut looked = 0;
+                loop {
+                    match next {
+                        Ok(event) => {
+                            let Some(wanted) = &topics else { break };
+                            if event.id > floor && visible_to(&event, &actor) && wanted.iter().any(|t| t.matches(&event)) {
+                                // The frame is made once per event and shared by every socket.
+                                if let Some(frame) = event.ws_frame().and_then(|b| Utf8Bytes::try_from(b).ok()) {
+                                    if !feed_frame(&mut socket, frame).await { return; }
+                                    fed += 1;
+                                }
+                            }
                         }
-                        // The frame is made once per event and shared by every socket.
-                        let Some(frame) = event.ws_frame().and_then(|b| Utf8Bytes::try_from(b).ok()) else { continue };
-                        if !send_frame(&mut socket, frame).await { return; }
+                        Err(RecvError::Lagged(n)) => {
+                            tracing::debug!(missed = n, "websocket client lagged");
+                            let msg = ServerMessage::Resync { reason: format!("the connection fell {n} events behind") };
+                            if !send(&mut socket, &msg).await { return; }
+                            fed = 0;
+                        }
+                        Err(RecvError::Closed) => return,
                     }
-                    Err(RecvError::Lagged(n)) => {
-                        tracing::debug!(missed = n, "websocket client lagged");
-                        let msg = ServerMessage::Resync { reason: format!("the connection fell {n} events behind") };
-                        if !send(&mut socket, &msg).await { return; }
+                    looked += 1;
+                    if fed >= MAX_BATCH || looked >= 4 * MAX_BATCH {
+                        break;
                     }
-                    Err(RecvError::Closed) => return,
+                    next = match rx.try_recv() {
+                        Ok(event) => Ok(event),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+                        Err(TryRecvError::Closed) => Err(RecvError::Closed),
+                    };
                 }
+                if fed > 0 && !flush(&mut socket).await { return; }
             }
             _ = ping.tick() => {
                 let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Default::default()))).await;

@@ -463,3 +463,71 @@ async fn the_events_api_pages_past_an_event_of_an_unknown_kind(pool: PgPool) {
     assert!(second["next_since"].is_null(), "{second}");
     app.stop().await;
 }
+
+/// The CSP nonce of a page: a fresh render has a new one.
+fn nonce(res: &reqwest::Response) -> String {
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    let at = csp.find("'nonce-").expect("a nonce in the CSP") + 7;
+    csp[at..].split('\'').next().unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_reloaded_at_once_is_sent_as_rendered_unless_something_changed(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let page = |client: &reqwest::Client| client.get(app.url("/builds")).send();
+    // Reloaded within 100 ms: the same render (a few tries, as a busy machine can take
+    // longer than that between two requests).
+    let mut reused = false;
+    for _ in 0..10 {
+        let first = page(&app.client).await.unwrap();
+        assert_eq!(first.status(), 200);
+        let again = page(&app.client).await.unwrap();
+        if nonce(&again) == nonce(&first) {
+            assert_eq!(first.text().await.unwrap(), again.text().await.unwrap());
+            reused = true;
+            break;
+        }
+    }
+    assert!(reused, "a page reloaded at once was rendered again every time");
+
+    // Another person never gets it.
+    let other = TestApp::client_for(&person(&pool, "other", false).await);
+    let theirs = page(&other).await.unwrap();
+    assert_eq!(theirs.status(), 200);
+    let their_nonce = nonce(&theirs);
+    assert_ne!(their_nonce, nonce(&page(&app.client).await.unwrap()));
+
+    // Their own change: the next load is rendered afresh and shows it.
+    let before = nonce(&page(&app.client).await.unwrap());
+    let build = start(&app, "A recipe box with ingredients").await;
+    let after = page(&app.client).await.unwrap();
+    assert_ne!(nonce(&after), before, "a write forgets the person's pages");
+    assert!(after.text().await.unwrap().contains(&build));
+
+    // And past 100 ms, even with nothing changed, it is rendered again.
+    let a = nonce(&page(&app.client).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_ne!(nonce(&page(&app.client).await.unwrap()), a);
+    app.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn pages_and_api_answers_are_gzipped_for_a_client_that_accepts_it(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    for path in ["/api/orchestrator/status", "/builds"] {
+        let zipped = app
+            .client
+            .get(app.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zipped.status(), 200, "{path}");
+        assert_eq!(zipped.headers()["content-encoding"], "gzip", "{path}");
+        let body = zipped.bytes().await.unwrap();
+        assert_eq!(&body[..2], &[0x1f, 0x8b], "{path}: a gzip stream");
+        let plain = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+    }
+    app.stop().await;
+}

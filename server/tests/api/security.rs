@@ -838,3 +838,55 @@ async fn the_websocket_bounds_are_exact(pool: PgPool) {
     assert_eq!(next_message(&mut big).await, ServerMessage::Pong);
     app.stop().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_token_revoked_on_one_instance_is_refused_by_another_within_the_second_it_is_remembered(pool: PgPool) {
+    let a = spawn_app(pool.clone()).await;
+    // A second process on the same database, with its own memory of who tokens are.
+    let b = server::startup::Application::from_pool(test_config(String::new()), pool.clone())
+        .await
+        .expect("the second instance");
+    let b_url = format!("http://{}", b.local_addr());
+    let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
+    let b_task = tokio::spawn(b.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let token = person(&pool, "dave", false).await;
+    let dave = TestApp::client_for(&token);
+    let builds_on_b = || dave.get(format!("{b_url}/api/nexus-forge/builds")).send();
+    assert_eq!(builds_on_b().await.unwrap().status(), 200, "b now remembers the token");
+    let tokens = body(dave.get(a.url("/api/fn/list_tokens")).send().await.unwrap()).await;
+    let res = dave
+        .post(a.url("/api/fn/revoke_token"))
+        .json(&json!({ "id": tokens[0]["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        dave.get(a.url("/api/nexus-forge/builds"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "refused at once where it was revoked"
+    );
+    let revoked = std::time::Instant::now();
+    loop {
+        let status = builds_on_b().await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            revoked.elapsed() < orchestrator::IDENTITY_FRESH * 5,
+            "the other instance still takes the revoked token after {:?}",
+            revoked.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop_b.send(());
+    let _ = b_task.await;
+    a.stop().await;
+}
