@@ -33,6 +33,31 @@ test('a fresh install sends everyone to set-up, which makes the first admin', as
   await again.close();
 });
 
+test('what is typed into the sign-in form before the page hydrates is kept', async ({ page, consoleErrors }) => {
+  // Hold the bundle back so the person types into the server-rendered form first.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/pkg/nexus-forge.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/sign-in');
+  await page.locator('#username').fill(admin.username);
+  await page.locator('#password').fill(admin.password);
+  release();
+  // Hydrated once the theme switch answers a click.
+  const app = page.locator('.app');
+  await expect(async () => {
+    const before = await app.getAttribute('data-theme');
+    await page.locator('#theme-toggle').click();
+    expect(await app.getAttribute('data-theme')).not.toBe(before);
+  }).toPass({ timeout: 15_000 });
+  await expect(page.locator('#username')).toHaveValue(admin.username);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await waitLive(page);
+});
+
 test('the admin signs out, is refused a wrong password, and signs back in where they were going', async ({ page, consoleErrors }) => {
   await page.goto('/sign-in');
   await page.locator('#username').fill(admin.username);

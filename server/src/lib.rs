@@ -15,6 +15,7 @@
 //! - [`admin`]: `nexus-forge admin create-user | create-token`.
 //! - [`metrics`]: `/metrics` (Prometheus), and the HTTP and WebSocket instruments.
 //! - [`openapi`]: `/api/openapi.json` (OpenAPI 3.1, from the handlers' types) and `/api/reference`.
+//! - [`bundle`]: `/pkg/*`, the browser bundle, from memory (brotli or gzip copies, 304s).
 //! - [`page_cache`]: a page rendered for a person is reused for them for 100 ms if nothing changed.
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same
@@ -24,6 +25,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod guard;

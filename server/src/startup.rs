@@ -2,15 +2,11 @@
 //! when `--metrics-listen` is set), assemble the router, serve until a signal, then stop the
 //! background work within the grace period.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use app::{shell, App};
-use axum::{
-    http::{header, HeaderValue, StatusCode},
-    serve::ListenerExt,
-    Router,
-};
+use axum::{http::StatusCode, serve::ListenerExt, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use orchestrator::{
@@ -21,13 +17,13 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::{
     compression::{predicate::DefaultPredicate, CompressionLayer, Predicate},
-    services::ServeDir,
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
 use crate::{
     auth,
+    bundle::Bundle,
     config::Config,
     guard::{self, Guard},
     metrics, openapi, page_cache, routes, sessions,
@@ -117,9 +113,11 @@ impl Application {
         // Install the metrics recorder before anything records (the background work starts next).
         metrics::handle();
         let timeout = Duration::from_secs(config.security.request_timeout_secs);
+        let pkg = Path::new(leptos_options.site_root.as_ref()).join("pkg");
+        let bundle = Bundle::read(&pkg).with_context(|| format!("cannot read the bundle in {}", pkg.display()))?;
         Ok(Self {
             listener,
-            router: router(state, secure_cookies, timeout),
+            router: router(state, bundle, secure_cookies, timeout),
             orchestrator,
             shutdown,
             grace: Duration::from_secs(config.shutdown_grace_secs),
@@ -213,13 +211,12 @@ impl Application {
 /// (host, origin, JSON, NUL, per-address rate, headers), a time limit, the session, who is
 /// calling, the per-person rate, the sign-in gate for pages, gzip, and the page cache.
 ///
-/// The browser bundle (`/pkg/*`) is the exception: the same public files for everyone, so it
-/// passes none of those layers (they cost more than sending the file: about half the
-/// throughput, measured with the load suite).
-pub fn router(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
-    let bundle = bundle(state.leptos_options.site_root.as_ref());
+/// The browser bundle (`/pkg/*`, [`Bundle`]) is the exception: the same public files for
+/// everyone, so it passes none of those layers (they cost more than sending the file: about
+/// half the throughput, measured with the load suite).
+pub fn router(state: AppState, bundle: Bundle, secure_cookies: bool, timeout: Duration) -> Router {
     Router::new()
-        .nest_service("/pkg", bundle)
+        .nest_service("/pkg", bundle.router())
         .merge(dynamic(state, secure_cookies, timeout))
 }
 
@@ -263,24 +260,6 @@ fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
                        _: &axum::http::HeaderMap,
                        _: &axum::http::Extensions| { status != StatusCode::SWITCHING_PROTOCOLS };
     CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_upgrade))
-}
-
-/// The browser bundle (`/pkg/*`: wasm, JS, CSS): the brotli or gzip copy `scripts/build`
-/// made when the browser accepts it (the wasm is a quarter of its size in brotli), revalidated
-/// on every load (`no-cache` with `Last-Modified`, so an unchanged file is a 304) because the
-/// names do not change between releases.
-fn bundle(site_root: &str) -> Router {
-    let dir = std::path::Path::new(site_root).join("pkg");
-    Router::new()
-        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
-        .layer(axum::middleware::map_response(
-            |mut res: axum::response::Response| async move {
-                let headers = res.headers_mut();
-                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-                res
-            },
-        ))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

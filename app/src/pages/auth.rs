@@ -32,7 +32,12 @@ fn next_page() -> String {
     }
 }
 
-/// A labelled input bound to `value`.
+/// A labelled input whose text is kept in `value`.
+///
+/// Uncontrolled on purpose: a `prop:value` would be set again when the page hydrates,
+/// wiping what a person (or a password manager) typed into the server-rendered form before
+/// the bundle arrived. Instead the text in the field is read into `value` once the page is
+/// live, and on every input after that.
 #[component]
 fn Field(
     id: &'static str,
@@ -41,16 +46,22 @@ fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
 ) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            value.set(el.value());
+        }
+    });
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <input
+                node_ref=input
                 id=id
                 name=id
                 type=kind
                 required=true
                 autocomplete=autocomplete
-                prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
         </div>

@@ -13,24 +13,25 @@ use leptos_router::components::A;
 use crate::{
     api::{get_status, list_agents, list_builds, recent_events},
     components::{Empty, ErrorNote, Loading, Metric, ProgressBar, StatusBadge, Time},
+    error::AppError,
     live::{use_live_feed, use_live_version},
-    session::{use_person_resource, AdminOnly},
+    session::AdminOnly,
 };
 
 /// The overview page.
 #[component]
 pub(crate) fn Overview() -> impl IntoView {
     let version = use_live_version(|_| true);
-    let person = use_person_resource();
-    // The orchestrator's numbers are the whole server's: admins only.
+    // The orchestrator's numbers are the whole server's: admins only, and the server says
+    // who is one. (The fetcher must not await another resource: it runs on its own task,
+    // which can outlive the page's owner when the request is dropped mid-render.)
     let status = Resource::new(
         move || version.get(),
-        move |_| async move {
-            let admin = person.await.ok().flatten().is_some_and(|p| p.is_admin);
-            if admin {
-                get_status().await.map(Some)
-            } else {
-                Ok(None)
+        |_| async move {
+            match get_status().await {
+                Ok(s) => Ok(Some(s)),
+                Err(AppError::Forbidden(_)) => Ok(None),
+                Err(e) => Err(e),
             }
         },
     );
