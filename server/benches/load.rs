@@ -16,7 +16,8 @@
 //!    the ceiling, `GET /api/orchestrator/status` (token), the overview page (session
 //!    cookie, rendered on the server with its data), the stylesheet (brotli).
 //! 4. `/ws` with this process's own clients (tokio-tungstenite): connect rate and
-//!    connections held with the server's RSS (`NF_BENCH_WS_HOLD`, default 20,000); fan-out
+//!    connections held with the server's RSS (`NF_BENCH_WS_HOLD`, default 20,000, at most
+//!    the open-file limit less 500: client and server each need a descriptor per socket); fan-out
 //!    to 1,000 clients of events inserted straight into `coordination_events` (deliveries a
 //!    second); commit-to-client latency, from the moment the insert's commit returned to
 //!    this process (not the row's `created_at`); the server's memory after 1,000,000
@@ -78,16 +79,19 @@ async fn ceiling(addr: &str) -> Result<()> {
     Ok(())
 }
 
+/// The `word`-th whitespace-separated word of the line of `file` that starts with `prefix`,
+/// as a number (for `/proc` files).
+fn proc_number(file: &str, prefix: &str, word: usize) -> Option<u64> {
+    std::fs::read_to_string(file).ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(word).and_then(|v| v.parse().ok()))
+    })
+}
+
 /// This process's soft limit on open files (`/proc/self/limits`).
 fn open_file_limit() -> u64 {
-    std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(1024)
+    proc_number("/proc/self/limits", "Max open files", 3).unwrap_or(1024)
 }
 
 /// A free port on 127.0.0.1.
@@ -142,14 +146,7 @@ impl Server {
 
     /// Resident memory of the server process, in KiB.
     fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-            })
-            .unwrap_or(0)
+        proc_number(&format!("/proc/{}/status", self.child.id()), "VmRSS:", 1).unwrap_or(0)
     }
 }
 

@@ -30,8 +30,8 @@ impl Orchestrator {
     /// # Errors
     /// Database errors.
     pub async fn session_save(&self, id: &str, record: &SessionRecord) -> Result<()> {
-        self.inner.identities.sessions.forget(&id.to_owned());
         store::sessions::save(self.pool(), id, &record.data, record.expires_at).await?;
+        // After the write: a load racing it cannot leave the old record behind.
         self.inner.identities.sessions.forget(&id.to_owned());
         Ok(())
     }
