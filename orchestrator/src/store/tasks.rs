@@ -20,7 +20,9 @@
 //!   resurrecting a task in a workflow that has just finished.
 //! - Every status change binds `transition::from` of the new state in its `where`, so only
 //!   the transitions `TaskState::can_become` allows can happen; an outcome for a task that
-//!   is no longer running is reported back as lost.
+//!   is no longer running is reported back as lost. Claiming, releasing and skipping write
+//!   their source state as a literal for the planner and check it with
+//!   `transition::written` first.
 //! - Concurrent completions in different processes can deadlock on shared dependents;
 //!   callers retry the transaction (see `scheduler`), which is safe because nothing was
 //!   committed.
@@ -215,13 +217,14 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     let free_ids: Vec<Uuid> = free.keys().copied().collect();
     let slots: i64 = free.values().sum();
     let limit = (req.limit as i64).min(slots);
-    let claimable = transition::from(TaskState::Running);
+    // `state = 'ready'` as a literal: it is `tasks_ready_idx`'s predicate.
+    transition::written(&[TaskState::Ready], TaskState::Running)?;
 
     // language=PostgreSQL
     let candidates: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
         r#"
         select t.id, t.required_capabilities from tasks t
-        where t.state = any($4) and t.run_at <= $1
+        where t.state = 'ready' and t.run_at <= $1
           and exists (select 1 from agents a where a.id = any($2) and t.required_capabilities <@ a.capabilities)
           and exists (select 1 from workflows w where w.id = t.workflow_id and w.status = 'running')
         order by t.priority desc, t.run_at, t.id
@@ -232,7 +235,6 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     .bind(req.now)
     .bind(&free_ids)
     .bind(limit)
-    .bind(&claimable)
     .fetch_all(&mut *conn)
     .await?;
     if candidates.is_empty() {
@@ -335,7 +337,7 @@ pub async fn claim(conn: &mut PgConnection, req: &ClaimRequest<'_>) -> Result<Ve
     .bind(turning_busy.iter().map(|a| a.id).collect::<Vec<_>>())
     .bind(turning_busy.iter().map(|a| a.name.as_str()).collect::<Vec<_>>())
     .bind(turning_busy.iter().map(|a| a.status.as_str()).collect::<Vec<_>>())
-    .bind(&claimable)
+    .bind(transition::from(TaskState::Running))
     .fetch_all(&mut *conn)
     .await?;
     changed("claimed tasks", TaskState::Running, task_ids.len(), rows.len() as u64)?;
@@ -577,13 +579,14 @@ async fn complete_inner(
             out.touched_workflows.insert(WorkflowId(h.workflow_id));
         }
         // Release dependents: each loses one pending dependency per succeeded parent.
+        transition::written(&[TaskState::Pending], TaskState::Ready)?;
         // language=PostgreSQL
         let released: Vec<Touched> = sqlx::query_as(
             r#"
             with c as (
                 select e.to_task as id, count(*)::int as n from task_edges e where e.from_task = any($1) group by e.to_task
             ), locked as (
-                select d.id from tasks d join c on c.id = d.id where d.state = 'pending' and d.state = any($3)
+                select d.id from tasks d join c on c.id = d.id where d.state = 'pending'
                 order by d.id for update of d
             )
             update tasks d
@@ -598,7 +601,6 @@ async fn complete_inner(
         )
         .bind(&ids)
         .bind(now)
-        .bind(transition::from(TaskState::Ready))
         .fetch_all(&mut *conn)
         .await?;
         for t in released.iter().filter(|t| t.state == "ready") {
@@ -655,6 +657,7 @@ async fn complete_inner(
             out.touched_workflows.insert(WorkflowId(h.workflow_id));
         }
         // Everything downstream of a failed task can never run.
+        transition::written(&[TaskState::Pending], TaskState::Skipped)?;
         // language=PostgreSQL
         let skipped: Vec<Touched> = sqlx::query_as(
             r#"
@@ -665,13 +668,12 @@ async fn complete_inner(
             )
             update tasks t set state = 'skipped', finished_at = $2, error = 'a task it depends on failed'
             from down, workflows w
-            where t.id = down.id and t.state = 'pending' and t.state = any($3) and w.id = t.workflow_id
+            where t.id = down.id and t.state = 'pending' and w.id = t.workflow_id
             returning t.id, t.key, t.state, t.workflow_id, t.owner_id, w.project_id
             "#,
         )
         .bind(&ids)
         .bind(now)
-        .bind(transition::from(TaskState::Skipped))
         .fetch_all(&mut *conn)
         .await?;
         evs.extend(skipped.iter().map(|t| t.event(EventKind::TaskSkipped)));
