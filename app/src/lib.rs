@@ -44,7 +44,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
@@ -168,19 +168,19 @@ pub fn App() -> impl IntoView {
                 </header>
                 <main class="content" id="main" tabindex="-1">
                     <Routes fallback=pages::NotFound>
-                        <Route path=path!("/") view=pages::overview::Overview ssr=SsrMode::Async/>
-                        <Route path=path!("/builds") view=pages::builds::Builds ssr=SsrMode::Async/>
-                        <Route path=path!("/builds/:id") view=pages::builds::BuildDetail ssr=SsrMode::Async/>
-                        <Route path=path!("/agents") view=pages::agents::Agents ssr=SsrMode::Async/>
-                        <Route path=path!("/workflows") view=pages::workflows::Workflows ssr=SsrMode::Async/>
-                        <Route path=path!("/workflows/:id") view=pages::workflows::WorkflowDetail ssr=SsrMode::Async/>
-                        <Route path=path!("/events") view=pages::events::Events ssr=SsrMode::Async/>
-                        <Route path=path!("/performance") view=pages::metrics::Metrics ssr=SsrMode::Async/>
-                        <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view=pages::admin::Admin ssr=SsrMode::Async/>
-                        <Route path=path!("/sign-in") view=pages::auth::SignInPage ssr=SsrMode::Async/>
-                        <Route path=path!("/setup") view=pages::auth::SetupPage ssr=SsrMode::Async/>
-                        <Route path=path!("/sign-up") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
+                        <Route path=path!("/") view={Lazy::<pages::OverviewPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/builds") view={Lazy::<pages::BuildsPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/builds/:id") view={Lazy::<pages::BuildDetailPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/agents") view={Lazy::<pages::AgentsPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/workflows") view={Lazy::<pages::WorkflowsPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/workflows/:id") view={Lazy::<pages::WorkflowDetailPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/events") view={Lazy::<pages::EventsPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/performance") view={Lazy::<pages::MetricsPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view={Lazy::<pages::AccountPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view={Lazy::<pages::AdminPage>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-in") view={Lazy::<pages::SignInRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/setup") view={Lazy::<pages::SetupRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-up") view={Lazy::<pages::SignUpRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">

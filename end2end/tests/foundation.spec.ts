@@ -62,3 +62,28 @@ test('the bundle arrives compressed and is revalidated, not refetched', async ({
   expect(headers['cache-control']).toBe('no-cache');
   expect(headers['last-modified']).toBeTruthy();
 });
+
+test('the first page loads the shell and its own pages; another group of pages only when shown', async ({ page, consoleErrors }) => {
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    const m = new URL(r.url()).pathname.match(/^\/pkg\/([^/]+\.wasm)$/);
+    if (m) wasm.push(m[1]);
+  });
+  const res = await page.goto('/');
+  // The server names the overview's files in its <head>, so they download beside the shell.
+  const html = await res!.text();
+  const preload = html.match(/<link [^>]*href="\/pkg\/split_home_pages_\w+\.wasm"[^>]*>/);
+  expect(preload?.[0]).toContain('rel="preload"');
+  await waitLive(page);
+  expect(wasm).toContain('nexus-forge.wasm');
+  expect(wasm.some((f) => f.startsWith('split_home_pages_'))).toBe(true);
+  expect(wasm.some((f) => f.startsWith('split_admin_pages_'))).toBe(false);
+  // The account page is in another group: its file comes when the page is first shown.
+  await page.getByRole('link', { name: 'Account' }).click();
+  await expect(page.getByRole('heading', { name: 'Account', level: 1 })).toBeVisible();
+  expect(wasm.some((f) => f.startsWith('split_admin_pages_'))).toBe(true);
+  // And the page works: its form answers.
+  await page.locator('#token-name').fill('from a lazy page');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.locator('#new-token')).toHaveText(/^nf_[0-9a-f]{64}$/);
+});

@@ -13,3 +13,4 @@ mod orchestrator;
 mod revisions;
 mod security;
 mod sweep;
+mod sweep_cases;
