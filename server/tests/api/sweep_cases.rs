@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 /// What goes where a path parameter is.
-pub const IDS: [&str; 12] = [
+const IDS: [&str; 12] = [
     "x",
     "0",
     "-1",
@@ -23,7 +23,7 @@ pub const IDS: [&str; 12] = [
 ];
 
 /// Query strings sent with every read.
-pub fn queries() -> Vec<String> {
+fn queries() -> Vec<String> {
     let mut q: Vec<String> = [
         "",
         "?limit=abc",
@@ -45,7 +45,7 @@ pub fn queries() -> Vec<String> {
 }
 
 /// Bodies sent with every change, as `application/json`.
-pub fn bodies() -> Vec<Vec<u8>> {
+fn bodies() -> Vec<Vec<u8>> {
     let mut b: Vec<Vec<u8>> = [
         "",
         "{",
@@ -73,7 +73,7 @@ pub fn bodies() -> Vec<Vec<u8>> {
 }
 
 /// Every URL for a path template: each `{param}` (or `{*rest}`) replaced by each odd id.
-pub fn urls(template: &str) -> Vec<String> {
+fn urls(template: &str) -> Vec<String> {
     if !template.contains('{') {
         return vec![template.to_owned()];
     }
@@ -96,7 +96,7 @@ pub fn urls(template: &str) -> Vec<String> {
 /// Sends every case to the server at `base` (`http://host:port`) as the person `auth`
 /// (`Bearer …`) from `origin`, for the routes of an OpenAPI document's `paths`. Returns how
 /// many requests were sent and a line for each answered with a 5xx (or not answered).
-pub async fn run(
+pub(crate) async fn run(
     client: &reqwest::Client,
     base: &str,
     auth: &str,
