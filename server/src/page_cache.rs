@@ -68,19 +68,17 @@ impl Page {
 
 type Key = (UserId, String);
 
-/// A render under way: the watermark it started at, where its page will appear, and a
-/// number that tells it from a later render of the same key.
+/// A render under way: the watermark it started at, and where its page will appear (its
+/// channel also tells it from a later render of the same key).
 struct Rendering {
     watermark: EventId,
     page: watch::Receiver<Option<Page>>,
-    turn: u64,
 }
 
 #[derive(Default)]
 struct Tables {
     pages: HashMap<Key, Page>,
     rendering: HashMap<Key, Rendering>,
-    turns: u64,
 }
 
 /// The pages, by person and URL, and the renders under way.
@@ -103,7 +101,6 @@ enum Lookup {
 struct Renderer {
     cache: Arc<PageCache>,
     key: Key,
-    turn: u64,
     page: watch::Sender<Option<Page>>,
 }
 
@@ -117,7 +114,8 @@ impl Renderer {
 impl Drop for Renderer {
     fn drop(&mut self) {
         let mut t = self.cache.table();
-        if t.rendering.get(&self.key).is_some_and(|r| r.turn == self.turn) {
+        let mine = self.page.subscribe();
+        if t.rendering.get(&self.key).is_some_and(|r| r.page.same_channel(&mine)) {
             t.rendering.remove(&self.key);
         }
     }
@@ -146,21 +144,11 @@ impl PageCache {
         if let Some(r) = t.rendering.get(&key).filter(|r| r.watermark == watermark) {
             return Lookup::Wait(r.page.clone());
         }
-        t.turns += 1;
-        let turn = t.turns;
         let (tx, rx) = watch::channel(None);
-        t.rendering.insert(
-            key.clone(),
-            Rendering {
-                watermark,
-                page: rx,
-                turn,
-            },
-        );
+        t.rendering.insert(key.clone(), Rendering { watermark, page: rx });
         Lookup::Render(Renderer {
             cache: self.clone(),
             key,
-            turn,
             page: tx,
         })
     }
