@@ -1,4 +1,5 @@
-//! One module per route, plus the pieces pages share.
+//! One module per route, plus the pieces pages share, and the lazy routes that split the
+//! browser bundle by page group.
 
 pub(crate) mod account;
 pub(crate) mod admin;
