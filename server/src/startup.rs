@@ -27,7 +27,7 @@ use crate::{
     config::Config,
     guard::{self, Guard},
     metrics, openapi, page_cache, routes, sessions,
-    state::{AppState, Sockets},
+    state::{AppState, Shared, Sockets},
     telemetry, ws,
 };
 
@@ -94,14 +94,14 @@ impl Application {
                 .public_url
                 .as_deref()
                 .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"));
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options: leptos_options.clone(),
             orchestrator: orchestrator.clone(),
             shutdown: shutdown.clone(),
             guard,
             sockets: Arc::new(Sockets::new(config.security.ws_per_person as usize)),
             pages: Arc::default(),
-        };
+        });
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(
                 TcpListener::bind(addr)
