@@ -2,7 +2,9 @@
 //! browser, and the server functions they call.
 //!
 //! # Layout
-//! - [`shell`] and [`App`]: the HTML document and the router.
+//! - [`shell`] and [`App`]: the HTML document and the router; [`BundleLinks`], where the
+//!   server says the bundle is (a folder named by its hash) and which files each group of
+//!   pages preloads.
 //! - [`api`]: server functions (thin: call the orchestrator, map errors).
 //! - [`error`]: [`error::AppError`], the error every server function returns.
 //! - [`live`]: the WebSocket feed shared by every page, and live refetching.
@@ -93,8 +95,82 @@ fn current_path() -> String {
     }
 }
 
-/// The HTML document around the app, rendered on the server.
+/// How the pages link the browser bundle; the server provides it as a context. Without it
+/// (a server started without a built site) the plain `/pkg/<file>` addresses are linked and
+/// nothing is preloaded.
+#[derive(Clone, Debug, Default)]
+pub struct BundleLinks {
+    /// What goes before `/pkg/<file>`: a folder that names the build (`/pkg/<hash>`), so
+    /// that its files can be cached for good.
+    pub root: String,
+    /// The wasm files (names without `.wasm`) each group of lazy pages needs, by the
+    /// group's split name (`home_pages_<number>`): `pkg/preloads.json`, which
+    /// `scripts/build` writes.
+    pub splits: std::sync::Arc<std::collections::HashMap<String, Vec<String>>>,
+}
+
+/// The split's loader, by the name Leptos links it with.
+#[cfg(feature = "ssr")]
+const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+
+/// Puts `<link rel=preload>` for the wasm files of a group of lazy pages, and for the
+/// loader that runs them, in the page's `<head>`: they download beside the shell instead of
+/// after it. Called while the page renders on the server (pages render whole before they are
+/// sent, so the links reach the head).
+///
+/// Leptos does this itself from `__wasm_split_manifest.json`, but it looks the manifest up
+/// outside the render's owner (`leptos_integration_utils`, 0.8), so whether the links were
+/// there depended on which owner the thread last ran: they were missing from most pages.
+#[cfg(feature = "ssr")]
+pub(crate) fn preload_group(group: &str) {
+    use leptos_meta::Link;
+
+    let Some(links) = use_context::<BundleLinks>() else {
+        return;
+    };
+    let Some(files) = links.splits.iter().find_map(|(split, files)| {
+        let number = split.strip_prefix(group)?.strip_prefix('_')?;
+        number.bytes().all(|b| b.is_ascii_digit()).then_some(files)
+    }) else {
+        return;
+    };
+    let root = &links.root;
+    for file in files {
+        // `crossorigin` as the loader's `fetch` asks (CORS, same-origin credentials), or the
+        // browser would not use the preloaded copy.
+        let _ = view! {
+            <Link
+                rel="preload"
+                href=format!("{root}/pkg/{file}.wasm")
+                as_="fetch"
+                type_="application/wasm"
+                crossorigin="anonymous"
+            />
+        }
+        .to_html();
+    }
+    let _ = view! { <Link rel="modulepreload" href=format!("{root}/pkg/{SPLIT_LOADER}")/> }.to_html();
+}
+
+/// The stylesheet's address, under the [`BundleLinks`] root. Only the server's is used: in
+/// the browser the `<link>` is hydrated, which keeps the attributes the server wrote, so
+/// there it is the plain address, written without `format!`: formatting code in the shell's
+/// wasm cost 27 kB of it (brotli, measured 2026-12-02).
+fn stylesheet_href() -> String {
+    #[cfg(feature = "ssr")]
+    let href = format!(
+        "{}/pkg/nexus-forge.css",
+        use_context::<BundleLinks>().unwrap_or_default().root
+    );
+    #[cfg(not(feature = "ssr"))]
+    let href = "/pkg/nexus-forge.css".to_owned();
+    href
+}
+
+/// The HTML document around the app, rendered on the server. It links the scripts from
+/// the [`BundleLinks`] root.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let root = use_context::<BundleLinks>().unwrap_or_default().root;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -104,7 +180,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark light"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options root/>
                 <MetaTags/>
             </head>
             <body>
@@ -126,7 +202,7 @@ pub fn App() -> impl IntoView {
     let menu = RwSignal::new(false);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/nexus-forge.css"/>
+        <Stylesheet id="leptos" href=stylesheet_href()/>
         <Title formatter=|page: String| format!("{page} · Nexus Forge")/>
         <Router>
             <div class="app" data-theme=move || theme.get()>

@@ -4,11 +4,22 @@
 //! the slowest part of sending them.
 //!
 //! Each file goes out as the brotli or gzip copy `scripts/build` made when the browser
-//! accepts it, otherwise as it is, with `Vary: Accept-Encoding`. The names do not change
-//! between releases, so every load revalidates (`Cache-Control: no-cache`) and an unchanged
-//! file is a `304` by its `Last-Modified`. A name not in the bundle is a `404`.
+//! accepts it, otherwise as it is, with `Vary: Accept-Encoding`. A name not in the bundle is
+//! a `404`.
+//!
+//! Every file has two addresses:
+//! - `/pkg/<hash>/pkg/<name>`, the one the pages link to ([`Bundle::url_root`]; Leptos's
+//!   `HydrationScripts` puts its `root` before `/pkg/<name>`). The hash is of every file's
+//!   name and content, so an address never names other bytes: it is cached for a year
+//!   (`immutable`, no revalidation). Another hash there is a `404`, not today's file: the
+//!   JS glue of one build cannot run the wasm of another. The files load each other by
+//!   relative address (the glue the split loader, the loader the split wasm), so one folder
+//!   per build keeps every file's address hashed with no rewriting of their contents.
+//! - `/pkg/<name>`, for links that outlive a build (the API reference's stylesheet, a
+//!   bookmark): revalidated on every load (`Cache-Control: no-cache`), an unchanged file
+//!   being a `304` by its `Last-Modified`.
 
-use std::{collections::HashMap, path::Path, sync::Arc, time::SystemTime};
+use std::{collections::HashMap, fmt::Write as _, path::Path, sync::Arc, time::SystemTime};
 
 use axum::{
     body::{Body, Bytes},
@@ -17,6 +28,7 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
+use sha2::{Digest, Sha256};
 
 /// One file of the bundle, with its precompressed copies.
 struct File {
@@ -33,6 +45,34 @@ struct File {
 #[derive(Default)]
 pub struct Bundle {
     files: HashMap<String, File>,
+    /// The hash of every file's name and content, `None` for an empty bundle.
+    hash: Option<String>,
+}
+
+/// How long a hashed address is cached: a year, without revalidation.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The first 16 hex digits of the SHA-256 of the files' names and contents, in name order
+/// (the compressed copies follow from the raw files and are left out).
+fn bundle_hash<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Option<String> {
+    let mut files: Vec<_> = files.collect();
+    if files.is_empty() {
+        return None;
+    }
+    files.sort_unstable_by_key(|(name, _)| *name);
+    let mut sha = Sha256::new();
+    for (name, bytes) in files {
+        // Lengths first, so that no two lists of files hash the same bytes.
+        sha.update((name.len() as u64).to_le_bytes());
+        sha.update(name.as_bytes());
+        sha.update((bytes.len() as u64).to_le_bytes());
+        sha.update(bytes);
+    }
+    let mut hex = String::with_capacity(16);
+    for byte in &sha.finalize()[..8] {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    Some(hex)
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -90,8 +130,41 @@ impl Bundle {
                 };
                 (name, file)
             })
-            .collect();
-        Ok(Self { files })
+            .collect::<HashMap<_, _>>();
+        let hash = bundle_hash(files.iter().map(|(name, f)| (name.as_str(), f.raw.as_ref())));
+        Ok(Self { files, hash })
+    }
+
+    /// What the pages put before `/pkg/<name>` (Leptos's `root`): `/pkg/<hash>`, or nothing
+    /// for an empty bundle (a server started without a built site links the plain names).
+    pub fn url_root(&self) -> String {
+        self.hash.as_ref().map(|h| format!("/pkg/{h}")).unwrap_or_default()
+    }
+
+    /// `preloads.json`: the wasm files (names without `.wasm`) each group of lazy pages
+    /// needs, by the group's split name. Empty when the bundle has none or it does not parse
+    /// (the pages then load their files when they start, not from their `<head>`).
+    pub fn splits(&self) -> HashMap<String, Vec<String>> {
+        let Some(file) = self.files.get("preloads.json") else {
+            return HashMap::new();
+        };
+        serde_json::from_slice(&file.raw).unwrap_or_else(|e| {
+            tracing::warn!("pkg/preloads.json does not parse ({e}); pages will not preload their files");
+            HashMap::new()
+        })
+    }
+
+    /// The file a path under `/pkg` names, and whether the path is the hashed one.
+    fn find(&self, path: &str) -> Option<(&File, bool)> {
+        let path = path.trim_start_matches('/');
+        if let Some(file) = self.files.get(path) {
+            return Some((file, false));
+        }
+        let (hash, name) = path.split_once("/pkg/")?;
+        if self.hash.as_deref() != Some(hash) {
+            return None;
+        }
+        self.files.get(name).map(|file| (file, true))
     }
 
     /// The router for `/pkg` (nested: paths arrive without the prefix).
@@ -124,14 +197,16 @@ async fn serve(State(bundle): State<Arc<Bundle>>, req: Request) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
-    let name = req.uri().path().trim_start_matches('/');
-    let Some(file) = bundle.files.get(name) else {
+    let Some((file, hashed)) = bundle.find(req.uri().path()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, file.content_type.clone());
     headers.insert(header::LAST_MODIFIED, file.last_modified.clone());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if hashed { IMMUTABLE } else { "no-cache" }),
+    );
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     let unchanged = req
         .headers()
@@ -180,6 +255,21 @@ mod tests {
         assert!(accepts(&h("br;q=0.5"), "br"));
         assert!(!accepts(&HeaderMap::new(), "gzip"));
         assert!(!accepts(&h("xbr"), "br"));
+    }
+
+    #[test]
+    fn the_hash_changes_with_any_name_or_byte_and_not_with_order() {
+        let h = |files: &[(&str, &[u8])]| bundle_hash(files.iter().copied()).unwrap();
+        let base = h(&[("a.js", b"one"), ("b.wasm", b"two")]);
+        assert_eq!(base.len(), 16);
+        assert!(base.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(base, h(&[("b.wasm", b"two"), ("a.js", b"one")]));
+        assert_ne!(base, h(&[("a.js", b"one"), ("b.wasm", b"twO")]));
+        assert_ne!(base, h(&[("a.js", b"one"), ("c.wasm", b"two")]));
+        assert_ne!(base, h(&[("a.js", b"one")]));
+        // The same bytes cut differently between name and content are another bundle.
+        assert_ne!(h(&[("ab", b"c")]), h(&[("a", b"bc")]));
+        assert_eq!(bundle_hash(std::iter::empty()), None);
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //! - [`admin`]: `nexus-forge admin create-user | create-token`.
 //! - [`metrics`]: `/metrics` (Prometheus), and the HTTP and WebSocket instruments.
 //! - [`openapi`]: `/api/openapi.json` (OpenAPI 3.1, from the handlers' types) and `/api/reference`.
-//! - [`bundle`]: `/pkg/*`, the browser bundle, from memory (brotli or gzip copies, 304s).
+//! - [`bundle`]: `/pkg/*`, the browser bundle, from memory (brotli or gzip copies), at
+//!   addresses named by its hash and cached for good.
 //! - [`page_cache`]: a page rendered for a person is reused for them for 100 ms if nothing changed.
 //!
 //! `main.rs` only parses flags and calls [`startup::Application`], so tests start the same

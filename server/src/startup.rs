@@ -5,7 +5,7 @@
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use app::{shell, App};
+use app::{shell, App, BundleLinks};
 use axum::{http::StatusCode, serve::ListenerExt, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -215,16 +215,21 @@ impl Application {
 /// everyone, so it passes none of those layers (they cost more than sending the file: about
 /// half the throughput, measured with the load suite).
 pub fn router(state: AppState, bundle: Bundle, secure_cookies: bool, timeout: Duration) -> Router {
+    let links = BundleLinks {
+        root: bundle.url_root(),
+        splits: Arc::new(bundle.splits()),
+    };
     Router::new()
         .nest_service("/pkg", bundle.router())
-        .merge(dynamic(state, secure_cookies, timeout))
+        .merge(dynamic(state, links, secure_cookies, timeout))
 }
 
-/// Everything but the bundle, with the layers.
-fn dynamic(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
+/// Everything but the bundle, with the layers. The pages link the bundle as `links` say.
+fn dynamic(state: AppState, links: BundleLinks, secure_cookies: bool, timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let orchestrator = state.orchestrator.clone();
+    let error_links = links.clone();
     Router::new()
         .merge(routes::router())
         .merge(metrics::router())
@@ -233,10 +238,16 @@ fn dynamic(state: AppState, secure_cookies: bool, timeout: Duration) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(orchestrator.clone()),
+            move || {
+                provide_context(orchestrator.clone());
+                provide_context(links.clone());
+            },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(error_links.clone()),
+            shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::pages))
         .layer(compression())
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate_pages))

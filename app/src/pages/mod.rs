@@ -103,6 +103,8 @@ macro_rules! lazy_pages {
             }
 
             async fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                crate::preload_group(stringify!($group));
                 $group(Page::$page).await
             }
 

@@ -323,6 +323,63 @@ async fn the_bundle_is_sent_precompressed_when_the_browser_accepts_it(pool: PgPo
     std::fs::remove_dir_all(site).unwrap();
 }
 
+/// The pages link the bundle from a folder named by its hash, which is cached for good;
+/// another hash there is a 404, never today's files under a name they do not match.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_pages_link_the_bundle_by_its_hash_and_those_addresses_are_cached_for_good(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("nf-site-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/nexus-forge.css"), b"body{}").unwrap();
+    std::fs::write(site.join("pkg/nexus-forge.css.br"), b"brotli css").unwrap();
+    std::fs::write(site.join("pkg/split_a.wasm"), b"a chunk").unwrap();
+    let mut config = test_config(String::new());
+    config.site_root = site.clone();
+    let app = spawn_app_with(config, pool).await;
+    let html = app
+        .anon
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, after) = html
+        .split_once("href=\"/pkg/")
+        .unwrap_or_else(|| panic!("no bundle link in {html}"));
+    let hash = after.split('/').next().unwrap().to_owned();
+    assert_eq!(hash.len(), 16, "{after}");
+    // The stylesheet and the scripts come from the same folder.
+    for file in ["nexus-forge.css", "nexus-forge.js", "nexus-forge.wasm"] {
+        assert!(html.contains(&format!("/pkg/{hash}/pkg/{file}")), "{file} in {html}");
+    }
+    let get = |path: String| app.anon.get(app.url(&path)).header("accept-encoding", "br").send();
+    let css = get(format!("/pkg/{hash}/pkg/nexus-forge.css")).await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(css.headers()["content-encoding"], "br");
+    assert_eq!(css.headers()["content-type"], "text/css");
+    assert_eq!(css.bytes().await.unwrap().as_ref(), b"brotli css");
+    let chunk = get(format!("/pkg/{hash}/pkg/split_a.wasm")).await.unwrap();
+    assert_eq!(chunk.status(), 200);
+    assert_eq!(chunk.bytes().await.unwrap().as_ref(), b"a chunk");
+    // The plain name still answers, revalidated on every load.
+    let plain = get("/pkg/nexus-forge.css".into()).await.unwrap();
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+    // Another build's folder, a file not in the bundle, a folder without its `pkg/`.
+    let other: String = hash.chars().map(|c| if c == '0' { '1' } else { '0' }).collect();
+    for path in [
+        format!("/pkg/{other}/pkg/nexus-forge.css"),
+        format!("/pkg/{hash}/pkg/missing.js"),
+        format!("/pkg/{hash}/nexus-forge.css"),
+        format!("/pkg/{hash}/pkg/"),
+    ] {
+        assert_eq!(get(path.clone()).await.unwrap().status(), 404, "{path}");
+    }
+    app.stop().await;
+    std::fs::remove_dir_all(site).unwrap();
+}
+
 /// Events committed while a subscriber is still replaying the stored ones reach it exactly
 /// once and in order: the replay/live hand-over in `ws.rs` neither drops nor repeats them.
 #[sqlx::test(migrations = "../migrations")]
