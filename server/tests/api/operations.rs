@@ -1,5 +1,5 @@
 //! Running it as a service: `/metrics` (who may read it, and that work moves its numbers),
-//! the metrics listener, and request ids.
+//! the metrics listener, request ids, and how the browser bundle is sent and cached.
 
 use std::{collections::BTreeSet, time::Duration};
 
@@ -275,16 +275,30 @@ async fn the_openapi_document_is_served_and_every_path_in_it_answers(pool: PgPoo
     app.stop().await;
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn the_bundle_is_sent_precompressed_when_the_browser_accepts_it(pool: PgPool) {
+/// A server whose site is a fresh folder holding only `files` in `pkg/`, and that folder
+/// (the caller removes it).
+async fn spawn_with_bundle(pool: PgPool, files: &[(&str, &[u8])]) -> (TestApp, std::path::PathBuf) {
     let site = std::env::temp_dir().join(format!("nf-site-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg/app.wasm"), b"the raw bytes").unwrap();
-    std::fs::write(site.join("pkg/app.wasm.br"), b"brotli bytes").unwrap();
-    std::fs::write(site.join("pkg/app.wasm.gz"), b"gzip bytes").unwrap();
+    for (name, bytes) in files {
+        std::fs::write(site.join("pkg").join(name), bytes).unwrap();
+    }
     let mut config = test_config(String::new());
     config.site_root = site.clone();
-    let app = spawn_app_with(config, pool).await;
+    (spawn_app_with(config, pool).await, site)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_bundle_is_sent_precompressed_when_the_browser_accepts_it(pool: PgPool) {
+    let (app, site) = spawn_with_bundle(
+        pool,
+        &[
+            ("app.wasm", b"the raw bytes"),
+            ("app.wasm.br", b"brotli bytes"),
+            ("app.wasm.gz", b"gzip bytes"),
+        ],
+    )
+    .await;
     // reqwest decodes nothing here (no compression features), so the bytes are as sent.
     let get = |encoding: &'static str| {
         app.anon
@@ -327,14 +341,15 @@ async fn the_bundle_is_sent_precompressed_when_the_browser_accepts_it(pool: PgPo
 /// another hash there is a 404, never today's files under a name they do not match.
 #[sqlx::test(migrations = "../migrations")]
 async fn the_pages_link_the_bundle_by_its_hash_and_those_addresses_are_cached_for_good(pool: PgPool) {
-    let site = std::env::temp_dir().join(format!("nf-site-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg/nexus-forge.css"), b"body{}").unwrap();
-    std::fs::write(site.join("pkg/nexus-forge.css.br"), b"brotli css").unwrap();
-    std::fs::write(site.join("pkg/split_a.wasm"), b"a chunk").unwrap();
-    let mut config = test_config(String::new());
-    config.site_root = site.clone();
-    let app = spawn_app_with(config, pool).await;
+    let (app, site) = spawn_with_bundle(
+        pool,
+        &[
+            ("nexus-forge.css", b"body{}"),
+            ("nexus-forge.css.br", b"brotli css"),
+            ("split_a.wasm", b"a chunk"),
+        ],
+    )
+    .await;
     let html = app
         .anon
         .get(app.url("/sign-in"))
