@@ -10,6 +10,8 @@
 //! - [`live`]: the WebSocket feed shared by every page, and live refetching.
 //! - [`session`]: who is signed in (one resource per page), admin-only parts, sign-out.
 //! - [`components`]: badges, progress bars, loading/empty/error states.
+//! - `forms`: forms and buttons that lose nothing typed or clicked before the page is live
+//!   (the `held` directive on every form, buttons disabled until then).
 //! - [`format`]: durations, sizes, label cuts and JSON previews, one formatter each.
 //! - [`graph`]: the task DAG as an SVG graph (layout maths in `graph::layout`);
 //!   [`charts`]: SVG line and bar charts (geometry in `charts::geometry`).
@@ -37,6 +39,7 @@ pub mod charts;
 pub mod components;
 pub mod error;
 pub mod format;
+mod forms;
 pub mod graph;
 pub mod live;
 mod pages;

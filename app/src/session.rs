@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::{
     api::{me, SignOut as SignOutFn},
     error::AppError,
+    forms::use_ready,
     pages::auth::go,
 };
 
@@ -52,12 +53,13 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn SignOut() -> impl IntoView {
     let action = ServerAction::<SignOutFn>::new();
+    let ready = use_ready();
     Effect::new(move |_| {
         if action.value().get().is_some() {
             go("/sign-in");
         }
     });
     view! {
-        <button class="btn ghost" id="sign-out" on:click=move |_| { action.dispatch(SignOutFn {}); }>"Sign out"</button>
+        <button class="btn ghost" id="sign-out" disabled=move || !ready.get() on:click=move |_| { action.dispatch(SignOutFn {}); }>"Sign out"</button>
     }
 }

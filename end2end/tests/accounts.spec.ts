@@ -161,3 +161,31 @@ test('the member signs up from the link and sees only their own work', async ({ 
   await late.close();
   await ctx.close();
 });
+
+test('a form filled in and sent before its page is live loses nothing and is not sent natively', async ({ page, consoleErrors }) => {
+  await signIn(page, admin);
+  // Hold back the admin pages' part of the bundle: the person works on the server's HTML.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/split_admin_pages_*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/admin', { waitUntil: 'domcontentloaded' });
+  const note = page.locator('#invitation-note');
+  await note.fill('Early bird');
+  await page.locator('#invitation-admin').check();
+  const invite = page.getByRole('button', { name: 'Invite' });
+  // Served disabled: neither a click nor Enter can send the form before the page can.
+  await expect(invite).toBeDisabled();
+  await note.press('Enter');
+  expect(new URL(page.url()).search).toBe('');
+  release();
+  // Hydration would have emptied the field and the box; both come back into the page.
+  await invite.click();
+  await expect(page.locator('#invitation-link')).toBeVisible();
+  const row = page.locator('#invitation-table tr', { hasText: 'Early bird' });
+  await expect(row).toHaveCount(1);
+  await expect(row.locator('td').first()).toHaveText('admin');
+  await expect(page).toHaveURL(/\/admin$/);
+});

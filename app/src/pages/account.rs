@@ -8,6 +8,7 @@ use crate::{
     api::{list_tokens, ChangePassword, CreateToken, RevokeToken},
     components::{Empty, ErrorNote, Loading, Time},
     error::AppError,
+    forms::{held, use_ready},
     session::use_person,
 };
 
@@ -32,6 +33,7 @@ pub(crate) fn Account() -> impl IntoView {
 #[component]
 fn PasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
+    let ready = RwSignal::new(false);
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
@@ -78,12 +80,12 @@ fn PasswordForm() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="password-heading">
             <h2 id="password-heading">"Password"</h2>
-            <form class="stack narrow" id="password-form" on:submit=submit>
+            <form class="stack narrow" id="password-form" use:held=ready on:submit=submit>
                 {field("current-password", "Current password", current, "current-password")}
                 {field("new-password", "New password (10 characters or more)", new, "new-password")}
                 {field("new-password-again", "New password again", again, "new-password")}
                 {outcome}
-                <button class="btn primary" type="submit" disabled=move || action.pending().get()>"Change password"</button>
+                <button class="btn primary" type="submit" disabled=move || !ready.get() || action.pending().get()>"Change password"</button>
             </form>
         </section>
     }
@@ -93,6 +95,8 @@ fn PasswordForm() -> impl IntoView {
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let ready = RwSignal::new(false);
+    let revocable = use_ready();
     let tokens = Resource::new(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
@@ -128,10 +132,10 @@ fn Tokens() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="tokens-heading">
             <h2 id="tokens-heading">"API tokens"</h2>
-            <form class="inline-form" id="token-form" on:submit=submit>
+            <form class="inline-form" id="token-form" use:held=ready on:submit=submit>
                 <label for="token-name">"Name"</label>
                 <input id="token-name" required=true maxlength="100" placeholder="CI script" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <button class="btn" type="submit" disabled=move || create.pending().get()>"Create token"</button>
+                <button class="btn" type="submit" disabled=move || !ready.get() || create.pending().get()>"Create token"</button>
             </form>
             {fresh}
             <Transition fallback=|| view! { <Loading what="tokens"/> }>
@@ -154,7 +158,7 @@ fn Tokens() -> impl IntoView {
                                                     <td>{t.last_used_at.map(|at| view! { <Time at/> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
                                                     <td>{if live {
                                                         view! {
-                                                            <button class="btn ghost small" aria-label=format!("Revoke {}", t.name) on:click=move |_| { revoke.dispatch(RevokeToken { id: id.clone() }); }>"Revoke"</button>
+                                                            <button class="btn ghost small" aria-label=format!("Revoke {}", t.name) disabled=move || !revocable.get() on:click=move |_| { revoke.dispatch(RevokeToken { id: id.clone() }); }>"Revoke"</button>
                                                         }.into_any()
                                                     } else {
                                                         view! { <span class="badge status-cancelled">"revoked"</span> }.into_any()

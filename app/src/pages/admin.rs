@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::{
     api::{audit_trail, list_invitations, list_people, CreateInvitation},
     components::{Empty, ErrorNote, Loading, Time},
+    forms::held,
 };
 
 /// `/admin`.
@@ -58,6 +59,7 @@ fn People() -> impl IntoView {
 #[component]
 fn Invitations() -> impl IntoView {
     let create = ServerAction::<CreateInvitation>::new();
+    let ready = RwSignal::new(false);
     let list = Resource::new(move || create.version().get(), |_| list_invitations());
     let note = RwSignal::new(String::new());
     let admin = RwSignal::new(false);
@@ -87,11 +89,11 @@ fn Invitations() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="invitations-heading">
             <h2 id="invitations-heading">"Invitations"</h2>
-            <form class="inline-form" id="invitation-form" on:submit=submit>
+            <form class="inline-form" id="invitation-form" use:held=ready on:submit=submit>
                 <label for="invitation-note">"For"</label>
                 <input id="invitation-note" maxlength="200" placeholder="who it is for" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
                 <label class="check"><input type="checkbox" id="invitation-admin" prop:checked=move || admin.get() on:change=move |ev| admin.set(event_target_checked(&ev))/>" an admin"</label>
-                <button class="btn" type="submit" disabled=move || create.pending().get()>"Invite"</button>
+                <button class="btn" type="submit" disabled=move || !ready.get() || create.pending().get()>"Invite"</button>
             </form>
             {link}
             <Transition fallback=|| view! { <Loading what="invitations"/> }>

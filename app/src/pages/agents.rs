@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::{
     api::{list_agents, provider_health, RegisterAgent, Registration},
     components::{Empty, ErrorNote, Loading, StatusBadge, Time},
+    forms::held,
     live::use_live_version,
 };
 
@@ -119,6 +120,7 @@ fn Providers() -> impl IntoView {
 
 #[component]
 fn RegisterForm(register: ServerAction<RegisterAgent>) -> impl IntoView {
+    let ready = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new("custom".to_owned());
     let caps = RwSignal::new(Vec::<String>::new());
@@ -172,7 +174,7 @@ fn RegisterForm(register: ServerAction<RegisterAgent>) -> impl IntoView {
         }
     });
     view! {
-        <form class="panel register-form" id="register-agent" on:submit=submit novalidate>
+        <form class="panel register-form" id="register-agent" use:held=ready on:submit=submit novalidate>
             <h2>"Register an agent"</h2>
             <div class="field">
                 <label for="agent-name">"Name"</label>
@@ -225,7 +227,7 @@ fn RegisterForm(register: ServerAction<RegisterAgent>) -> impl IntoView {
                     <input id="agent-model" prop:value=move || model.get() on:input=move |ev| model.set(event_target_value(&ev))/>
                 </div>
             </div>
-            <button class="btn" type="submit" id="register-submit" disabled=move || register.pending().get()>
+            <button class="btn" type="submit" id="register-submit" disabled=move || !ready.get() || register.pending().get()>
                 {move || if register.pending().get() { "Registering…" } else { "Register" }}
             </button>
             <p class="field-error" role="alert" id="register-error" hidden=move || general().is_none()>{general}</p>

@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{sign_in_info, Setup, SignIn, SignUp},
     error::AppError,
+    forms::held,
 };
 
 /// Loads `to` as a new page (so the server renders it for the signed-in person).
@@ -34,10 +35,10 @@ fn next_page() -> String {
 
 /// A labelled input whose text is kept in `value`.
 ///
-/// Uncontrolled on purpose: a `prop:value` would be set again when the page hydrates,
-/// wiping what a person (or a password manager) typed into the server-rendered form before
-/// the bundle arrived. Instead the text in the field is read into `value` once the page is
-/// live, and on every input after that.
+/// Uncontrolled on purpose: the page never writes to these fields, so there is no
+/// `prop:value` for hydration to set again. What a person (or a password manager) typed
+/// before the page was live reaches `value` through the form's `held` directive, which
+/// sends the field an `input` event once the handler below is attached.
 #[component]
 fn Field(
     id: &'static str,
@@ -46,17 +47,10 @@ fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
 ) -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(el) = input.get() {
-            value.set(el.value());
-        }
-    });
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <input
-                node_ref=input
                 id=id
                 name=id
                 type=kind
@@ -94,6 +88,7 @@ fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 #[component]
 pub(crate) fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
+    let ready = RwSignal::new(false);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let info = Resource::new(|| (), |_| sign_in_info());
@@ -112,11 +107,11 @@ pub(crate) fn SignInPage() -> impl IntoView {
     };
     view! {
         <AuthCard title="Sign in">
-            <form class="stack" id="sign-in-form" on:submit=submit>
+            <form class="stack" id="sign-in-form" use:held=ready on:submit=submit>
                 <Field id="username" label="Username" value=username autocomplete="username"/>
                 <Field id="password" label="Password" value=password kind="password" autocomplete="current-password"/>
                 <Refusal error/>
-                <button class="btn primary" type="submit" disabled=move || action.pending().get()>
+                <button class="btn primary" type="submit" disabled=move || !ready.get() || action.pending().get()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
@@ -151,6 +146,7 @@ fn password_problem(password: &str, again: &str) -> Option<String> {
 #[component]
 pub(crate) fn SetupPage() -> impl IntoView {
     let action = ServerAction::<Setup>::new();
+    let ready = RwSignal::new(false);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
@@ -176,12 +172,12 @@ pub(crate) fn SetupPage() -> impl IntoView {
     view! {
         <AuthCard title="Set up Nexus Forge">
             <p>"Nobody can sign in yet. Make the first account: it is an admin, who can invite everyone else."</p>
-            <form class="stack" id="setup-form" on:submit=submit>
+            <form class="stack" id="setup-form" use:held=ready on:submit=submit>
                 <Field id="username" label="Username" value=username autocomplete="username"/>
                 <Field id="password" label="Password (10 characters or more)" value=password kind="password" autocomplete="new-password"/>
                 <Field id="password-again" label="Password again" value=again kind="password" autocomplete="new-password"/>
                 <Refusal error/>
-                <button class="btn primary" type="submit" disabled=move || action.pending().get()>"Create the admin account"</button>
+                <button class="btn primary" type="submit" disabled=move || !ready.get() || action.pending().get()>"Create the admin account"</button>
             </form>
         </AuthCard>
     }
@@ -191,6 +187,7 @@ pub(crate) fn SetupPage() -> impl IntoView {
 #[component]
 pub(crate) fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
+    let ready = RwSignal::new(false);
     let code = use_query_map()
         .with_untracked(|q| q.get("code"))
         .filter(|c| !c.trim().is_empty());
@@ -221,12 +218,12 @@ pub(crate) fn SignUpPage() -> impl IntoView {
     view! {
         <AuthCard title="Make an account">
             <p>{if invited { "You were invited. Choose a username and a password." } else { "Choose a username and a password." }}</p>
-            <form class="stack" id="sign-up-form" on:submit=submit>
+            <form class="stack" id="sign-up-form" use:held=ready on:submit=submit>
                 <Field id="username" label="Username" value=username autocomplete="username"/>
                 <Field id="password" label="Password (10 characters or more)" value=password kind="password" autocomplete="new-password"/>
                 <Field id="password-again" label="Password again" value=again kind="password" autocomplete="new-password"/>
                 <Refusal error/>
-                <button class="btn primary" type="submit" disabled=move || action.pending().get()>"Make the account"</button>
+                <button class="btn primary" type="submit" disabled=move || !ready.get() || action.pending().get()>"Make the account"</button>
             </form>
             <p class="muted small">"Have an account? " <a href="/sign-in">"Sign in"</a></p>
         </AuthCard>

@@ -23,6 +23,7 @@ use crate::{
     components::{short_id, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
     format::{format_duration_ms as duration, format_size},
+    forms::{held, use_ready},
     graph::{DagGraph, TaskDetails},
     live::{live_value, use_live_feed, use_live_version},
 };
@@ -95,6 +96,7 @@ const EXAMPLES: &[&str] = &[
 #[component]
 fn NewBuildForm() -> impl IntoView {
     let start = ServerAction::<StartBuild>::new();
+    let ready = RwSignal::new(false);
     let info = Resource::new(|| (), |_| get_server_info());
     let prompt = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
@@ -123,7 +125,7 @@ fn NewBuildForm() -> impl IntoView {
         });
     };
     view! {
-        <form class="panel build-form" id="new-build" on:submit=submit>
+        <form class="panel build-form" id="new-build" use:held=ready on:submit=submit>
             <label for="prompt">"What should the agents build?"</label>
             <textarea
                 id="prompt"
@@ -138,7 +140,7 @@ fn NewBuildForm() -> impl IntoView {
             <p id="prompt-help" class="muted small">
                 "Try: "
                 {EXAMPLES.iter().map(|ex| view! {
-                    <button type="button" class="link-btn" on:click=move |_| prompt.set((*ex).to_owned())>{*ex}</button>
+                    <button type="button" class="link-btn" disabled=move || !ready.get() on:click=move |_| prompt.set((*ex).to_owned())>{*ex}</button>
                 }).collect_view()}
             </p>
             <div class="form-row">
@@ -156,7 +158,7 @@ fn NewBuildForm() -> impl IntoView {
                         })}
                     </Transition>
                 </select>
-                <button class="btn" type="submit" id="start-build" disabled=move || start.pending().get()>
+                <button class="btn" type="submit" id="start-build" disabled=move || !ready.get() || start.pending().get()>
                     {move || if start.pending().get() { "Starting…" } else { "Build it" }}
                 </button>
             </div>
@@ -211,6 +213,7 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
     let fetch_id = id.clone();
     let build = live_value(initial, version, move || get_build(fetch_id.clone()));
     let cancel = ServerAction::<CancelBuild>::new();
+    let cancellable = use_ready();
     let selected = RwSignal::new(None::<TaskId>);
 
     let title = Memo::new(move |_| build.with(|b| b.name.clone().unwrap_or_else(|| "New build".into())));
@@ -248,7 +251,7 @@ fn BuildBody(initial: BuildView) -> impl IntoView {
                     class="btn danger"
                     id="cancel-build"
                     hidden=move || terminal.get()
-                    disabled=move || cancel.pending().get()
+                    disabled=move || !cancellable.get() || cancel.pending().get()
                     on:click=move |_| { cancel.dispatch(CancelBuild { id: cancel_id.clone() }); }
                 >
                     "Cancel build"
@@ -508,6 +511,7 @@ const CHANGE_EXAMPLES: &[&str] = &[
 #[component]
 fn IterateForm(build_id: String) -> impl IntoView {
     let iterate = ServerAction::<IterateBuild>::new();
+    let ready = RwSignal::new(false);
     let prompt = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let navigate = use_navigate();
@@ -533,7 +537,7 @@ fn IterateForm(build_id: String) -> impl IntoView {
         });
     };
     view! {
-        <form class="panel build-form" id="iterate" on:submit=submit>
+        <form class="panel build-form" id="iterate" use:held=ready on:submit=submit>
             <label for="iterate-prompt">"Change this app"</label>
             <textarea
                 id="iterate-prompt"
@@ -546,13 +550,13 @@ fn IterateForm(build_id: String) -> impl IntoView {
                 on:input=move |ev| prompt.set(event_target_value(&ev))
             ></textarea>
             <div class="form-row">
-                <button class="btn primary" type="submit" id="iterate-submit" disabled=move || iterate.pending().get()>
+                <button class="btn primary" type="submit" id="iterate-submit" disabled=move || !ready.get() || iterate.pending().get()>
                     {move || if iterate.pending().get() { "Starting…" } else { "Make a new revision" }}
                 </button>
                 <span class="muted small">
                     "Only the parts the change touches are built again. Try: "
                     {CHANGE_EXAMPLES.iter().map(|ex| view! {
-                        <button type="button" class="chip" on:click=move |_| prompt.set((*ex).to_owned())>{*ex}</button>
+                        <button type="button" class="chip" disabled=move || !ready.get() on:click=move |_| prompt.set((*ex).to_owned())>{*ex}</button>
                     }).collect_view()}
                 </span>
             </div>

@@ -8,6 +8,7 @@ use super::overview::EventRow;
 use crate::{
     api::find_events,
     components::{ErrorNote, Loading},
+    forms::held,
     live::use_live_feed,
 };
 
@@ -53,6 +54,7 @@ pub(crate) fn Events() -> impl IntoView {
     let feed = use_live_feed();
     let draft = RwSignal::new(EventQuery::default());
     let applied = RwSignal::new(EventQuery::default());
+    let ready = RwSignal::new(false);
     let page = Resource::new(move || (applied.get(), feed.resyncs.get()), |(q, _)| find_events(q));
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -72,7 +74,7 @@ pub(crate) fn Events() -> impl IntoView {
     view! {
         <Title text="Events"/>
         <h1>"Events"</h1>
-        <form class="panel filters" id="event-filters" on:submit=apply>
+        <form class="panel filters" id="event-filters" use:held=ready on:submit=apply>
             <div class="field">
                 <label for="filter-kind">"Type"</label>
                 <select id="filter-kind" on:change=move |ev| {
@@ -86,7 +88,7 @@ pub(crate) fn Events() -> impl IntoView {
             {text_field("filter-build", "Build id", |q| given(&q.build_id).to_owned(), |q, v| q.build_id = Some(v))}
             {text_field("filter-workflow", "Workflow id", |q| given(&q.workflow_id).to_owned(), |q, v| q.workflow_id = Some(v))}
             {text_field("filter-agent", "Agent", |q| given(&q.agent).to_owned(), |q, v| q.agent = Some(v))}
-            <button class="btn" type="submit">"Filter"</button>
+            <button class="btn" type="submit" disabled=move || !ready.get()>"Filter"</button>
         </form>
         <section class="panel" aria-labelledby="log-heading">
             <h2 id="log-heading">"Log"</h2>

@@ -17,6 +17,7 @@ use crate::{
     components::{Empty, ErrorNote, Loading, ProgressBar, StatusBadge, Time},
     error::AppError,
     format::format_duration_ms as duration,
+    forms::use_ready,
     graph::{DagGraph, TaskDetails},
     live::{live_value, use_live_version},
 };
@@ -99,6 +100,7 @@ fn WorkflowBody(initial: WorkflowView) -> impl IntoView {
     let fetch_id = id.clone();
     let wf = live_value(initial, version, move || get_workflow(fetch_id.clone()));
     let cancel = ServerAction::<CancelWorkflow>::new();
+    let cancellable = use_ready();
     let selected = RwSignal::new(None::<TaskId>);
     let tasks = Signal::derive(move || wf.with(|w| w.tasks.clone()));
     let status = Memo::new(move |_| wf.with(|w| w.status));
@@ -118,7 +120,7 @@ fn WorkflowBody(initial: WorkflowView) -> impl IntoView {
             <div class="head-actions">
                 {move || view! { <StatusBadge status=status.get().as_str()/> }}
                 {wf.with_untracked(|w| w.build_id).map(|b| view! { <A href=format!("/builds/{b}")>"Its build"</A> })}
-                <button class="btn danger" hidden=move || status.get().is_terminal()
+                <button class="btn danger" hidden=move || status.get().is_terminal() disabled=move || !cancellable.get()
                     on:click=move |_| { cancel.dispatch(CancelWorkflow { id: cancel_id.clone() }); }>"Cancel workflow"</button>
             </div>
         </header>
