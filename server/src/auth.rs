@@ -88,6 +88,7 @@ pub async fn identify(
     if let Some(id) = id {
         match orchestrator.person(id).await {
             Ok(Some(person)) => {
+                renew(&session).await;
                 req.extensions_mut().insert(Actor {
                     person,
                     client,
@@ -102,6 +103,23 @@ pub async fn identify(
         }
     }
     next.run(req).await
+}
+
+/// The session key holding the day (counted from 1970) the session's expiry was last moved.
+const RENEWED_KEY: &str = "renewed_day";
+
+/// Keeps a session in use alive: sessions end after 30 days of inactivity
+/// (`crate::sessions::layer`), but tower-sessions stores a session again only when it
+/// changed, so on its own the expiry set at sign-in would stand however often the person
+/// came back. Noting the day changes the session at most once a day; that save moves its
+/// expiry, and the cookie's, 30 days on.
+async fn renew(session: &Session) {
+    let today = chrono::Utc::now().timestamp().div_euclid(86_400);
+    if session.get::<i64>(RENEWED_KEY).await.ok().flatten() != Some(today) {
+        if let Err(e) = session.insert(RENEWED_KEY, today).await {
+            tracing::warn!(error.message = %e, "cannot renew the session");
+        }
+    }
 }
 
 /// Paths a signed-out browser may load: the sign-in pages, static files, the preview

@@ -3,8 +3,9 @@
 //!
 //! Signing in puts the person's id in the session ([`USER_KEY`]) after rotating the
 //! session id; signing out deletes the session; a password change ends the person's other
-//! sessions. `crate::auth::identify` reads the id back on every request. Expired sessions
-//! are deleted by the orchestrator's maintenance pass.
+//! sessions. `crate::auth::identify` reads the id back on every request, and once a day moves
+//! the session's expiry 30 days on (so it ends after 30 days unused, not 30 days after
+//! sign-in). Expired sessions are deleted by the orchestrator's maintenance pass.
 //!
 //! Why our own store rather than `tower-sessions-sqlx-store`: that crate keeps each session
 //! as an opaque MessagePack blob in a schema it migrates itself, so a person's sessions

@@ -402,14 +402,64 @@ async fn a_session_starts_only_at_sign_in_with_a_fresh_id_and_ends_at_sign_out(p
         .unwrap();
     assert_eq!(out.status(), 200, "{}", out.text().await.unwrap());
     assert_eq!(sessions().await, 0);
-    let after = app
+    let after = get_with_cookie(&app, "/api/nexus-forge/builds", &session).await;
+    assert_eq!(after.status(), 401);
+    app.stop().await;
+}
+
+/// `GET path` with this cookie (and no other).
+async fn get_with_cookie(app: &crate::helpers::TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    app.anon
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_in_use_lives_on_and_is_written_at_most_once_a_day(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let res = app
         .anon
-        .get(app.url("/api/nexus-forge/builds"))
-        .header("cookie", &session)
+        .post(app.url("/api/fn/sign_in"))
+        .header("origin", format!("http://{}", app.addr))
+        .json(&serde_json::json!({ "username": "admin", "password": crate::helpers::PASSWORD }))
         .send()
         .await
         .unwrap();
-    assert_eq!(after.status(), 401);
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let visit = || async {
+        let res = get_with_cookie(&app, "/api/nexus-forge/builds", &session).await;
+        assert_eq!(res.status(), 200);
+        res.headers().get("set-cookie").map(|c| c.to_str().unwrap().to_owned())
+    };
+    let row = || async {
+        sqlx::query_as::<_, (bool, chrono::DateTime<chrono::Utc>)>(
+            "select expires_at > now() + interval '29 days', updated_at from sessions",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    visit().await;
+    let (_, written) = row().await;
+    // The same day: nothing is written, and no cookie is sent again.
+    assert_eq!(visit().await, None);
+    assert_eq!(row().await.1, written);
+    // As if signed in 29 days ago and last seen then: the next visit moves the expiry on.
+    sqlx::query("update sessions set expires_at = now() + interval '1 day', data = data || '{\"renewed_day\": 0}'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(!row().await.0);
+    // Past the second for which a loaded session is remembered.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let renewed = visit().await.expect("the cookie is sent with its new expiry");
+    assert!(renewed.starts_with(&session), "the same session: {renewed}");
+    assert!(row().await.0, "the expiry is 30 days on again");
     app.stop().await;
 }
 
