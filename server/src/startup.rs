@@ -16,7 +16,10 @@ use orchestrator::{
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::{
-    compression::{predicate::DefaultPredicate, CompressionLayer, Predicate},
+    compression::{
+        predicate::{DefaultPredicate, NotForContentType},
+        CompressionLayer, Predicate,
+    },
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
@@ -263,14 +266,18 @@ fn dynamic(state: AppState, links: BundleLinks, secure_cookies: bool, timeout: D
 }
 
 /// gzip for pages and API answers when the client accepts it (the bundle has its own
-/// precompressed copies): over 32 bytes, not images or event streams, and never the `/ws`
-/// upgrade.
+/// precompressed copies): over 32 bytes, not images, event streams or a build's zip (already
+/// deflated), and never the `/ws` upgrade.
 fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
     let not_upgrade = |status: StatusCode,
                        _: axum::http::Version,
                        _: &axum::http::HeaderMap,
                        _: &axum::http::Extensions| { status != StatusCode::SWITCHING_PROTOCOLS };
-    CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_upgrade))
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::const_new("application/zip"))
+            .and(not_upgrade),
+    )
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -110,6 +110,17 @@ async fn a_build_runs_to_a_preview_and_a_zip(pool: PgPool) {
         .starts_with("attachment; filename="));
     let bytes = res.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK");
+    // Already deflated: sent as it is even to a client that takes gzip (squeezing it again
+    // would only cost the server time).
+    let offered = app
+        .client
+        .get(app.url(b["download_url"].as_str().unwrap()))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert!(offered.headers().get("content-encoding").is_none());
+    assert_eq!(offered.bytes().await.unwrap(), bytes);
     app.stop().await;
 }
 
