@@ -17,7 +17,10 @@ use domain::ids::UserId;
 use orchestrator::{Actor, Client, Credential, Orchestrator};
 use tower_sessions::Session;
 
-use crate::{error::ApiError, sessions::USER_KEY};
+use crate::{
+    error::ApiError,
+    sessions::{self, USER_KEY},
+};
 
 /// The caller of a REST handler; a request without one is answered 401.
 #[derive(Debug, Clone)]
@@ -88,7 +91,7 @@ pub async fn identify(
     if let Some(id) = id {
         match orchestrator.person(id).await {
             Ok(Some(person)) => {
-                renew(&session).await;
+                sessions::keep_alive(&session).await;
                 req.extensions_mut().insert(Actor {
                     person,
                     client,
@@ -103,23 +106,6 @@ pub async fn identify(
         }
     }
     next.run(req).await
-}
-
-/// The session key holding the day (counted from 1970) the session's expiry was last moved.
-const RENEWED_KEY: &str = "renewed_day";
-
-/// Keeps a session in use alive: sessions end after 30 days of inactivity
-/// (`crate::sessions::layer`), but tower-sessions stores a session again only when it
-/// changed, so on its own the expiry set at sign-in would stand however often the person
-/// came back. Noting the day changes the session at most once a day; that save moves its
-/// expiry, and the cookie's, 30 days on.
-async fn renew(session: &Session) {
-    let today = chrono::Utc::now().timestamp().div_euclid(86_400);
-    if session.get::<i64>(RENEWED_KEY).await.ok().flatten() != Some(today) {
-        if let Err(e) = session.insert(RENEWED_KEY, today).await {
-            tracing::warn!(error.message = %e, "cannot renew the session");
-        }
-    }
 }
 
 /// Paths a signed-out browser may load: the sign-in pages, static files, the preview

@@ -3,9 +3,10 @@
 //!
 //! Signing in puts the person's id in the session ([`USER_KEY`]) after rotating the
 //! session id; signing out deletes the session; a password change ends the person's other
-//! sessions. `crate::auth::identify` reads the id back on every request, and once a day moves
-//! the session's expiry 30 days on (so it ends after 30 days unused, not 30 days after
-//! sign-in). Expired sessions are deleted by the orchestrator's maintenance pass.
+//! sessions. `crate::auth::identify` reads the id back on every request and calls
+//! [`keep_alive`], which once a day moves the session's expiry 30 days on (so it ends after
+//! 30 days unused, not 30 days after sign-in). Expired sessions are deleted by the
+//! orchestrator's maintenance pass.
 //!
 //! Why our own store rather than `tower-sessions-sqlx-store`: that crate keeps each session
 //! as an opaque MessagePack blob in a schema it migrates itself, so a person's sessions
@@ -19,10 +20,16 @@ use tower_sessions::{
     cookie::{time::Duration, SameSite},
     session::{Id, Record},
     session_store::{self, SessionStore},
-    Expiry, SessionManagerLayer,
+    Expiry, Session, SessionManagerLayer,
 };
 
 pub use app::api::USER_KEY;
+
+/// How long a session lasts unused.
+const IDLE: Duration = Duration::days(30);
+
+/// The session key holding the day (counted from 1970) the session's expiry was last moved.
+const RENEWED_KEY: &str = "renewed_day";
 
 /// The store: sessions in Postgres.
 #[derive(Clone)]
@@ -103,5 +110,19 @@ pub fn layer(orchestrator: Orchestrator, secure: bool) -> SessionManagerLayer<Pg
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
-        .with_expiry(Expiry::OnInactivity(Duration::days(30)))
+        .with_expiry(Expiry::OnInactivity(IDLE))
+}
+
+/// Keeps a signed-in session in use alive. The layer's expiry is "30 days of inactivity",
+/// but tower-sessions stores a session again only when it changed, so on its own the expiry
+/// set at sign-in would stand however often the person came back. Noting the day changes
+/// the session at most once a day; that save moves its expiry, and the cookie's, [`IDLE`]
+/// on.
+pub async fn keep_alive(session: &Session) {
+    let today = chrono::Utc::now().timestamp().div_euclid(86_400);
+    if session.get::<i64>(RENEWED_KEY).await.ok().flatten() != Some(today) {
+        if let Err(e) = session.insert(RENEWED_KEY, today).await {
+            tracing::warn!(error.message = %e, "cannot renew the session");
+        }
+    }
 }
