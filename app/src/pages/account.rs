@@ -8,7 +8,7 @@ use crate::{
     api::{list_tokens, ChangePassword, CreateToken, RevokeToken},
     components::{Empty, ErrorNote, Loading, Time},
     error::AppError,
-    forms::{held, use_ready},
+    forms::held,
     session::use_person,
 };
 
@@ -95,8 +95,8 @@ fn PasswordForm() -> impl IntoView {
 fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    // Set once the token form is live, which is when the page is: the revoke buttons wait too.
     let ready = RwSignal::new(false);
-    let revocable = use_ready();
     let tokens = Resource::new(
         move || (create.version().get(), revoke.version().get()),
         |_| list_tokens(),
@@ -158,7 +158,7 @@ fn Tokens() -> impl IntoView {
                                                     <td>{t.last_used_at.map(|at| view! { <Time at/> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
                                                     <td>{if live {
                                                         view! {
-                                                            <button class="btn ghost small" aria-label=format!("Revoke {}", t.name) disabled=move || !revocable.get() on:click=move |_| { revoke.dispatch(RevokeToken { id: id.clone() }); }>"Revoke"</button>
+                                                            <button class="btn ghost small" aria-label=format!("Revoke {}", t.name) disabled=move || !ready.get() on:click=move |_| { revoke.dispatch(RevokeToken { id: id.clone() }); }>"Revoke"</button>
                                                         }.into_any()
                                                     } else {
                                                         view! { <span class="badge status-cancelled">"revoked"</span> }.into_any()
